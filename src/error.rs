@@ -1,0 +1,105 @@
+//! The library's error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the `tokstat` library.
+///
+/// Every variant names the file, tokenizer or setting involved, so that a message printed at the
+/// command line tells the user what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A tokenizer name that is neither bundled nor a path to a `tokenizer.json`.
+    #[error("unknown tokenizer `{name}`{suggestion}; known names: {known}")]
+    UnknownTokenizer {
+        /// The name as given.
+        name: String,
+        /// `" (did you mean `x`?)"` or empty.
+        suggestion: String,
+        /// Comma-separated canonical names and aliases.
+        known: String,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `tokenizer.json` that does not parse or load.
+    #[error("{}: not a valid tokenizer.json: {message}", path.display())]
+    InvalidTokenizerFile {
+        /// The file involved.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// Input text that is not valid UTF-8.
+    #[error(
+        "{}: invalid UTF-8 at byte offset {offset} (pass --lossy to replace invalid bytes with U+FFFD)",
+        path.display()
+    )]
+    InvalidUtf8 {
+        /// The file involved (`-` for standard input).
+        path: PathBuf,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// Input that looks like a binary file.
+    #[error("{}: binary file (NUL byte at offset {offset}); tokstat reads text", path.display())]
+    BinaryInput {
+        /// The file involved.
+        path: PathBuf,
+        /// Byte offset of the first NUL byte.
+        offset: usize,
+    },
+    /// A tokenizer failed while encoding or decoding.
+    #[error("tokenizer `{name}`: {message}")]
+    Tokenizer {
+        /// Canonical tokenizer name.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A model configuration file that is missing fields or has unusable values.
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The file (or preset name) involved.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A data file with a malformed record.
+    #[error("{}:{line}: {message}", path.display())]
+    Data {
+        /// The file involved.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with the record.
+        message: String,
+    },
+    /// An argument or combination of arguments that cannot be honoured.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// Model construction, training or checkpoint I/O failed.
+    #[error("model: {0}")]
+    Model(String),
+    /// Serialising a report failed.
+    #[error("cannot serialise report: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// Result alias used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Reading input text: verbatim, byte for byte, with clear errors for binary and non-UTF-8 data.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// How many leading bytes are checked for a NUL byte when sniffing for binary files.
+pub const BINARY_SNIFF_BYTES: usize = 8192;
+
+/// Where text comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    /// A file on disk.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl InputSource {
+    /// `-` means standard input; anything else is a path.
+    pub fn from_arg(arg: &str) -> Self {
+        if arg == "-" {
+            InputSource::Stdin
+        } else {
+            InputSource::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The name used in messages (`-` for standard input).
+    pub fn display_path(&self) -> PathBuf {
+        match self {
+            InputSource::File(p) => p.clone(),
+            InputSource::Stdin => PathBuf::from("-"),
+        }
+    }
+
+    /// Reads all bytes.
+    pub fn read_bytes(&self) -> Result<Vec<u8>> {
+        match self {
+            InputSource::File(p) => std::fs::read(p).map_err(|e| Error::io(p, e)),
+            InputSource::Stdin => {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .map_err(|e| Error::io("-", e))?;
+                Ok(buf)
+            }
+        }
+    }
+
+    /// Reads the whole input as text (see [`decode_text`]).
+    pub fn read_text(&self, lossy: bool) -> Result<String> {
+        decode_text(&self.display_path(), self.read_bytes()?, lossy)
+    }
+}
+
+/// Position of the first NUL byte among the first [`BINARY_SNIFF_BYTES`], if any.
+pub fn binary_marker(bytes: &[u8]) -> Option<usize> {
+    bytes[..bytes.len().min(BINARY_SNIFF_BYTES)]
+        .iter()
+        .position(|&b| b == 0)
+}
+
+/// Turns bytes into text, verbatim: no trimming, no newline handling.
+///
+/// A NUL byte in the first 8 KiB marks a binary file (an error). Invalid UTF-8 is an error with
+/// the offset of the first invalid byte, unless `lossy`, which replaces invalid sequences by
+/// U+FFFD.
+pub fn decode_text(path: &Path, bytes: Vec<u8>, lossy: bool) -> Result<String> {
+    if let Some(offset) = binary_marker(&bytes) {
+        return Err(Error::BinaryInput {
+            path: path.to_path_buf(),
+            offset,
+        });
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) if lossy => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(e) => Err(Error::InvalidUtf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_offset() {
+        let e = decode_text(Path::new("f.txt"), b"ab\xffc".to_vec(), false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.txt: invalid UTF-8 at byte offset 2 (pass --lossy to replace invalid bytes with U+FFFD)"
+        );
+        assert_eq!(
+            decode_text(Path::new("f"), b"ab\xffc".to_vec(), true).unwrap(),
+            "ab\u{FFFD}c"
+        );
+    }
+
+    #[test]
+    fn binary_detected() {
+        let e = decode_text(Path::new("b.bin"), b"ab\0c".to_vec(), true).unwrap_err();
+        assert!(e.to_string().contains("NUL byte at offset 2"));
+    }
+
+    #[test]
+    fn verbatim() {
+        assert_eq!(
+            decode_text(Path::new("f"), b" x\n\n".to_vec(), false).unwrap(),
+            " x\n\n"
+        );
+    }
+}

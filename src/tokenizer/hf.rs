@@ -1,0 +1,240 @@
+//! HF `tokenizers` (`tokenizer.json`) behind the [`Tokenizer`] trait.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+use tokenizers::{DecoderWrapper, ModelWrapper, PreTokenizerWrapper};
+
+use super::{Algorithm, Tokenizer, VocabSize};
+use crate::tokenizer::tiktoken::hex16;
+use crate::{Error, Result};
+
+/// A tokenizer loaded from a `tokenizer.json` (bundled or on disk).
+pub struct HfTokenizer {
+    name: String,
+    inner: tokenizers::Tokenizer,
+    specials: HashSet<u32>,
+    unk_id: Option<u32>,
+    vocab: VocabSize,
+    fingerprint: String,
+}
+
+impl HfTokenizer {
+    /// Loads a gzip-compressed `tokenizer.json` embedded in the binary.
+    pub fn from_gzip(name: &str, gz: &[u8]) -> Result<Self> {
+        let mut json = Vec::with_capacity(gz.len() * 5);
+        flate2::read::GzDecoder::new(gz)
+            .read_to_end(&mut json)
+            .map_err(|e| Error::InvalidTokenizerFile {
+                path: name.into(),
+                message: format!("bundled file does not decompress: {e}"),
+            })?;
+        Self::from_json(name, &json)
+    }
+
+    /// Loads a `tokenizer.json` from disk. The tokenizer's name is the path as given.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json(&path.display().to_string(), &bytes)
+    }
+
+    /// Loads a tokenizer from the bytes of a `tokenizer.json`; `name` names it in errors.
+    pub fn from_json(name: &str, json: &[u8]) -> Result<Self> {
+        let invalid = |message: String| Error::InvalidTokenizerFile {
+            path: name.into(),
+            message,
+        };
+        if json.iter().all(u8::is_ascii_whitespace) {
+            return Err(invalid("the file is empty".into()));
+        }
+        let text = std::str::from_utf8(json)
+            .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
+        let inner = tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?;
+        let added = inner.get_added_tokens_decoder();
+        let specials: HashSet<u32> = added
+            .iter()
+            .filter(|(_, t)| t.special)
+            .map(|(id, _)| *id)
+            .collect();
+        let model_vocab = inner.get_vocab_size(false);
+        let total = inner.get_vocab_size(true);
+        let added_outside = added
+            .keys()
+            .filter(|&&id| (id as usize) >= model_vocab)
+            .count();
+        let vocab = VocabSize {
+            total,
+            regular: total - added_outside,
+            added: added_outside,
+            special: specials.len(),
+        };
+        let unk_id = match inner.get_model() {
+            ModelWrapper::BPE(bpe) => bpe
+                .get_unk_token()
+                .as_ref()
+                .and_then(|t| inner.token_to_id(t)),
+            ModelWrapper::WordPiece(_) | ModelWrapper::WordLevel(_) => {
+                json_field(text, "\"unk_token\":").and_then(|t| inner.token_to_id(&t))
+            }
+            ModelWrapper::Unigram(_) => {
+                json_field(text, "\"unk_id\":").and_then(|v| v.parse::<u32>().ok())
+            }
+        };
+        use sha2::{Digest, Sha256};
+        let fingerprint = hex16(&Sha256::digest(json));
+        Ok(Self {
+            name: name.to_string(),
+            inner,
+            specials,
+            unk_id,
+            vocab,
+            fingerprint,
+        })
+    }
+
+    /// The wrapped HF tokenizer, for analyses that need its internals.
+    pub fn inner(&self) -> &tokenizers::Tokenizer {
+        &self.inner
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> Error {
+        Error::Tokenizer {
+            name: self.name.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Reads a scalar field of the model section (the last occurrence of `key` in the file).
+fn json_field(text: &str, key: &str) -> Option<String> {
+    let at = text.rfind(key)? + key.len();
+    let rest = text[at..].trim_start();
+    if let Some(s) = rest.strip_prefix('"') {
+        let end = s.find('"')?;
+        Some(s[..end].to_string())
+    } else {
+        let end = rest.find(|c: char| !c.is_ascii_digit())?;
+        Some(rest[..end].to_string()).filter(|s| !s.is_empty())
+    }
+}
+
+impl Tokenizer for HfTokenizer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn algorithm(&self) -> Algorithm {
+        match self.inner.get_model() {
+            ModelWrapper::BPE(_) => Algorithm::Bpe,
+            ModelWrapper::Unigram(_) => Algorithm::Unigram,
+            ModelWrapper::WordPiece(_) => Algorithm::WordPiece,
+            ModelWrapper::WordLevel(_) => Algorithm::WordLevel,
+        }
+    }
+
+    fn vocab_size(&self) -> VocabSize {
+        self.vocab
+    }
+
+    fn encode(&self, text: &str, add_special_tokens: bool) -> Result<super::Encoding> {
+        let enc = self
+            .inner
+            .encode(text, add_special_tokens)
+            .map_err(|e| self.err(e))?;
+        let ids = enc.get_ids().to_vec();
+        let special = ids.iter().map(|id| self.specials.contains(id)).collect();
+        Ok(super::Encoding {
+            tokens: enc.get_tokens().to_vec(),
+            offsets: enc.get_offsets().to_vec(),
+            ids,
+            special,
+        })
+    }
+
+    fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        let enc = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(|e| self.err(e))?;
+        Ok(enc.get_ids().to_vec())
+    }
+
+    fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        self.inner
+            .decode(ids, skip_special_tokens)
+            .map_err(|e| self.err(e))
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<String> {
+        self.inner.id_to_token(id)
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    fn is_special(&self, id: u32) -> bool {
+        self.specials.contains(&id)
+    }
+
+    fn unk_id(&self) -> Option<u32> {
+        self.unk_id
+    }
+
+    fn is_byte_level(&self) -> bool {
+        matches!(self.inner.get_decoder(), Some(DecoderWrapper::ByteLevel(_)))
+    }
+
+    fn space_marker(&self) -> Option<char> {
+        match self.inner.get_pre_tokenizer() {
+            Some(PreTokenizerWrapper::ByteLevel(_)) => Some('Ġ'),
+            Some(PreTokenizerWrapper::Metaspace(m)) => Some(m.get_replacement()),
+            Some(PreTokenizerWrapper::Sequence(_)) | None | Some(_) => {
+                if self.is_byte_level() {
+                    Some('Ġ')
+                } else if matches!(self.inner.get_decoder(), Some(DecoderWrapper::Metaspace(_))) {
+                    Some('▁')
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_field_reads_scalars() {
+        assert_eq!(
+            json_field(r#"{"model":{"unk_id": 3,"x":1}}"#, "\"unk_id\":").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            json_field(r#"{"unk_token":"[UNK]"}"#, "\"unk_token\":").as_deref(),
+            Some("[UNK]")
+        );
+        assert_eq!(json_field(r#"{"unk_id":null}"#, "\"unk_id\":"), None);
+    }
+
+    #[test]
+    fn garbled_json_is_an_error() {
+        let e = HfTokenizer::from_json("x.json", b"{\"model\": 1")
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("x.json: not a valid tokenizer.json"),
+            "{e}"
+        );
+        let e = HfTokenizer::from_json("y.json", b"  ").err().unwrap();
+        assert!(e.to_string().contains("empty"), "{e}");
+    }
+}

