@@ -2,11 +2,25 @@
 //! strings (after NFC for OLMo/ModernBERT, whose normalizer is NFC by definition).
 
 use proptest::prelude::*;
-use tokstat::tokenizer;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokstat::tokenizer::{self, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 
+fn loaded(name: &str) -> Arc<dyn Tokenizer> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<dyn Tokenizer>>>> = OnceLock::new();
+    let mut map = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .expect("cache lock");
+    map.entry(name.to_string())
+        .or_insert_with(|| tokenizer::load(name).expect("bundled tokenizer loads"))
+        .clone()
+}
+
 fn check(name: &str, s: &str, nfc: bool) -> Result<(), TestCaseError> {
-    let t = tokenizer::load(name).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let t = loaded(name);
     let enc = t
         .encode(s, false)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -28,7 +42,7 @@ fn check(name: &str, s: &str, nfc: bool) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
     #[test]
     fn byte_level_roundtrip(s in "\\PC{0,40}|[ \t\n\\PC]{0,40}|.{0,20}") {

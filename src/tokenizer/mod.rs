@@ -211,7 +211,7 @@ pub const BUNDLED: &[BundledTokenizer] = &[
         description: "tiktoken r50k_base (GPT-2 / GPT-3)",
         origin: "tiktoken-rs",
         license: "MIT",
-        source: Source::Tiktoken(tiktoken::Encoding::R50kBase),
+        source: Source::Tiktoken(tiktoken::Encoding::R50k),
     },
     BundledTokenizer {
         name: "p50k_base",
@@ -219,7 +219,7 @@ pub const BUNDLED: &[BundledTokenizer] = &[
         description: "tiktoken p50k_base (Codex)",
         origin: "tiktoken-rs",
         license: "MIT",
-        source: Source::Tiktoken(tiktoken::Encoding::P50kBase),
+        source: Source::Tiktoken(tiktoken::Encoding::P50k),
     },
     BundledTokenizer {
         name: "cl100k_base",
@@ -227,7 +227,7 @@ pub const BUNDLED: &[BundledTokenizer] = &[
         description: "tiktoken cl100k_base (GPT-3.5 / GPT-4)",
         origin: "tiktoken-rs",
         license: "MIT",
-        source: Source::Tiktoken(tiktoken::Encoding::Cl100kBase),
+        source: Source::Tiktoken(tiktoken::Encoding::Cl100k),
     },
     BundledTokenizer {
         name: "o200k_base",
@@ -235,7 +235,7 @@ pub const BUNDLED: &[BundledTokenizer] = &[
         description: "tiktoken o200k_base (GPT-4o)",
         origin: "tiktoken-rs",
         license: "MIT",
-        source: Source::Tiktoken(tiktoken::Encoding::O200kBase),
+        source: Source::Tiktoken(tiktoken::Encoding::O200k),
     },
 ];
 

@@ -8,17 +8,20 @@ use tiktoken_rs::CoreBPE;
 use super::{Algorithm, Tokenizer, VocabSize, bytes_to_string, widen_to_char_boundaries};
 use crate::{Error, Result};
 
+/// Bytes of every id (None for holes) and the reverse map from token string to id.
+type VocabTables = (Vec<Option<Vec<u8>>>, HashMap<String, u32>);
+
 /// The tiktoken encodings tokstat bundles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// GPT-2 / GPT-3.
-    R50kBase,
+    R50k,
     /// Codex.
-    P50kBase,
+    P50k,
     /// GPT-3.5 / GPT-4.
-    Cl100kBase,
+    Cl100k,
     /// GPT-4o.
-    O200kBase,
+    O200k,
 }
 
 /// A tiktoken encoding behind the [`Tokenizer`] trait.
@@ -30,7 +33,7 @@ pub struct TiktokenTokenizer {
     name: String,
     bpe: &'static CoreBPE,
     specials: HashMap<u32, String>,
-    vocab: OnceLock<(Vec<Option<Vec<u8>>>, HashMap<String, u32>)>,
+    vocab: OnceLock<VocabTables>,
     regular: usize,
     max_regular: usize,
 }
@@ -39,10 +42,10 @@ impl TiktokenTokenizer {
     /// Loads the encoding (its ranks are compiled into the binary by `tiktoken-rs`).
     pub fn new(name: &str, enc: Encoding) -> Result<Self> {
         let bpe = match enc {
-            Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
-            Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
-            Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
-            Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
+            Encoding::R50k => tiktoken_rs::r50k_base_singleton(),
+            Encoding::P50k => tiktoken_rs::p50k_base_singleton(),
+            Encoding::Cl100k => tiktoken_rs::cl100k_base_singleton(),
+            Encoding::O200k => tiktoken_rs::o200k_base_singleton(),
         };
         let mut specials = HashMap::new();
         for s in bpe.special_tokens() {
@@ -71,7 +74,7 @@ impl TiktokenTokenizer {
         })
     }
 
-    fn vocab(&self) -> &(Vec<Option<Vec<u8>>>, HashMap<String, u32>) {
+    fn vocab(&self) -> &VocabTables {
         self.vocab.get_or_init(|| {
             let total = self.vocab_size().total;
             let mut bytes = Vec::with_capacity(total);
