@@ -20,7 +20,7 @@ fn encode_json_contract() {
     assert_eq!(v["tokenizer"], "roberta");
     assert_eq!(v["ids"], serde_json::json!([31414, 232]));
     assert_eq!(v["tokens"], serde_json::json!(["Hello", "Ġworld"]));
-    assert_eq!(v["offsets"], serde_json::json!([[0, 5], [6, 11]]));
+    assert_eq!(v["offsets"], serde_json::json!([[0, 5], [5, 11]]));
 }
 
 #[test]

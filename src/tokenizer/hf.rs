@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
-use tokenizers::{DecoderWrapper, ModelWrapper, PreTokenizerWrapper};
+use tokenizers::{DecoderWrapper, ModelWrapper, PostProcessorWrapper, PreTokenizerWrapper};
 
 use super::{Algorithm, Tokenizer, VocabSize};
 use crate::tokenizer::tiktoken::hex16;
@@ -17,12 +18,21 @@ pub struct HfTokenizer {
     specials: HashSet<u32>,
     unk_id: Option<u32>,
     vocab: VocabSize,
-    fingerprint: String,
+    /// The bytes the fingerprint is computed from, hashed on first use.
+    fingerprint_source: FingerprintSource,
+    fingerprint: OnceLock<String>,
+}
+
+/// What a tokenizer's fingerprint hashes: the embedded compressed file (hashed lazily, so that
+/// loading does not pay for it) or the digest of a file read from disk.
+enum FingerprintSource {
+    Embedded(&'static [u8]),
+    Digest(String),
 }
 
 impl HfTokenizer {
     /// Loads a gzip-compressed `tokenizer.json` embedded in the binary.
-    pub fn from_gzip(name: &str, gz: &[u8]) -> Result<Self> {
+    pub fn from_gzip(name: &str, gz: &'static [u8]) -> Result<Self> {
         let mut json = Vec::with_capacity(gz.len() * 5);
         flate2::read::GzDecoder::new(gz)
             .read_to_end(&mut json)
@@ -30,7 +40,7 @@ impl HfTokenizer {
                 path: name.into(),
                 message: format!("bundled file does not decompress: {e}"),
             })?;
-        Self::from_json(name, &json)
+        Self::build(name, &json, FingerprintSource::Embedded(gz))
     }
 
     /// Loads a `tokenizer.json` from disk. The tokenizer's name is the path as given.
@@ -41,6 +51,12 @@ impl HfTokenizer {
 
     /// Loads a tokenizer from the bytes of a `tokenizer.json`; `name` names it in errors.
     pub fn from_json(name: &str, json: &[u8]) -> Result<Self> {
+        use sha2::{Digest, Sha256};
+        let digest = hex16(&Sha256::digest(json));
+        Self::build(name, json, FingerprintSource::Digest(digest))
+    }
+
+    fn build(name: &str, json: &[u8], fingerprint_source: FingerprintSource) -> Result<Self> {
         let invalid = |message: String| Error::InvalidTokenizerFile {
             path: name.into(),
             message,
@@ -50,7 +66,9 @@ impl HfTokenizer {
         }
         let text = std::str::from_utf8(json)
             .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
-        let inner = tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?;
+        let mut inner =
+            tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?;
+        untrim_offsets(&mut inner);
         let added = inner.get_added_tokens_decoder();
         let specials: HashSet<u32> = added
             .iter()
@@ -81,15 +99,14 @@ impl HfTokenizer {
                 json_field(text, "\"unk_id\":").and_then(|v| v.parse::<u32>().ok())
             }
         };
-        use sha2::{Digest, Sha256};
-        let fingerprint = hex16(&Sha256::digest(json));
         Ok(Self {
             name: name.to_string(),
             inner,
             specials,
             unk_id,
             vocab,
-            fingerprint,
+            fingerprint_source,
+            fingerprint: OnceLock::new(),
         })
     }
 
@@ -103,6 +120,24 @@ impl HfTokenizer {
             name: self.name.clone(),
             message: e.to_string(),
         }
+    }
+}
+
+/// Turns off `trim_offsets` in RoBERTa / byte-level post-processors.
+///
+/// With trimming, a `Ġ` token that is only a space gets an empty offset range, and `Ġword`
+/// loses its space: offsets would no longer say which bytes a token encodes. Ids are unchanged.
+fn untrim_offsets(inner: &mut tokenizers::Tokenizer) {
+    match inner.get_post_processor().cloned() {
+        Some(PostProcessorWrapper::Roberta(mut p)) if p.trim_offsets => {
+            p.trim_offsets = false;
+            inner.with_post_processor(Some(p));
+        }
+        Some(PostProcessorWrapper::ByteLevel(mut p)) if p.trim_offsets => {
+            p.trim_offsets = false;
+            inner.with_post_processor(Some(p));
+        }
+        _ => {}
     }
 }
 
@@ -203,7 +238,15 @@ impl Tokenizer for HfTokenizer {
     }
 
     fn fingerprint(&self) -> String {
-        self.fingerprint.clone()
+        self.fingerprint
+            .get_or_init(|| match &self.fingerprint_source {
+                FingerprintSource::Embedded(gz) => {
+                    use sha2::{Digest, Sha256};
+                    hex16(&Sha256::digest(gz))
+                }
+                FingerprintSource::Digest(d) => d.clone(),
+            })
+            .clone()
     }
 }
 

@@ -7,7 +7,7 @@
 //! let tok = tokstat::tokenizer::load("roberta")?;
 //! let enc = tok.encode("Hello world", false)?;
 //! assert_eq!(enc.ids, vec![31414, 232]);
-//! assert_eq!(enc.offsets, vec![(0, 5), (6, 11)]);
+//! assert_eq!(enc.offsets, vec![(0, 5), (5, 11)]); // `Ġworld` covers its space
 //! # Ok::<(), tokstat::Error>(())
 //! ```
 
@@ -59,6 +59,9 @@ impl std::fmt::Display for Algorithm {
 /// `ids`, `tokens`, `offsets` and `special` have the same length. Offsets are byte offsets into
 /// the original text, always on `char` boundaries: a token that holds only part of a multi-byte
 /// character (byte-level BPE) gets the whole character's range, as HF `tokenizers` does.
+/// Offsets are not trimmed: a token's range covers every input byte it encodes, including the
+/// space of a `Ġ` token (HF's `trim_offsets` is turned off at load; ids are unaffected). Where a
+/// normalizer removes text (XLM-R collapses runs of spaces), the removed bytes belong to no token.
 /// Special tokens added by a post-processor get the empty range `(0, 0)` or `(len, len)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Encoding {
@@ -139,7 +142,8 @@ pub trait Tokenizer: Send + Sync {
     /// The word-start marker the vocabulary uses in place of a leading space (`Ġ` or `▁`).
     fn space_marker(&self) -> Option<char>;
 
-    /// A short fingerprint of the tokenizer's definition (sha256 of its file, hex, 16 chars).
+    /// A short fingerprint of the tokenizer's definition: the first 16 hex digits of the sha256 of
+    /// its file (for bundled tokenizers, of the embedded compressed file).
     fn fingerprint(&self) -> String;
 }
 
