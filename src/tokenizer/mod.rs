@@ -298,18 +298,40 @@ fn unknown(spec: &str) -> Error {
 
 /// Loads a tokenizer by bundled name, alias, or path to a `tokenizer.json`.
 ///
-/// Only the tokenizer asked for is decompressed and parsed.
+/// Only the tokenizer asked for is decompressed and parsed. Bundled tokenizers are loaded once
+/// per process and shared (they are immutable); files are read anew on every call.
 pub fn load(spec: &str) -> Result<Arc<dyn Tokenizer>> {
     if let Some(b) = find_bundled(spec) {
-        return match b.source {
-            Source::Embedded(gz) => Ok(Arc::new(HfTokenizer::from_gzip(b.name, gz)?)),
-            Source::Tiktoken(enc) => Ok(Arc::new(TiktokenTokenizer::new(b.name, enc)?)),
-        };
+        return load_bundled(b);
     }
     if looks_like_path(spec) {
         return Ok(Arc::new(HfTokenizer::from_file(Path::new(spec))?));
     }
     Err(unknown(spec))
+}
+
+fn load_bundled(b: &'static BundledTokenizer) -> Result<Arc<dyn Tokenizer>> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    // One slot per bundled tokenizer, so that loading one does not wait for another.
+    type Slot = Arc<OnceLock<Arc<dyn Tokenizer>>>;
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, Slot>>> = OnceLock::new();
+    let slot: Slot = {
+        let mut map = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.entry(b.name).or_default().clone()
+    };
+    if let Some(t) = slot.get() {
+        return Ok(t.clone());
+    }
+    let t: Arc<dyn Tokenizer> = match b.source {
+        Source::Embedded(gz) => Arc::new(HfTokenizer::from_gzip(b.name, gz)?),
+        Source::Tiktoken(enc) => Arc::new(TiktokenTokenizer::new(b.name, enc)?),
+    };
+    // If two threads raced, both built the same immutable tokenizer; keep the first.
+    Ok(slot.get_or_init(|| t).clone())
 }
 
 /// Loads several tokenizers (each at most once), in the order given, in parallel.
