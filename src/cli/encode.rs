@@ -81,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<String> {
                 t.row(vec![
                     Cell::count(i),
                     Cell::text(id.to_string()),
-                    Cell::text(tok.clone()),
+                    Cell::text(visible_whitespace(tok)),
                     Cell::count(*s),
                     Cell::count(*e),
                     Cell::text(visible_whitespace(text.get(*s..*e).unwrap_or(""))),
