@@ -4,6 +4,8 @@
 //! human-readable view as a list of [`Table`]s, which render to the three text formats from the
 //! same cells. Numbers are formatted in one place ([`Cell`]), so tables and CSV always agree.
 
+pub mod chart;
+
 use serde::Serialize;
 
 use crate::Result;
