@@ -303,15 +303,25 @@ impl ModelConfig {
         // Upper limits keep every count far inside u64 (and reject garbled numbers).
         let capped = |key: &str, n: u64, max: u64| -> Result<u64> {
             if n > max {
-                Err(err(format!("`{key}` = {n} is implausibly large (limit {max})")))
+                Err(err(format!(
+                    "`{key}` = {n} is implausibly large (limit {max})"
+                )))
             } else {
                 Ok(n)
             }
         };
         let vocab_size = capped("vocab_size", required("vocab_size")?, MAX_VOCAB)?;
         let hidden_size = capped("hidden_size", required("hidden_size")?, MAX_HIDDEN)?;
-        let num_layers = capped("num_hidden_layers", required("num_hidden_layers")?, MAX_LAYERS)?;
-        let num_heads = capped("num_attention_heads", required("num_attention_heads")?, MAX_HIDDEN)?;
+        let num_layers = capped(
+            "num_hidden_layers",
+            required("num_hidden_layers")?,
+            MAX_LAYERS,
+        )?;
+        let num_heads = capped(
+            "num_attention_heads",
+            required("num_attention_heads")?,
+            MAX_HIDDEN,
+        )?;
         let intermediate_size = capped(
             "intermediate_size",
             required("intermediate_size")?,
@@ -435,8 +445,18 @@ mod tests {
         assert_eq!(j.position_embedding, PositionEmbedding::Rotary);
         assert_eq!(x.position_embedding, PositionEmbedding::Absolute);
         assert_eq!(
-            (j.vocab_size, j.hidden_size, j.num_layers, j.intermediate_size),
-            (x.vocab_size, x.hidden_size, x.num_layers, x.intermediate_size)
+            (
+                j.vocab_size,
+                j.hidden_size,
+                j.num_layers,
+                j.intermediate_size
+            ),
+            (
+                x.vocab_size,
+                x.hidden_size,
+                x.num_layers,
+                x.intermediate_size
+            )
         );
     }
 

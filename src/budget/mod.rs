@@ -94,7 +94,11 @@ pub fn budget(opts: &BudgetOptions) -> Result<BudgetReport> {
     } else {
         opts.models.clone()
     };
-    if let Some(&v) = opts.vocab_sizes.iter().find(|&&v| v == 0 || v > config::MAX_VOCAB) {
+    if let Some(&v) = opts
+        .vocab_sizes
+        .iter()
+        .find(|&&v| v == 0 || v > config::MAX_VOCAB)
+    {
         return Err(Error::InvalidArgument(format!(
             "vocabulary size {v} is out of range (1 to {})",
             config::MAX_VOCAB
@@ -233,7 +237,9 @@ impl BudgetReport {
         let mut arch = Table::new("Architecture", header(""));
         arch.row(row("Parameters", &|b| Cell::int(b.total_params)));
         arch.row(row("Hidden states", &|b| Cell::int(b.hidden_size)));
-        arch.row(row("Intermediate dims", &|b| Cell::int(b.intermediate_size)));
+        arch.row(row("Intermediate dims", &|b| {
+            Cell::int(b.intermediate_size)
+        }));
         arch.row(row("Attention heads", &|b| Cell::int(b.num_heads)));
         arch.row(row("Layers", &|b| Cell::int(b.layers)));
         arch.row(row("Vocabulary size", &|b| Cell::int(b.vocab_size)));
@@ -251,7 +257,9 @@ impl BudgetReport {
         voc.row(row("Vocabulary size", &|b| Cell::int(b.vocab_size)));
         voc.row(row("Total", &|b| Cell::int(b.total_params)));
         voc.row(row("Vocabulary parameters", &|b| Cell::int(b.vocab_params)));
-        voc.row(row("Vocabulary share", &|b| Cell::Percent(b.vocab_share, 1)));
+        voc.row(row("Vocabulary share", &|b| {
+            Cell::Percent(b.vocab_share, 1)
+        }));
         voc.row(row("Core parameters", &|b| Cell::int(b.core_params)));
         voc.note("Vocabulary parameters = vocabulary size × hidden size (the word-embedding matrix); core = total − vocabulary parameters.");
         out.push(voc);
@@ -279,7 +287,9 @@ impl BudgetReport {
             format!("Parameter breakdown (--head {})", self.head_name()),
             header("component"),
         );
-        bd.row(row("word embeddings (V·H)", &|b| Cell::int(b.embedding.word)));
+        bd.row(row("word embeddings (V·H)", &|b| {
+            Cell::int(b.embedding.word)
+        }));
         bd.row(row("position embeddings", &|b| {
             Cell::int(b.embedding.position)
         }));

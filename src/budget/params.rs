@@ -83,7 +83,8 @@ pub struct TensorGroup {
     pub name: String,
     /// Shape as PyTorch reports it (`[out, in]` for linear weights).
     pub shape: Vec<u64>,
-    /// First and last layer index that have the tensor; `None` outside the layers.
+    /// First and last layer index that have the tensor; absent outside the layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub layers: Option<(u64, u64)>,
     /// Parameters counted: product of `shape` × number of layers, or 0 when tied.
     pub params: u64,
@@ -135,7 +136,12 @@ pub fn tensors(c: &ModelConfig, head: Head) -> Vec<TensorGroup> {
     let (h, i, v) = (c.hidden_size, c.intermediate_size, c.vocab_size);
     if c.model_type.is_bert_family() {
         use Part::*;
-        push("embeddings.word_embeddings.weight", &[v, h], None, WordEmbedding);
+        push(
+            "embeddings.word_embeddings.weight",
+            &[v, h],
+            None,
+            WordEmbedding,
+        );
         if c.position_embedding != Pos::Rotary {
             push(
                 "embeddings.position_embeddings.weight",
@@ -253,7 +259,12 @@ pub fn tensors(c: &ModelConfig, head: Head) -> Vec<TensorGroup> {
             EmbeddingNorm,
         );
         if nb {
-            push(&format!("{p}embeddings.norm.bias"), &[h], None, EmbeddingNorm);
+            push(
+                &format!("{p}embeddings.norm.bias"),
+                &[h],
+                None,
+                EmbeddingNorm,
+            );
         }
         let l = format!("{p}layers.{{i}}.");
         // Layer 0's attn_norm is nn.Identity(): no parameters.
@@ -570,7 +581,11 @@ pub fn total_params(c: &ModelConfig, head: Head) -> u64 {
 }
 
 pub(crate) fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 { f64::NAN } else { a as f64 / b as f64 }
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
 }
 
 #[cfg(test)]
