@@ -60,6 +60,22 @@ pub struct BudgetOptions {
     pub show_tensors: bool,
 }
 
+impl BudgetOptions {
+    /// The options behind `reports/budget.md`: the three models of the published comparison,
+    /// base model classes, a vocabulary sweep (32,000; 50,368; 128,256; 250,002; and every
+    /// code point), a 400M fixed budget, and attention at 512 and 8,192 tokens.
+    pub fn published_report() -> BudgetOptions {
+        BudgetOptions {
+            models: PUBLISHED_TRIO.iter().map(|s| s.to_string()).collect(),
+            head: Head::Base,
+            vocab_sizes: vec![32_000, 50_368, 128_256, 250_002],
+            fixed_total: Some(400_000_000),
+            attention_seqs: vec![512, 8192],
+            show_tensors: false,
+        }
+    }
+}
+
 /// One model's budget and the what-ifs asked for.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelBudget {
@@ -405,10 +421,10 @@ impl BudgetReport {
                     "vocab params",
                     "share of P",
                     "max layers",
-                    "total",
+                    "total at max layers",
                     "max hidden",
                     "intermediate",
-                    "total ",
+                    "total at max hidden",
                 ],
             );
             for m in &self.models {
@@ -455,7 +471,7 @@ impl BudgetReport {
                         Cell::text(format!(
                             "{}{}",
                             crate::report::group_thousands(a.seq_len as i128),
-                            if a.exceeds_max_positions { " *" } else { "" }
+                            if a.exceeds_max_positions { " †" } else { "" }
                         )),
                         Cell::text(format!(
                             "every {}, window {}{}",
@@ -478,7 +494,7 @@ impl BudgetReport {
             }
             t.note("FLOPs: QKᵀ and scores·V only, 4·n²·H per global layer and 4·pairs·H per window layer (pairs with |i−j| ≤ window/2); projections cost the same under both patterns and are left out.");
             t.note("scores: attention-score elements summed over layers (heads·n² per global layer, heads·pairs per window layer, as a windowed kernel computes them); multiply by 2 bytes for bf16.");
-            t.note("* longer than the model's max_position_embeddings. (hypothetical): the model attends globally everywhere; the row applies ModernBERT's pattern to its shape.");
+            t.note("† longer than the model's max_position_embeddings. (hypothetical): the model attends globally everywhere; the row applies ModernBERT's pattern to its shape.");
             out.push(t);
         }
 
@@ -506,8 +522,21 @@ impl BudgetReport {
         }
         let mut t = Table::new(
             "Published comparison (rounded) vs exact counts",
-            ["model", "figure", "published", "exact", "exact (M or %)"],
+            [
+                "model",
+                "figure",
+                "published",
+                "exact",
+                "exact (M or %)",
+                "exact − published",
+            ],
         );
+        let diff_m = |exact: u64, published_m: f64| {
+            Cell::text(format!("{:+.1}M", exact as f64 / 1e6 - published_m))
+        };
+        let diff_pp = |exact: f64, published: f64| {
+            Cell::text(format!("{:+.1} pp", (exact - published) * 100.0))
+        };
         for (p, b) in PUBLISHED.iter().zip(&found) {
             let name = Cell::text(p.model);
             t.row(vec![
@@ -516,6 +545,7 @@ impl BudgetReport {
                 Cell::text(format!("{}M", p.params_m)),
                 Cell::int(b.total_params),
                 millions(b.total_params),
+                diff_m(b.total_params, p.params_m),
             ]);
             t.row(vec![
                 name.clone(),
@@ -523,6 +553,7 @@ impl BudgetReport {
                 Cell::text(format!("{}M", p.vocab_params_m)),
                 Cell::int(b.vocab_params),
                 millions(b.vocab_params),
+                diff_m(b.vocab_params, p.vocab_params_m),
             ]);
             t.row(vec![
                 name.clone(),
@@ -530,6 +561,7 @@ impl BudgetReport {
                 Cell::Percent(p.vocab_share, 0),
                 Cell::Empty,
                 Cell::Percent(b.vocab_share, 1),
+                diff_pp(b.vocab_share, p.vocab_share),
             ]);
             t.row(vec![
                 name,
@@ -537,18 +569,21 @@ impl BudgetReport {
                 Cell::text(format!("{}M", p.core_m)),
                 Cell::int(b.core_params),
                 millions(b.core_params),
+                diff_m(b.core_params, p.core_m),
             ]);
         }
         for (a, b, claim) in PUBLISHED_CORE_RATIOS {
             let (Some(x), Some(y)) = (self.find(a), self.find(b)) else {
                 continue;
             };
+            let exact = x.core_params as f64 / y.core_params as f64 - 1.0;
             t.row(vec![
                 Cell::text(a),
                 Cell::text(format!("core vs {b}")),
                 Cell::text(format!("+{:.0}%", claim * 100.0)),
                 Cell::Empty,
-                Cell::Percent(x.core_params as f64 / y.core_params as f64 - 1.0, 1),
+                Cell::Percent(exact, 1),
+                diff_pp(exact, claim),
             ]);
         }
         t.note("Published: Jina AI's ModernBERT / jina-XLM-RoBERTa / RoBERTa-large comparison (early 2025), rounded; its core = rounded total − rounded vocabulary parameters.");
