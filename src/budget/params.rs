@@ -638,6 +638,10 @@ mod tests {
             total("roberta-large", Head::Mlm),
             355_359_744 - 1_049_600 + 1_049_600 + 2_048 + 50_265
         );
+        // bert-base-uncased BertForMaskedLM: 109,482,240 − pooler 590,592 + transform.dense
+        // 590,592 + transform.LayerNorm 1,536 + cls.predictions.bias 30,522 = 109,514,298
+        // (the count `BertForMaskedLM.from_pretrained("bert-base-uncased")` reports).
+        assert_eq!(total("bert-base-uncased", Head::Mlm), 109_514_298);
         // ModernBERT-large MLM: + head.dense 1024² + head.norm 1024 + decoder.bias 50,368.
         assert_eq!(
             total("modernbert-large", Head::Mlm),
