@@ -7,7 +7,8 @@
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
-//! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares.
+//! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares;
+//! - [`budget`]: exact parameter counts from model configs, vocabulary share, what-ifs.
 //!
 //! ```
 //! use tokstat::tokenizer;
@@ -23,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod budget;
 pub mod cli;
 mod error;
 pub mod input;

@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, builds a report with the library, and renders it with
 //! [`crate::report`].
 
+mod budget;
 mod encode;
 mod tokenizers;
 
@@ -23,6 +24,8 @@ enum Command {
     Tokenizers(tokenizers::Args),
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
+    /// Exact parameter budgets: how much of an encoder the vocabulary takes, and what-ifs.
+    Budget(budget::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -31,6 +34,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
+        Command::Budget(a) => budget::run(a)?,
     };
     write_stdout(&out)
 }
