@@ -29,6 +29,7 @@ pub mod cli;
 mod error;
 pub mod input;
 pub mod report;
+pub mod showcase;
 pub mod tokenizer;
 
 pub use error::{Error, Result};

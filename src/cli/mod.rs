@@ -5,6 +5,7 @@
 
 mod budget;
 mod encode;
+mod report;
 mod tokenizers;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Regenerate reports/: the published comparison, claim by claim, with measurements.
+    Report(report::Args),
     /// List the bundled tokenizers.
     Tokenizers(tokenizers::Args),
     /// Print token ids, token strings and byte offsets of a text.
@@ -32,6 +35,7 @@ enum Command {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let out = match cli.command {
+        Command::Report(a) => report::run(a)?,
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
         Command::Budget(a) => budget::run(a)?,

@@ -1,0 +1,36 @@
+//! `tokstat report`: regenerate `reports/`, the published comparison checked claim by claim.
+
+use std::path::PathBuf;
+
+use crate::showcase::{self, ReportOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to write the report.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// The directory holding the bundled `corpora/` (the repository root).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Train a CI-sized retrieval run instead of the full default one.
+    #[arg(long, conflicts_with = "retrieval_results")]
+    quick: bool,
+    /// Reuse a saved retrieval run (JSON of `tokstat retrieval --format json`) instead of
+    /// training again.
+    #[arg(long, value_name = "FILE.json")]
+    retrieval_results: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<String> {
+    let files = showcase::generate(&ReportOptions {
+        root: args.root,
+        quick: args.quick,
+        retrieval_results: args.retrieval_results,
+    })?;
+    showcase::write(&files, &args.out)?;
+    let mut out = format!("wrote {} files to {}:\n", files.len(), args.out.display());
+    for f in &files {
+        out.push_str(&format!("  {}\n", f.path.display()));
+    }
+    Ok(out)
+}

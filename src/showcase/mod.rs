@@ -1,0 +1,86 @@
+//! `tokstat report`: the published ModernBERT / jina-XLM-RoBERTa / RoBERTa comparison, claim by
+//! claim, checked with measurements that anyone can regenerate with one command.
+//!
+//! [`generate`] computes every file of the report in memory (Markdown, JSON data, SVG charts);
+//! [`write`] puts them under the output directory. Everything but the retrieval run is a pure
+//! function of the bundled code and data, so regenerating the report gives the committed files
+//! byte for byte; the retrieval run is either trained anew or read back from a saved JSON.
+
+mod claims;
+mod sections;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use claims::{Claim, Verdict};
+
+use crate::{Error, Result};
+
+/// What `tokstat report` does.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The directory that holds `corpora/` (the repository root).
+    pub root: PathBuf,
+    /// Train a CI-sized retrieval run instead of the full default one.
+    pub quick: bool,
+    /// Reuse a saved retrieval run (the JSON of `tokstat retrieval --format json`).
+    pub retrieval_results: Option<PathBuf>,
+}
+
+/// One generated file, with its path relative to the report directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// Relative path, e.g. `budget.md` or `data/budget.json`.
+    pub path: PathBuf,
+    /// The file's contents.
+    pub contents: String,
+}
+
+impl ReportFile {
+    fn new(path: impl Into<PathBuf>, contents: String) -> Self {
+        ReportFile {
+            path: path.into(),
+            contents,
+        }
+    }
+}
+
+/// A section of the report: its files and the claims it decides.
+#[derive(Debug, Default)]
+pub(crate) struct Section {
+    pub files: Vec<ReportFile>,
+    pub claims: Vec<Claim>,
+}
+
+/// Serialises data for `data/*.json` (pretty, with a final newline).
+pub(crate) fn json<T: Serialize>(v: &T) -> Result<String> {
+    Ok(serde_json::to_string_pretty(v)? + "\n")
+}
+
+/// Computes every file of the report.
+pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
+    let sections = vec![
+        sections::budget()?,
+        sections::code(&opts.root)?,
+        sections::multilingual(&opts.root)?,
+        sections::vocabulary()?,
+        sections::retrieval(opts)?,
+    ];
+    let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
+    let mut files = vec![ReportFile::new("README.md", claims::index(&claims))];
+    files.extend(sections.into_iter().flat_map(|s| s.files));
+    Ok(files)
+}
+
+/// Writes the files under `out`, creating directories as needed.
+pub fn write(files: &[ReportFile], out: &Path) -> Result<()> {
+    for f in files {
+        let p = out.join(&f.path);
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        std::fs::write(&p, &f.contents).map_err(|e| Error::io(&p, e))?;
+    }
+    Ok(())
+}
