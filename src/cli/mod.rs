@@ -4,6 +4,7 @@
 //! [`crate::report`].
 
 mod encode;
+mod parity;
 mod tokenizers;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,9 @@ enum Command {
     Tokenizers(tokenizers::Args),
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
+    /// Tokenization premium and fertility per language on parallel text (default: the bundled
+    /// FLORES-200 sample).
+    Parity(parity::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -31,6 +35,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
+        Command::Parity(a) => parity::run(a)?,
     };
     write_stdout(&out)
 }
