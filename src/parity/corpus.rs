@@ -24,13 +24,16 @@ pub fn resolve_corpus_dir(dir: Option<&Path>) -> Result<PathBuf> {
         }
         return Ok(d.to_path_buf());
     }
-    let relative = PathBuf::from(DEFAULT_CORPUS);
-    if relative.is_dir() {
-        return Ok(relative);
-    }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CORPUS);
-    if built_from.is_dir() {
-        return Ok(built_from);
+    first_existing_dir(&[
+        PathBuf::from(DEFAULT_CORPUS),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CORPUS),
+    ])
+}
+
+/// The first candidate that is a directory, or the "pass DIR" error.
+fn first_existing_dir(candidates: &[PathBuf]) -> Result<PathBuf> {
+    if let Some(found) = candidates.iter().find(|c| c.is_dir()) {
+        return Ok(found.clone());
     }
     Err(Error::InvalidArgument(format!(
         "the bundled corpus `{DEFAULT_CORPUS}` was not found (it ships in the tokstat repository; \
@@ -201,6 +204,19 @@ fn check_aligned(dir: &Path, languages: &[LanguageText]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_default_says_to_pass_dir() {
+        let e = first_existing_dir(&[PathBuf::from("no/such/dir/anywhere")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`corpora/multilingual` was not found"), "{e}");
+        assert!(e.contains("pass DIR"), "{e}");
+        let e = resolve_corpus_dir(Some(Path::new("no/such/dir")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no/such/dir: not a directory"), "{e}");
+    }
 
     #[test]
     fn file_names() {

@@ -12,10 +12,16 @@
 //!   content.
 //! - **share over 2× pivot**: the share of sentences with |t(s_L)| > 2 · |t(s_pivot)|.
 //! - bytes/token, chars/token, fertility (tokens per UAX #29 word) and continued-word share as in
-//!   [`crate::analysis::text`]. UAX #29 has no dictionary, so unspaced scripts (Han, Kana, Thai,
-//!   Lao, Khmer, Myanmar) count every character as a word and their fertility is tokens per
-//!   character: compare fertility within a script family, and premium across all languages.
-//! - unknown-token rate: tokens equal to the tokenizer's unknown token, per token.
+//!   [`crate::analysis::text`]. UAX #29 has no dictionary: in unspaced scripts (Han, Thai, Lao,
+//!   Khmer, Myanmar) each character with its combining marks is a word (a run of Katakana is one
+//!   word; Tibetan splits into tsheg-delimited syllables). Fertility counts every token that
+//!   overlaps a word, so there it is tokens per character, close to 1 whenever tokens span several
+//!   characters, and not comparable with the per-word fertility of spaced scripts. Compare
+//!   fertility within a script family; compare premium across all languages.
+//! - unknown-token rate: tokens equal to the tokenizer's unknown token, per token. A tokenizer
+//!   that maps a run of unknown characters to one unknown token (XLM-R fuses them) makes such
+//!   text look cheap: a low premium with a high unknown rate means the text is lost, not
+//!   efficiently encoded.
 //!
 //! Each sentence is encoded on its own (the way the pivot comparison is defined), in parallel.
 //! Lines that are empty or blank in any file are left out for every language (see
@@ -458,8 +464,9 @@ impl ParityReport {
             ]);
         }
         t.note(
-            "fertility = tokens per UAX #29 word; unspaced scripts (Han, Kana, Thai, Lao, Khmer, \
-             Myanmar) count each character as a word, so their fertility is tokens per character.",
+            "fertility = tokens per UAX #29 word; in unspaced scripts (Han, Thai, Lao, Khmer, \
+             Myanmar) each character is a word, so there it is tokens per character. \
+             A high unk rate means text mapped to the unknown token: its premium is understated.",
         );
         t
     }
