@@ -6,6 +6,7 @@
 //! The library behind the `tokstat` command line:
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
+//! - [`parity`]: tokenization premium and fertility across languages on parallel text;
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
 //! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares;
 //! - [`budget`]: exact parameter counts from model configs, vocabulary share, what-ifs.
@@ -28,6 +29,7 @@ pub mod budget;
 pub mod cli;
 mod error;
 pub mod input;
+pub mod parity;
 pub mod report;
 pub mod showcase;
 pub mod tokenizer;

@@ -6,6 +6,7 @@
 mod budget;
 mod encode;
 mod report;
+mod parity;
 mod tokenizers;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,9 @@ enum Command {
     Encode(encode::Args),
     /// Exact parameter budgets: how much of an encoder the vocabulary takes, and what-ifs.
     Budget(budget::Args),
+    /// Tokenization premium and fertility per language on parallel text (default: the bundled
+    /// FLORES-200 sample).
+    Parity(parity::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -39,6 +43,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
         Command::Budget(a) => budget::run(a)?,
+        Command::Parity(a) => parity::run(a)?,
     };
     write_stdout(&out)
 }
