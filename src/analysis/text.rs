@@ -8,8 +8,10 @@
 //! - Continued-word share: the share of words covered by two or more tokens (Rust et al. 2021).
 //! - Words are UAX #29 word segments that contain at least one alphanumeric character
 //!   (`unicode-segmentation`'s `unicode_word_indices`). UAX #29 has no dictionary: in unspaced
-//!   scripts (Han, Hiragana/Katakana, Thai, Lao, Khmer, Myanmar) every character is its own word,
-//!   so fertility there is tokens per character, not per dictionary word.
+//!   scripts (Han, Hiragana/Katakana, Thai, Lao, Khmer, Myanmar) every character is its own word.
+//!   Fertility there counts, per character, the tokens overlapping it: a token spanning three
+//!   characters counts once for each, so values near 1 mean "about one token touches each
+//!   character", not "words are kept whole". Compare such scripts by premium or chars/token.
 
 use serde::Serialize;
 use unicode_segmentation::UnicodeSegmentation;

@@ -5,8 +5,8 @@
 
 mod budget;
 mod encode;
-mod report;
 mod parity;
+mod report;
 mod tokenizers;
 
 use clap::{Parser, Subcommand};
