@@ -362,9 +362,77 @@ fn modernbert_thetas() -> Result<(f64, f64)> {
     Ok((get("global_rope_theta")?, get("local_rope_theta")?))
 }
 
+/// Contexts in which the `init` claim is probed: Python's constructor, a call and a name.
+const INIT_PROBES: [&str; 3] = ["def __init__(self):", "obj.init()", "init = True"];
+
+/// How each tokenizer cuts `init` in [`INIT_PROBES`]: the tokens covering the `init` bytes.
+fn init_probe(names: &[&str]) -> Result<Vec<(String, Vec<Vec<String>>)>> {
+    let mut out = Vec::new();
+    for name in names {
+        let t = crate::tokenizer::load(name)?;
+        let mut per_probe = Vec::new();
+        for text in INIT_PROBES {
+            let at = text.find("init").unwrap_or(0);
+            let (s, e) = (at, at + 4);
+            let enc = t.encode(text, false)?;
+            let pieces: Vec<String> = enc
+                .offsets
+                .iter()
+                .filter(|(a, b)| a < b && *a < e && *b > s)
+                .map(|&(a, b)| text[a.max(s)..b.min(e)].to_string())
+                .collect();
+            per_probe.push(pieces);
+        }
+        out.push((name.to_string(), per_probe));
+    }
+    Ok(out)
+}
+
+/// Whether `init` came out as one token in every probe.
+fn init_whole(probes: &[Vec<String>]) -> bool {
+    probes.iter().all(|p| p.len() == 1)
+}
+
 /// `code-tokenization.md`.
 pub fn code(_root: &Path) -> Result<Section> {
-    Ok(Section::default())
+    let names = [
+        "modernbert",
+        "xlm-roberta",
+        "roberta",
+        "cl100k_base",
+        "o200k_base",
+    ];
+    let probes = init_probe(&names)?;
+    let whole = |n: &str| probes.iter().any(|(name, p)| name == n && init_whole(p));
+    let describe = probes
+        .iter()
+        .map(|(name, p)| {
+            let cuts: Vec<String> = p.iter().map(|pieces| pieces.join(" + ")).collect();
+            if init_whole(p) {
+                format!("{name}: whole")
+            } else {
+                format!("{name}: {}", cuts.join(" / "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let verdict = match (whole("modernbert"), whole("xlm-roberta"), whole("roberta")) {
+        (true, false, false) => Verdict::Holds,
+        (true, false, true) | (true, true, false) => Verdict::HoldsWithCorrection,
+        _ => Verdict::DoesNotHold,
+    };
+    let claims = vec![Claim {
+        claim: "A code-aware tokenizer (OLMo's, ModernBERT's) keeps `init` whole where standard \
+                ones split it into `in` + `it`"
+            .into(),
+        measured: format!("`init` in `{}`: {describe}", INIT_PROBES.join("`, `")),
+        verdict,
+        section: "code-tokenization.md#init".into(),
+    }];
+    Ok(Section {
+        files: Vec::new(),
+        claims,
+    })
 }
 
 const PARITY_COMMAND: &str = "tokstat parity corpora/multilingual -t modernbert,xlm-roberta,roberta \
