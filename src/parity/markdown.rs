@@ -1,13 +1,11 @@
 //! The Markdown report page for `reports/` and the function that regenerates it.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use super::{ParityOptions, ParityReport, parity};
+use super::ParityReport;
 use crate::report::{self, Format};
-use crate::{Error, Result};
 
-/// File names [`write_report`] writes, relative to the reports directory.
+/// File names of the parity section of `reports/`, relative to the reports directory.
 pub const REPORT_MARKDOWN: &str = "multilingual.md";
 /// The chart, next to the Markdown page.
 pub const REPORT_CHART: &str = "multilingual-premium.svg";
@@ -157,20 +155,4 @@ impl ParityReport {
         );
         out
     }
-}
-
-/// Measures the bundled corpus with `options` and writes the Markdown page, the SVG chart and the
-/// JSON report into `dir` ([`REPORT_MARKDOWN`], [`REPORT_CHART`], [`REPORT_JSON`]).
-pub fn write_report(dir: &Path, options: &ParityOptions, command: &str) -> Result<ParityReport> {
-    let report = parity(options)?;
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).map_err(|e| Error::io(&data, e))?;
-    report.write_svg(&dir.join(REPORT_CHART))?;
-    let json = report::render(&report, &[], Format::Json)?;
-    let json_path = dir.join(REPORT_JSON);
-    std::fs::write(&json_path, json).map_err(|e| Error::io(&json_path, e))?;
-    let md_path = dir.join(REPORT_MARKDOWN);
-    std::fs::write(&md_path, report.markdown_page(Some(REPORT_CHART), command))
-        .map_err(|e| Error::io(&md_path, e))?;
-    Ok(report)
 }

@@ -51,7 +51,7 @@ pub use corpus::{
     DEFAULT_CORPUS, LanguageText, ParallelCorpus, parse_language_file, resolve_corpus_dir,
     split_lines,
 };
-pub use markdown::{REPORT_CHART, REPORT_JSON, REPORT_MARKDOWN, write_report};
+pub use markdown::{REPORT_CHART, REPORT_JSON, REPORT_MARKDOWN};
 pub use plot::premium_svg;
 
 use crate::analysis::text::{TextStats, ratio, text_stats};
