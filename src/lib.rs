@@ -6,6 +6,8 @@
 //! The library behind the `tokstat` command line:
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
+//! - [`compare`]: `tokstat compare`, several tokenizers side by side on the same files
+//!   (compression, whitespace, identifiers, scripts, round trip);
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
 //! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares.
 //!
@@ -24,6 +26,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod compare;
 mod error;
 pub mod input;
 pub mod report;

@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, builds a report with the library, and renders it with
 //! [`crate::report`].
 
+mod compare;
 mod encode;
 mod tokenizers;
 
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// List the bundled tokenizers.
     Tokenizers(tokenizers::Args),
+    /// Compare tokenizers on files: compression, whitespace, identifiers, scripts, round trip.
+    Compare(compare::Args),
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
 }
@@ -31,6 +34,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
+        Command::Compare(a) => compare::run(a)?,
     };
     write_stdout(&out)
 }

@@ -1,0 +1,249 @@
+//! Round trip: does decode(encode(x)) give back x, and if not, where and why.
+//!
+//! The text is encoded without post-processor tokens and decoded with special tokens kept (text
+//! that spells a special token is that token, and must come back). When the two differ, they
+//! are aligned greedily, character by character, resynchronising after each difference:
+//! - both sides at whitespace (or one side): the two whitespace runs are compared as a whole —
+//!   "whitespace run collapsed" when the decoded run is shorter or missing, "whitespace changed"
+//!   otherwise (a newline or tab that became a space);
+//! - the original character's NFKC form is what follows in the decoded text: "NFKC changed
+//!   character";
+//! - the decoded text has `<unk>`/`[UNK]` or U+FFFD there: "unknown token";
+//! - otherwise the character was removed, inserted or replaced.
+//!
+//! At the end, original text left over is "trailing whitespace dropped" (if all whitespace) or
+//! "text dropped", decoded text left over "text added". `differing_bytes` counts the original's
+//! bytes that are not reproduced (plus bytes added by the decoder). The alignment is linear and
+//! can misattribute overlapping differences; the first difference is always exact.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// The first place where the round trip differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirstDifference {
+    /// The input it is in (set by the caller; empty for a bare text).
+    pub path: String,
+    /// Byte offset in the original text.
+    pub byte_offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column in characters.
+    pub column: usize,
+    /// A few characters of the original from there (whitespace made visible).
+    pub original: String,
+    /// The same place in the decoded text.
+    pub decoded: String,
+    /// Human reason (module docs).
+    pub reason: String,
+}
+
+/// Additive round-trip counts for one tokenizer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RoundtripCounts {
+    /// Texts checked.
+    pub texts: u64,
+    /// Texts that came back byte for byte.
+    pub exact_texts: u64,
+    /// Bytes not reproduced (module docs).
+    pub differing_bytes: u64,
+    /// The first difference in input order.
+    pub first_difference: Option<FirstDifference>,
+    /// Differences per reason: (count, bytes).
+    pub reasons: BTreeMap<String, (u64, u64)>,
+}
+
+impl RoundtripCounts {
+    /// Whether every text came back exactly.
+    pub fn exact(&self) -> bool {
+        self.texts == self.exact_texts
+    }
+
+    /// Adds another text's counts (the earlier first difference wins).
+    pub fn add(&mut self, o: &RoundtripCounts) {
+        self.texts += o.texts;
+        self.exact_texts += o.exact_texts;
+        self.differing_bytes += o.differing_bytes;
+        if self.first_difference.is_none() {
+            self.first_difference = o.first_difference.clone();
+        }
+        for (k, (c, b)) in &o.reasons {
+            let e = self.reasons.entry(k.clone()).or_default();
+            e.0 += c;
+            e.1 += b;
+        }
+    }
+}
+
+const SNIPPET_CHARS: usize = 12;
+
+fn snippet(s: &str) -> String {
+    crate::report::visible_whitespace(&s.chars().take(SNIPPET_CHARS).collect::<String>())
+}
+
+fn ws_run_end(s: &str, i: usize) -> usize {
+    s[i..]
+        .char_indices()
+        .find(|(_, c)| !c.is_whitespace())
+        .map_or(s.len(), |(k, _)| i + k)
+}
+
+/// Compares `original` with `decoded` (module docs).
+pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
+    let mut r = RoundtripCounts {
+        texts: 1,
+        ..Default::default()
+    };
+    if original == decoded {
+        r.exact_texts = 1;
+        return r;
+    }
+    let (a, b) = (original, decoded);
+    let (mut i, mut j) = (0usize, 0usize);
+    let note = |r: &mut RoundtripCounts, i: usize, j: usize, reason: &str, bytes: usize| {
+        if r.first_difference.is_none() {
+            let before = &a[..i];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            r.first_difference = Some(FirstDifference {
+                path: String::new(),
+                byte_offset: i,
+                line,
+                column,
+                original: snippet(&a[i..]),
+                decoded: snippet(&b[j.min(b.len())..]),
+                reason: reason.to_string(),
+            });
+        }
+        let e = r.reasons.entry(reason.to_string()).or_default();
+        e.0 += 1;
+        e.1 += bytes as u64;
+        r.differing_bytes += bytes as u64;
+    };
+    while i < a.len() && j < b.len() {
+        let ca = a[i..].chars().next().unwrap_or('\0');
+        let cb = b[j..].chars().next().unwrap_or('\0');
+        if ca == cb {
+            i += ca.len_utf8();
+            j += cb.len_utf8();
+            continue;
+        }
+        if ca.is_whitespace() || cb.is_whitespace() {
+            // Compare the whole runs from the start of the current run.
+            let mut ra = i;
+            let mut rb = j;
+            while ra > 0 && rb > 0 {
+                let pa = a[..ra].chars().next_back().unwrap_or('\0');
+                let pb = b[..rb].chars().next_back().unwrap_or('\0');
+                if pa.is_whitespace() && pa == pb {
+                    ra -= pa.len_utf8();
+                    rb -= pb.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            let ea = ws_run_end(a, i);
+            let eb = ws_run_end(b, j);
+            let (la, lb) = (ea - ra, eb - rb);
+            let reason = if lb < la {
+                "whitespace run collapsed"
+            } else {
+                "whitespace changed"
+            };
+            note(&mut r, i, j, reason, (ea - i).max(eb - j));
+            i = ea;
+            j = eb;
+            continue;
+        }
+        let nf: String = ca.nfkc().collect();
+        if !nf.is_empty() && nf != ca.to_string() && b[j..].starts_with(&nf) {
+            note(&mut r, i, j, "NFKC changed character", ca.len_utf8());
+            i += ca.len_utf8();
+            j += nf.len();
+            continue;
+        }
+        if let Some(unk) = ["<unk>", "[UNK]", "\u{FFFD}"]
+            .iter()
+            .find(|u| b[j..].starts_with(**u))
+        {
+            // Skip original characters up to the next one that matches what follows.
+            j += unk.len();
+            let resume = b[j..].chars().next();
+            let start = i;
+            while let Some(c) = a[i..].chars().next() {
+                if Some(c) == resume && i > start {
+                    break;
+                }
+                i += c.len_utf8();
+            }
+            note(&mut r, start, j, "unknown token", i - start);
+            continue;
+        }
+        let na = a[i + ca.len_utf8()..].chars().next();
+        let nb = b[j + cb.len_utf8()..].chars().next();
+        if na == Some(cb) {
+            note(&mut r, i, j, "character removed", ca.len_utf8());
+            i += ca.len_utf8();
+        } else if nb == Some(ca) {
+            note(&mut r, i, j, "character inserted", cb.len_utf8());
+            j += cb.len_utf8();
+        } else {
+            note(&mut r, i, j, "character replaced", ca.len_utf8());
+            i += ca.len_utf8();
+            j += cb.len_utf8();
+        }
+    }
+    if i < a.len() {
+        let rest = &a[i..];
+        let reason = if rest.chars().all(char::is_whitespace) {
+            "trailing whitespace dropped"
+        } else {
+            "text dropped"
+        };
+        note(&mut r, i, j, reason, rest.len());
+    }
+    if j < b.len() {
+        note(&mut r, i, j, "text added", b.len() - j);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact() {
+        let r = compare_roundtrip("a  b", "a  b");
+        assert!(r.exact());
+        assert_eq!(r.differing_bytes, 0);
+    }
+
+    #[test]
+    fn collapsed_indent() {
+        // XLM-R decodes "x\n        y" as "x y": the newline and 8 spaces (9 bytes) become one
+        // space. The first difference is at byte 1 (the newline), line 1, column 2.
+        let r = compare_roundtrip("x\n        y", "x y");
+        let f = r.first_difference.clone().unwrap();
+        assert_eq!((f.byte_offset, f.line, f.column), (1, 1, 2));
+        assert_eq!(f.reason, "whitespace run collapsed");
+        assert_eq!(r.differing_bytes, 9);
+    }
+
+    #[test]
+    fn nfkc_and_trailing() {
+        // "ﬁ" (U+FB01, 3 bytes) → "fi" under NFKC; the trailing newline is dropped.
+        let r = compare_roundtrip("\u{FB01}x\n", "fix");
+        assert_eq!(r.reasons["NFKC changed character"], (1, 3));
+        assert_eq!(r.reasons["trailing whitespace dropped"], (1, 1));
+        assert_eq!(r.differing_bytes, 4);
+    }
+
+    #[test]
+    fn unknown() {
+        let r = compare_roundtrip("a\u{1F600}b", "a<unk>b");
+        assert_eq!(r.reasons["unknown token"], (1, 4));
+    }
+}
