@@ -627,8 +627,26 @@ pub fn identifier_spans(text: &str, lang: Lang) -> Vec<(usize, usize)> {
         lang,
         out: Vec::new(),
         line_start: true,
+        line_starts: None,
     }
     .run()
+}
+
+/// Byte offsets of the line starts of `text` at which the lexer of `lang` is outside any
+/// comment or string literal: lexing from such a position gives the same identifiers as lexing
+/// the whole text. Used to cut large files into chunks.
+pub fn code_line_starts(text: &str, lang: Lang) -> Vec<usize> {
+    let mut lx = Lexer {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+        lang,
+        out: Vec::new(),
+        line_start: true,
+        line_starts: Some(Vec::new()),
+    };
+    lx.lex();
+    lx.line_starts.unwrap_or_default()
 }
 
 struct Lexer<'a> {
@@ -639,6 +657,8 @@ struct Lexer<'a> {
     out: Vec<(usize, usize)>,
     /// Only whitespace since the last line break.
     line_start: bool,
+    /// When set, line starts reached in the code state are recorded here.
+    line_starts: Option<Vec<usize>>,
 }
 
 impl Lexer<'_> {
@@ -829,12 +849,20 @@ impl Lexer<'_> {
     }
 
     fn run(mut self) -> Vec<(usize, usize)> {
+        self.lex();
+        self.out
+    }
+
+    fn lex(&mut self) {
         let lang = self.lang;
         while self.i < self.b.len() {
             let c = self.b[self.i];
             if c == b'\n' {
                 self.line_start = true;
                 self.i += 1;
+                if let Some(v) = self.line_starts.as_mut() {
+                    v.push(self.i);
+                }
                 continue;
             }
             if c == b' ' || c == b'\t' || c == b'\r' {
@@ -941,7 +969,6 @@ impl Lexer<'_> {
             }
             self.i += ch.len_utf8();
         }
-        self.out
     }
 }
 

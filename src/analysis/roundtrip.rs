@@ -6,8 +6,8 @@
 //! - both sides at whitespace (or one side): the two whitespace runs are compared as a whole —
 //!   "whitespace run collapsed" when the decoded run is shorter or missing, "whitespace changed"
 //!   otherwise (a newline or tab that became a space);
-//! - the original character's NFKC form is what follows in the decoded text: "NFKC changed
-//!   character";
+//! - the NFC or NFKC form of the next few original characters (up to 8, longest first) is what
+//!   follows in the decoded text: "NFC changed character" / "NFKC changed character";
 //! - the decoded text has `<unk>`/`[UNK]` or U+FFFD there: "unknown token";
 //! - otherwise the character was removed, inserted or replaced.
 //!
@@ -90,6 +90,34 @@ fn ws_run_end(s: &str, i: usize) -> usize {
         .map_or(s.len(), |(k, _)| i + k)
 }
 
+/// Longest sequence of original characters considered for a normalisation match.
+const MAX_NORMALISED_CHARS: usize = 8;
+
+/// If up to [`MAX_NORMALISED_CHARS`] characters at the start of `a`, put in NFC or NFKC, are
+/// what `b` starts with, the byte lengths consumed on each side and the reason.
+fn normalised_match(a: &str, b: &str) -> Option<(usize, usize, &'static str)> {
+    let ends: Vec<usize> = a
+        .char_indices()
+        .skip(1)
+        .map(|(k, _)| k)
+        .chain(std::iter::once(a.len()))
+        .take(MAX_NORMALISED_CHARS)
+        .collect();
+    // Longest first, so that a base letter and its combining marks are taken together.
+    for &end in ends.iter().rev() {
+        let seg = &a[..end];
+        let nfc: String = seg.nfc().collect();
+        if nfc != seg && !nfc.is_empty() && b.starts_with(&nfc) {
+            return Some((end, nfc.len(), "NFC changed character"));
+        }
+        let nfkc: String = seg.nfkc().collect();
+        if nfkc != seg && !nfkc.is_empty() && b.starts_with(&nfkc) {
+            return Some((end, nfkc.len(), "NFKC changed character"));
+        }
+    }
+    None
+}
+
 /// Compares `original` with `decoded` (module docs).
 pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
     let mut r = RoundtripCounts {
@@ -157,23 +185,23 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
             j = eb;
             continue;
         }
-        let nf: String = ca.nfkc().collect();
-        if !nf.is_empty() && nf != ca.to_string() && b[j..].starts_with(&nf) {
-            note(&mut r, i, j, "NFKC changed character", ca.len_utf8());
-            i += ca.len_utf8();
-            j += nf.len();
+        if let Some((la, lb, form)) = normalised_match(&a[i..], &b[j..]) {
+            note(&mut r, i, j, form, la);
+            i += la;
+            j += lb;
             continue;
         }
         if let Some(unk) = ["<unk>", "[UNK]", "\u{FFFD}"]
             .iter()
             .find(|u| b[j..].starts_with(**u))
         {
-            // Skip original characters up to the next one that matches what follows.
+            // An unknown piece never holds whitespace: skip original characters up to the next
+            // whitespace or the character that follows the unknown token.
             j += unk.len();
             let resume = b[j..].chars().next();
             let start = i;
             while let Some(c) = a[i..].chars().next() {
-                if Some(c) == resume && i > start {
+                if i > start && (Some(c) == resume || c.is_whitespace()) {
                     break;
                 }
                 i += c.len_utf8();
@@ -245,5 +273,9 @@ mod tests {
     fn unknown() {
         let r = compare_roundtrip("a\u{1F600}b", "a<unk>b");
         assert_eq!(r.reasons["unknown token"], (1, 4));
+        // Decomposed "é" (e + U+0301, 3 bytes) composed by an NFC normaliser.
+        let r = compare_roundtrip("e\u{301}t\u{e9}", "\u{e9}t\u{e9}");
+        assert_eq!(r.reasons["NFC changed character"], (1, 3));
+        assert_eq!(r.differing_bytes, 3);
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analysis::identifiers::Lang;
+use crate::analysis::identifiers::{Lang, code_line_starts};
 use crate::input::InputSource;
 use crate::{Error, Result};
 
@@ -128,18 +128,34 @@ fn walk(
     Ok(())
 }
 
-/// Where a chunk of at most `chunk` bytes ends so that the next chunk starts a line.
+/// Where a chunk ends so that the next chunk starts a line and the counts do not change.
 ///
-/// Preference order: after the last `\n` that is followed by an ASCII non-whitespace byte (the
-/// next line starts with text, so no tokenizer's pre-tokenisation, no UAX #29 word and no
-/// whitespace run crosses the cut); else after the last `\n`; else at the last UTF-8 character
-/// boundary. Returns `buf.len()` when nothing better exists.
-pub fn cut_point(buf: &[u8]) -> usize {
+/// A *clean* cut is after a `\n` that is preceded and followed by a printable ASCII character
+/// (`x⏎d`): every byte-level BPE pre-tokeniser (GPT-2/RoBERTa, OLMo, tiktoken) makes that `\n`
+/// a piece of its own whether or not text follows, UAX #29 breaks after it, and no whitespace
+/// run crosses it. (After a longer whitespace run, `\s+(?!\S)` would split the run differently
+/// at the end of a text than before a word, so such places are avoided.) For code (`lang`), the
+/// line must also start outside any comment or string ([`code_line_starts`]). The last clean cut
+/// in `buf` is used; without one, the cut is after the last `\n`; without a newline, at the
+/// last UTF-8 character boundary. Returns `buf.len()` when nothing better exists.
+pub fn cut_point(buf: &[u8], lang: Option<Lang>) -> usize {
     let n = buf.len();
-    let clean = (0..n.saturating_sub(1))
-        .rev()
-        .find(|&k| buf[k] == b'\n' && buf[k + 1].is_ascii() && !buf[k + 1].is_ascii_whitespace());
-    if let Some(k) = clean {
+    let valid = match std::str::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&buf[..e.valid_up_to()]).unwrap_or(""),
+    };
+    let code_starts = lang.map(|l| code_line_starts(valid, l));
+    let clean = |k: usize| {
+        k >= 1
+            && k + 1 < n
+            && buf[k] == b'\n'
+            && buf[k - 1].is_ascii_graphic()
+            && buf[k + 1].is_ascii_graphic()
+            && code_starts
+                .as_ref()
+                .is_none_or(|v| v.binary_search(&(k + 1)).is_ok())
+    };
+    if let Some(k) = (1..n.saturating_sub(1)).rev().find(|&k| clean(k)) {
         return k + 1;
     }
     if let Some(k) = buf.iter().rposition(|&b| b == b'\n') {
@@ -158,6 +174,7 @@ pub fn cut_point(buf: &[u8]) -> usize {
 /// than `chunk` comes back as one piece.
 pub struct ChunkReader<R> {
     r: R,
+    lang: Option<Lang>,
     chunk: usize,
     carry: Vec<u8>,
     eof: bool,
@@ -165,10 +182,11 @@ pub struct ChunkReader<R> {
 }
 
 impl<R: Read> ChunkReader<R> {
-    /// Wraps a reader.
-    pub fn new(r: R, chunk: usize) -> Self {
+    /// Wraps a reader; `lang` makes the cuts avoid comments and strings of that language.
+    pub fn new(r: R, chunk: usize, lang: Option<Lang>) -> Self {
         Self {
             r,
+            lang,
             chunk: chunk.max(1),
             carry: Vec::new(),
             eof: false,
@@ -190,7 +208,7 @@ impl<R: Read> ChunkReader<R> {
             return Ok(None);
         }
         if !self.eof || buf.len() > self.chunk {
-            let cut = cut_point(&buf);
+            let cut = cut_point(&buf, self.lang);
             self.carry = buf.split_off(cut);
         }
         let at = self.offset;
@@ -205,19 +223,27 @@ mod tests {
 
     #[test]
     fn cut_prefers_line_starting_with_text() {
-        // "a\n  b\nc\n d": the last "\n" followed by text is the one before "c" (index 5).
-        assert_eq!(cut_point(b"a\n  b\nc\n d"), 6);
+        // "a\n  b\nc\n d": the last "\n" between two printable characters is at index 5.
+        assert_eq!(cut_point(b"a\n  b\nc\n d", None), 6);
+        // "a\n\nb": no clean cut (a run of two newlines); after the last newline.
+        assert_eq!(cut_point(b"a\n\nb", None), 3);
         // Only indented lines: after the last newline.
-        assert_eq!(cut_point(b" a\n b"), 3);
+        assert_eq!(cut_point(b" a\n b", None), 3);
         // No newline: never inside a character ("é" = C3 A9 cut after C3 → cut before it).
-        assert_eq!(cut_point(b"ab\xC3"), 2);
-        assert_eq!(cut_point(b"abc"), 3);
+        assert_eq!(cut_point(b"ab\xC3", None), 2);
+        assert_eq!(cut_point(b"abc", None), 3);
+        // Python: the clean cuts before "x" (10) and the closing quotes (12) are inside a
+        // docstring; the cut goes before "y" (4) instead.
+        assert_eq!(
+            cut_point(b"a=1\ny=\"\"\"\nx\n\"\"\"\n", Some(Lang::Python)),
+            4
+        );
     }
 
     #[test]
     fn chunks_reassemble() {
         let text = "line one\n  two\nthree\nfour\n".repeat(50);
-        let mut r = ChunkReader::new(text.as_bytes(), 64);
+        let mut r = ChunkReader::new(text.as_bytes(), 64, None);
         let mut out = Vec::new();
         let mut n = 0;
         while let Some((at, c)) = r.next_chunk().unwrap() {
@@ -229,7 +255,7 @@ mod tests {
         assert_eq!(out, text.as_bytes());
         assert!(n > 1);
         // Shorter than a chunk: one piece.
-        let mut r = ChunkReader::new(&b"short\n"[..], 64);
+        let mut r = ChunkReader::new(&b"short\n"[..], 64, None);
         assert_eq!(r.next_chunk().unwrap().unwrap().1, b"short\n");
         assert!(r.next_chunk().unwrap().is_none());
     }

@@ -384,7 +384,8 @@ fn process_input(
         InputSource::File(p) => Box::new(std::fs::File::open(p).map_err(|e| Error::io(p, e))?),
         InputSource::Stdin => Box::new(std::io::stdin()),
     };
-    let mut chunks = input::ChunkReader::new(std::io::BufReader::new(reader), opts.chunk_bytes);
+    let mut chunks =
+        input::ChunkReader::new(std::io::BufReader::new(reader), opts.chunk_bytes, file.lang);
     let mut per_tok: Vec<Acc> = vec![Acc::default(); toks.len()];
     let mut info = InputInfo {
         path: file.display.clone(),
