@@ -480,6 +480,7 @@ impl Lang {
                 "false",
                 "null",
                 "php",
+                "this",
             ],
             Lang::Ruby => &[
                 "BEGIN",

@@ -6,7 +6,7 @@
 //! - both sides at whitespace (or one side): the two whitespace runs are compared as a whole —
 //!   "whitespace run collapsed" when the decoded run is shorter or missing, "whitespace changed"
 //!   otherwise (a newline or tab that became a space);
-//! - the NFC or NFKC form of the next few original characters (up to 8, longest first) is what
+//! - the NFC or NFKC form of the next few original characters (up to 8, shortest first) is what
 //!   follows in the decoded text: "NFC changed character" / "NFKC changed character";
 //! - the decoded text has `<unk>`/`[UNK]` or U+FFFD there: "unknown token";
 //! - otherwise the character was removed, inserted or replaced.
@@ -103,8 +103,9 @@ fn normalised_match(a: &str, b: &str) -> Option<(usize, usize, &'static str)> {
         .chain(std::iter::once(a.len()))
         .take(MAX_NORMALISED_CHARS)
         .collect();
-    // Longest first, so that a base letter and its combining marks are taken together.
-    for &end in ends.iter().rev() {
+    // Shortest first, so that only the characters that changed are counted; a prefix that
+    // normalises to itself is skipped, so a base letter waits for its combining marks.
+    for &end in &ends {
         let seg = &a[..end];
         let nfc: String = seg.nfc().collect();
         if nfc != seg && !nfc.is_empty() && b.starts_with(&nfc) {
