@@ -818,7 +818,9 @@ impl Lexer<'_> {
             }
             (_, b'"' | b'\'') => {
                 self.i += 1;
-                self.skip_quoted(q, !raw, ml && q == b'"' || ml && self.lang != Lang::Rust);
+                // Rust allows line breaks in "…" only ('…' is handled above).
+                let multiline = ml && (q == b'"' || self.lang != Lang::Rust);
+                self.skip_quoted(q, !raw, multiline);
                 true
             }
             _ => false,

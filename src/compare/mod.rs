@@ -7,19 +7,21 @@
 //! ([`crate::analysis::scripts`]). The result is one [`CompareReport`], rendered as JSON or as
 //! tables ([`CompareReport::tables`]).
 //!
-//! **Large inputs.** Files are processed in parallel (rayon) in batches, each batch's results
-//! folded into running totals in input order, so memory is bounded by the batch and the output
-//! is deterministic. A file is read in chunks of [`CompareOptions::chunk_bytes`] (default
-//! [`DEFAULT_CHUNK_BYTES`]) cut at line boundaries ([`input::cut_point`]); files smaller than a
-//! chunk are encoded whole. Each chunk is encoded on its own and the counts are added. The cut
-//! is placed before a line that starts with a non-whitespace ASCII character, where the
-//! pre-tokenisers of byte-level BPE (GPT-2/RoBERTa, OLMo, tiktoken) and UAX #29 always break, so
-//! tokens, words and whitespace counts are those of the whole file; SentencePiece (XLM-R) adds a
-//! `▁` at the start of every chunk where the whole file has one after the newline, which does not
-//! change the count either. What can change: a block comment or multi-line string that spans a
-//! cut is lexed from the middle (identifier counts), and the round-trip check sees each chunk's
-//! trailing newline as the end of a text (XLM-R strips trailing whitespace). With 4 MiB chunks
-//! that is at most one construct per 4 MiB.
+//! **Large inputs.** Files are processed in parallel (rayon) in batches of 64, each batch's
+//! results folded into running totals in input order, so memory is bounded by the batch and the
+//! output is deterministic; within a file the tokenizers run in parallel. A file is read in
+//! chunks of [`CompareOptions::chunk_bytes`] (default [`DEFAULT_CHUNK_BYTES`], 4 MiB); files
+//! smaller than a chunk are encoded whole. Each chunk is encoded on its own and the counts are
+//! added. The cut ([`input::cut_point`]) is after a newline that sits between two printable
+//! ASCII characters (`x⏎d`) and, for code, outside comments and strings. There the byte-level
+//! BPE pre-tokenisers (GPT-2/RoBERTa, OLMo/ModernBERT, tiktoken) split the same way as in the
+//! whole file, UAX #29 breaks, and no whitespace run or identifier crosses the cut, so tokens,
+//! words, identifiers, scripts and whitespace counts equal those of the whole file (tested with
+//! 16 KiB chunks in `tests/compare.rs`). Known effects: XLM-R's `▁word` token at the start of a
+//! chunk does not overlap the newline before it, so a few newline runs (at most one per cut)
+//! lose a shared token; a chunk of 4 MiB without any clean cut (one giant line, CRLF line ends,
+//! or a string/comment longer than the chunk) is cut after its last newline, or at a character
+//! boundary, and there the counts can differ by a token or two.
 
 pub mod input;
 pub mod show;
@@ -54,6 +56,9 @@ const BATCH_FILES: usize = 64;
 /// Bytes of each input shown by `--show`.
 pub const SHOW_BYTES: usize = 16 << 10;
 
+/// Inputs smaller than this (in total) never show a progress bar.
+pub const PROGRESS_MIN_BYTES: u64 = 8 << 20;
+
 /// Largest N of the "N spaces of indentation" tables.
 pub const MAX_INDENT: usize = 16;
 
@@ -74,7 +79,8 @@ pub struct CompareOptions {
     pub chunk_bytes: usize,
     /// Keep the token-coloured text of each input for `--show`.
     pub show: bool,
-    /// Draw a progress bar on stderr (the CLI sets this when stderr is a terminal).
+    /// Draw a progress bar on stderr (the CLI sets this when stderr is a terminal); it appears
+    /// only for standard input or inputs of [`PROGRESS_MIN_BYTES`] or more.
     pub progress: bool,
 }
 
@@ -323,6 +329,9 @@ struct ChunkPlace<'a> {
     lines_before: usize,
 }
 
+/// Token spans kept for `--show`.
+type ShowSpans = Option<Vec<(usize, usize)>>;
+
 /// Analyses one text with one tokenizer.
 fn analyze_one(
     text: &str,
@@ -331,7 +340,7 @@ fn analyze_one(
     tok: &dyn Tokenizer,
     place: &ChunkPlace<'_>,
     show: bool,
-) -> Result<(Acc, Option<Vec<(usize, usize)>>)> {
+) -> Result<(Acc, ShowSpans)> {
     let enc = tok.encode(text, false)?;
     let stats = text_stats(text, &enc, tok);
     let sp = spans::token_spans(text, &enc, tok);
@@ -425,7 +434,7 @@ fn process_input(
             lines_before,
         };
         let want_show = opts.show && offset == 0;
-        let results: Vec<(Acc, Option<Vec<(usize, usize)>>)> = toks
+        let results: Vec<(Acc, ShowSpans)> = toks
             .par_iter()
             .map(|t| {
                 analyze_one(
@@ -480,6 +489,30 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareReport> {
     compare_with(opts, &toks)
 }
 
+/// The tokenizers of `reports/code-tokenization.md`.
+pub const CODE_REPORT_TOKENIZERS: &[&str] = &[
+    "modernbert",
+    "xlm-roberta",
+    "roberta",
+    "cl100k_base",
+    "o200k_base",
+];
+
+/// The per-language whitespace and identifier tables of `reports/code-tokenization.md`:
+/// [`compare`] over `corpus` (normally `corpora/code`) with [`CODE_REPORT_TOKENIZERS`], then
+/// [`CompareReport::language_tables`]. Deterministic for the same files.
+pub fn code_tokenization_tables(corpus: &str) -> Result<Vec<Table>> {
+    let opts = CompareOptions {
+        paths: vec![corpus.to_string()],
+        tokenizers: CODE_REPORT_TOKENIZERS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..Default::default()
+    };
+    Ok(compare(&opts)?.language_tables())
+}
+
 /// Runs the comparison with tokenizers already loaded (`opts.tokenizers` is ignored).
 pub fn compare_with(opts: &CompareOptions, toks: &[Arc<dyn Tokenizer>]) -> Result<CompareReport> {
     if opts.paths.is_empty() {
@@ -494,7 +527,8 @@ pub fn compare_with(opts: &CompareOptions, toks: &[Arc<dyn Tokenizer>]) -> Resul
         }
     }
     let total: u64 = files.iter().map(|f| f.size).sum();
-    let bar = if opts.progress {
+    let has_stdin = files.iter().any(|f| f.source == InputSource::Stdin);
+    let bar = if opts.progress && (has_stdin || total >= PROGRESS_MIN_BYTES) {
         let b = indicatif::ProgressBar::with_draw_target(
             Some(total),
             indicatif::ProgressDrawTarget::stderr(),

@@ -144,4 +144,12 @@ mod tests {
         let b = ShowBlock::new("-", "t", "a  b", &[(0, 1), (2, 4)], 100);
         assert!(render_show(&[b], false).contains("a[·]|·b"));
     }
+
+    #[test]
+    fn colours_alternate() {
+        let b = ShowBlock::new("-", "t", "ab", &[(0, 1), (1, 2)], 100);
+        let s = render_show(&[b], true);
+        assert!(s.contains("\x1b[48;5;237ma\x1b[0m\x1b[48;5;239mb\x1b[0m"), "{s:?}");
+        assert!(!s.contains('|'));
+    }
 }
