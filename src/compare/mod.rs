@@ -282,11 +282,12 @@ pub struct LanguageSummary {
     pub bytes_per_token: f64,
     /// Whitespace-only tokens / tokens.
     pub whitespace_share: f64,
-    /// Line-leading space runs.
+    /// Indentation runs (line-leading spaces, tabs or both).
     pub indent_runs: u64,
-    /// Whitespace tokens per line-leading space run.
+    /// Whitespace tokens per indentation run.
     pub indent_tokens_per_run: f64,
-    /// Whether every indentation length seen stays distinguishable after a round trip.
+    /// Whether every indentation run seen stays distinguishable from the other lengths of its
+    /// class after a round trip.
     pub indent_distinguishable: bool,
     /// Identifier occurrences.
     pub identifiers: u64,
@@ -609,7 +610,12 @@ fn ident_report(c: &IdentifierCounts) -> IdentifierReport {
 
 fn indent_summary(rows: &[WsClassRow]) -> (u64, f64, bool) {
     let (mut runs, mut tokens, mut dist) = (0u64, 0u64, true);
-    for r in rows.iter().filter(|r| r.class == WsClass::IndentSpaces) {
+    for r in rows.iter().filter(|r| {
+        matches!(
+            r.class,
+            WsClass::IndentSpaces | WsClass::IndentTabs | WsClass::IndentMixed
+        )
+    }) {
         runs += r.occurrences;
         tokens += r.tokens;
         dist &= r.distinguishable;
@@ -710,13 +716,18 @@ fn tokens_plus_shared(t: f64, s: f64) -> String {
 }
 
 impl CompareReport {
-    /// The tables of the report, in the order of the sections.
+    /// The tables of the report, in the order of the sections (plus the per-language tables of
+    /// [`Self::language_tables`] when the inputs hold more than one language).
     pub fn tables(&self) -> Vec<Table> {
         let mut out = vec![self.overview_table(), self.roundtrip_table()];
         out.extend(self.whitespace_tables());
         out.extend(self.identifier_tables());
         if let Some(t) = self.script_table() {
             out.push(t);
+        }
+        let languages = self.tokenizers.first().map_or(0, |r| r.by_language.len());
+        if languages > 1 {
+            out.extend(self.language_tables());
         }
         out
     }
