@@ -38,6 +38,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<String> {
+    if args.show && args.format == Format::Json {
+        anyhow::bail!("--show prints the text itself and cannot be combined with --format json");
+    }
     let lang = match args.lang.as_deref() {
         None | Some("text") => None,
         Some(l) => Some(Lang::parse(l).with_context(|| {

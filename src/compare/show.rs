@@ -149,7 +149,10 @@ mod tests {
     fn colours_alternate() {
         let b = ShowBlock::new("-", "t", "ab", &[(0, 1), (1, 2)], 100);
         let s = render_show(&[b], true);
-        assert!(s.contains("\x1b[48;5;237ma\x1b[0m\x1b[48;5;239mb\x1b[0m"), "{s:?}");
+        assert!(
+            s.contains("\x1b[48;5;237ma\x1b[0m\x1b[48;5;239mb\x1b[0m"),
+            "{s:?}"
+        );
         assert!(!s.contains('|'));
     }
 }
