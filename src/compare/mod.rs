@@ -7,6 +7,22 @@
 //! ([`crate::analysis::scripts`]). The result is one [`CompareReport`], rendered as JSON or as
 //! tables ([`CompareReport::tables`]).
 //!
+//! ```
+//! use tokstat::compare::{CompareOptions, compare};
+//!
+//! let report = compare(&CompareOptions {
+//!     paths: vec!["corpora/code/yaml/log__github__workflows__main.yml".into()],
+//!     tokenizers: vec!["modernbert".into(), "roberta".into()],
+//!     ..Default::default()
+//! })?;
+//! let (olmo, gpt2) = (&report.tokenizers[0], &report.tokenizers[1]);
+//! // OLMo's dedicated space-run tokens spend fewer tokens on YAML indentation than GPT-2's
+//! // one token per space.
+//! assert!(olmo.whitespace.whitespace_tokens < gpt2.whitespace.whitespace_tokens);
+//! assert!(!report.tables().is_empty());
+//! # Ok::<(), tokstat::Error>(())
+//! ```
+//!
 //! **Large inputs.** Files are processed in parallel (rayon) in batches of 64, each batch's
 //! results folded into running totals in input order, so memory is bounded by the batch and the
 //! output is deterministic; within a file the tokenizers run in parallel. A file is read in
