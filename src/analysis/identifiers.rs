@@ -1302,6 +1302,24 @@ mod tests {
     }
 
     #[test]
+    fn languages_from_names() {
+        use std::path::Path;
+        assert_eq!(Lang::from_path(Path::new("a/b.py")), Some(Lang::Python));
+        assert_eq!(
+            Lang::from_path(Path::new("index.d.ts")),
+            Some(Lang::Typescript)
+        );
+        assert_eq!(
+            Lang::from_path(Path::new("x/Makefile")),
+            Some(Lang::Makefile)
+        );
+        assert_eq!(Lang::from_path(Path::new("w.YML")), Some(Lang::Yaml));
+        assert_eq!(Lang::from_path(Path::new("notes.txt")), None);
+        assert_eq!(Lang::parse("c++"), Some(Lang::CCpp));
+        assert_eq!(Lang::parse("cobol"), None);
+    }
+
+    #[test]
     fn styles() {
         assert_eq!(style("get_value"), Style::SnakeCase);
         assert_eq!(style("__init__"), Style::SingleWord);
