@@ -3,13 +3,16 @@
 //! The text is encoded without post-processor tokens and decoded with special tokens kept (text
 //! that spells a special token is that token, and must come back). When the two differ, they
 //! are aligned greedily, character by character, resynchronising after each difference:
-//! - both sides at whitespace (or one side): the two whitespace runs are compared as a whole —
-//!   "whitespace run collapsed" when the decoded run is shorter or missing, "whitespace changed"
+//! - both sides at whitespace or an invisible format character (U+200B–U+200D, U+2060, U+FEFF,
+//!   U+00AD), or one side: the two runs are compared as a whole — "zero-width character changed"
+//!   when the original run holds such a character, "whitespace run collapsed" when the decoded run is shorter or missing, "whitespace changed"
 //!   otherwise (a newline or tab that became a space);
 //! - the NFC or NFKC form of the next few original characters (up to 8, shortest first) is what
 //!   follows in the decoded text: "NFC changed character" / "NFKC changed character";
 //! - the decoded text has `<unk>`/`[UNK]` or U+FFFD there: "unknown token";
-//! - otherwise the character was removed, inserted or replaced.
+//! - otherwise the smallest skip of up to 8 characters on either side after which the two texts
+//!   agree again on 4 characters decides: "character removed", "character inserted" or
+//!   "character replaced" (one character on each side when nothing agrees).
 //!
 //! At the end, original text left over is "trailing whitespace dropped" (if all whitespace) or
 //! "text dropped", decoded text left over "text added". `differing_bytes` counts the original's
@@ -83,10 +86,24 @@ fn snippet(s: &str) -> String {
     crate::report::visible_whitespace(&s.chars().take(SNIPPET_CHARS).collect::<String>())
 }
 
+/// Invisible format characters that normalisers drop or turn into spaces: zero-width space,
+/// non-joiner and joiner, word joiner, BOM / zero-width no-break space, soft hyphen.
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// Whitespace or an invisible format character.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || is_zero_width(c)
+}
+
 fn ws_run_end(s: &str, i: usize) -> usize {
     s[i..]
         .char_indices()
-        .find(|(_, c)| !c.is_whitespace())
+        .find(|(_, c)| !is_blank(*c))
         .map_or(s.len(), |(k, _)| i + k)
 }
 
@@ -114,6 +131,56 @@ fn normalised_match(a: &str, b: &str) -> Option<(usize, usize, &'static str)> {
         let nfkc: String = seg.nfkc().collect();
         if nfkc != seg && !nfkc.is_empty() && b.starts_with(&nfkc) {
             return Some((end, nfkc.len(), "NFKC changed character"));
+        }
+    }
+    None
+}
+
+/// Most characters skipped on either side when looking for the next common text.
+const MAX_RESYNC_CHARS: usize = 8;
+
+/// Characters that must agree after a resynchronisation.
+const RESYNC_AGREE_CHARS: usize = 4;
+
+/// Byte offsets of the first `n + 1` character boundaries of `s` (0 included).
+fn char_steps(s: &str, n: usize) -> Vec<usize> {
+    s.char_indices()
+        .map(|(k, _)| k)
+        .chain(std::iter::once(s.len()))
+        .take(n + 1)
+        .collect()
+}
+
+/// Whether `x` and `y` start with the same [`RESYNC_AGREE_CHARS`] characters (or end together
+/// before that).
+fn agrees(x: &str, y: &str) -> bool {
+    let mut xs = x.chars();
+    let mut ys = y.chars();
+    for _ in 0..RESYNC_AGREE_CHARS {
+        match (xs.next(), ys.next()) {
+            (Some(p), Some(q)) if p == q => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The smallest skip (bytes of `a`, bytes of `b`), at most [`MAX_RESYNC_CHARS`] characters on
+/// each side, after which both continue with the same [`RESYNC_AGREE_CHARS`] characters (or
+/// both end).
+fn resync(a: &str, b: &str) -> Option<(usize, usize)> {
+    let sa = char_steps(a, MAX_RESYNC_CHARS);
+    let sb = char_steps(b, MAX_RESYNC_CHARS);
+    for total in 1..sa.len() + sb.len() {
+        for ka in 0..=total.min(sa.len() - 1) {
+            let kb = total - ka;
+            if kb >= sb.len() {
+                continue;
+            }
+            if agrees(&a[sa[ka]..], &b[sb[kb]..]) {
+                return Some((sa[ka], sb[kb]));
+            }
         }
     }
     None
@@ -159,14 +226,14 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
             j += cb.len_utf8();
             continue;
         }
-        if ca.is_whitespace() || cb.is_whitespace() {
+        if is_blank(ca) || is_blank(cb) {
             // Compare the whole runs from the start of the current run.
             let mut ra = i;
             let mut rb = j;
             while ra > 0 && rb > 0 {
                 let pa = a[..ra].chars().next_back().unwrap_or('\0');
                 let pb = b[..rb].chars().next_back().unwrap_or('\0');
-                if pa.is_whitespace() && pa == pb {
+                if is_blank(pa) && pa == pb {
                     ra -= pa.len_utf8();
                     rb -= pb.len_utf8();
                 } else {
@@ -176,7 +243,9 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
             let ea = ws_run_end(a, i);
             let eb = ws_run_end(b, j);
             let (la, lb) = (ea - ra, eb - rb);
-            let reason = if lb < la {
+            let reason = if a[i..ea].chars().any(is_zero_width) {
+                "zero-width character changed"
+            } else if lb < la {
                 "whitespace run collapsed"
             } else {
                 "whitespace changed"
@@ -210,18 +279,25 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
             note(&mut r, start, j, "unknown token", i - start);
             continue;
         }
-        let na = a[i + ca.len_utf8()..].chars().next();
-        let nb = b[j + cb.len_utf8()..].chars().next();
-        if na == Some(cb) {
-            note(&mut r, i, j, "character removed", ca.len_utf8());
-            i += ca.len_utf8();
-        } else if nb == Some(ca) {
-            note(&mut r, i, j, "character inserted", cb.len_utf8());
-            j += cb.len_utf8();
-        } else {
-            note(&mut r, i, j, "character replaced", ca.len_utf8());
-            i += ca.len_utf8();
-            j += cb.len_utf8();
+        match resync(&a[i..], &b[j..]) {
+            Some((da, 0)) => {
+                note(&mut r, i, j, "character removed", da);
+                i += da;
+            }
+            Some((0, db)) => {
+                note(&mut r, i, j, "character inserted", db);
+                j += db;
+            }
+            Some((da, db)) => {
+                note(&mut r, i, j, "character replaced", da.max(db));
+                i += da;
+                j += db;
+            }
+            None => {
+                note(&mut r, i, j, "character replaced", ca.len_utf8());
+                i += ca.len_utf8();
+                j += cb.len_utf8();
+            }
         }
     }
     if i < a.len() {
@@ -278,5 +354,21 @@ mod tests {
         let r = compare_roundtrip("e\u{301}t\u{e9}", "\u{e9}t\u{e9}");
         assert_eq!(r.reasons["NFC changed character"], (1, 3));
         assert_eq!(r.differing_bytes, 3);
+    }
+
+    #[test]
+    fn zero_width_spaces() {
+        // XLM-R's normaliser drops U+200B (3 bytes each) after a space: 6 bytes, and the rest of
+        // the text aligns again.
+        let r = compare_roundtrip("a \u{200b}\u{200b}bcdef", "a bcdef");
+        assert_eq!(r.reasons.len(), 1, "{:?}", r.reasons);
+        assert_eq!(r.reasons["zero-width character changed"], (1, 6));
+        // Between two letters it becomes a space (Khmer word separators in XLM-R): 3 bytes.
+        let r = compare_roundtrip("ab\u{200b}cdef", "ab cdef");
+        assert_eq!(r.reasons.len(), 1, "{:?}", r.reasons);
+        assert_eq!(r.reasons["zero-width character changed"], (1, 3));
+        // "x\u{200b}\n" decoded "x " (a run of ZWSP + newline collapsed to one space).
+        let r = compare_roundtrip("x\u{200b}\ny", "x y");
+        assert_eq!(r.reasons["zero-width character changed"], (1, 4));
     }
 }
