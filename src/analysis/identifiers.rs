@@ -139,7 +139,8 @@ impl Lang {
         })
     }
 
-    /// Reserved words and literal constants that are not counted as identifiers.
+    /// Reserved words and literal constants that are not counted as identifiers (for make: its
+    /// directives plus the shell's reserved words used in recipes).
     pub fn keywords(self) -> &'static [&'static str] {
         match self {
             Lang::Python => &[
@@ -528,7 +529,8 @@ impl Lang {
             Lang::Yaml => &["true", "false", "null", "yes", "no", "on", "off"],
             Lang::Makefile => &[
                 "ifeq", "ifneq", "ifdef", "ifndef", "else", "endif", "include", "sinclude",
-                "define", "endef", "export", "unexport", "override", "vpath", "private",
+                "define", "endef", "export", "unexport", "override", "vpath", "private", "if",
+                "then", "fi", "for", "do", "done", "case", "esac", "while", "in",
             ],
         }
     }
