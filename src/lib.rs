@@ -7,6 +7,8 @@
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
 //! - [`parity`]: tokenization premium and fertility across languages on parallel text;
+//! - [`compare`]: `tokstat compare`, several tokenizers side by side on the same files
+//!   (compression, whitespace, identifiers, scripts, round trip);
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
 //! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares;
 //! - [`budget`]: exact parameter counts from model configs, vocabulary share, what-ifs.
@@ -27,6 +29,7 @@
 pub mod analysis;
 pub mod budget;
 pub mod cli;
+pub mod compare;
 mod error;
 pub mod input;
 pub mod parity;

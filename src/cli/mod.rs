@@ -4,6 +4,7 @@
 //! [`crate::report`].
 
 mod budget;
+mod compare;
 mod encode;
 mod parity;
 mod report;
@@ -26,6 +27,8 @@ enum Command {
     Report(report::Args),
     /// List the bundled tokenizers.
     Tokenizers(tokenizers::Args),
+    /// Compare tokenizers on files: compression, whitespace, identifiers, scripts, round trip.
+    Compare(compare::Args),
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
     /// Exact parameter budgets: how much of an encoder the vocabulary takes, and what-ifs.
@@ -44,6 +47,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Encode(a) => encode::run(a)?,
         Command::Budget(a) => budget::run(a)?,
         Command::Parity(a) => parity::run(a)?,
+        Command::Compare(a) => compare::run(a)?,
     };
     write_stdout(&out)
 }

@@ -1,0 +1,73 @@
+//! Throughput of `tokstat compare` over `corpora/code` against raw encoding, per tokenizer.
+//!
+//! `cargo bench --bench compare` prints, for each tokenizer, the time and bytes/s of
+//! - `encode`: `Tokenizer::encode` (ids, tokens, offsets) of every file of `corpora/code`;
+//! - `compare`: the full `tokstat::compare::compare_with` over the same directory (reading,
+//!   encoding, decoding for the round trip, and every analysis).
+//!
+//! Both run on one thread (compare inside a one-thread rayon pool), so the ratio compare/encode
+//! is the cost of the analysis on top of encoding, not a parallel speed-up.
+
+use std::sync::Arc;
+
+use divan::counter::BytesCount;
+use tokstat::compare::{CompareOptions, compare_with};
+use tokstat::tokenizer::{self, Tokenizer};
+
+const CORPUS: &str = "corpora/code";
+const TOKENIZERS: &[&str] = &[
+    "modernbert",
+    "xlm-roberta",
+    "roberta",
+    "cl100k_base",
+    "o200k_base",
+];
+
+fn main() {
+    divan::main();
+}
+
+fn corpus_texts() -> Vec<String> {
+    let (files, _) =
+        tokstat::compare::input::collect_inputs(&[CORPUS.to_string()], None).expect("corpora/code");
+    files
+        .iter()
+        .filter_map(|f| match &f.source {
+            tokstat::input::InputSource::File(p) => std::fs::read_to_string(p).ok(),
+            tokstat::input::InputSource::Stdin => None,
+        })
+        .collect()
+}
+
+fn load(name: &str) -> Arc<dyn Tokenizer> {
+    tokenizer::load(name).expect("bundled tokenizer")
+}
+
+#[divan::bench(args = TOKENIZERS, sample_count = 3, sample_size = 1)]
+fn encode(bencher: divan::Bencher, name: &str) {
+    let tok = load(name);
+    let texts = corpus_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    bencher.counter(BytesCount::new(bytes)).bench_local(|| {
+        for t in &texts {
+            divan::black_box(tok.encode(t, false).expect("encode"));
+        }
+    });
+}
+
+#[divan::bench(args = TOKENIZERS, sample_count = 3, sample_size = 1)]
+fn compare(bencher: divan::Bencher, name: &str) {
+    let toks = vec![load(name)];
+    let bytes: usize = corpus_texts().iter().map(String::len).sum();
+    let opts = CompareOptions {
+        paths: vec![CORPUS.to_string()],
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    bencher.counter(BytesCount::new(bytes)).bench_local(|| {
+        pool.install(|| divan::black_box(compare_with(&opts, &toks).expect("compare")));
+    });
+}

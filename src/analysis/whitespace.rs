@@ -1,0 +1,513 @@
+//! Whitespace runs and the tokens spent on them.
+//!
+//! **Runs.** The text is cut into *whitespace pieces*: every maximal run of whitespace
+//! (`char::is_whitespace`) is split at line breaks, so a piece is either
+//! - `newlines`: a maximal run of line breaks (`\n`, `\r\n` and a lone `\r` each count as one;
+//!   length = number of line breaks), or
+//! - a run of horizontal whitespace (spaces, tabs and every other non-line-break whitespace;
+//!   length = characters), classified by where it stands:
+//!   - `indent_spaces` / `indent_tabs` / `indent_mixed`: at the start of a line (or of the text)
+//!     and followed by a non-whitespace character; only spaces, only tabs, or anything else;
+//!   - `trailing`: followed by a line break or the end of the text (including whitespace-only
+//!     lines);
+//!   - `inner`: between two non-whitespace characters on one line.
+//!
+//! **Attribution of tokens.** Tokens are taken with their untrimmed byte spans
+//! ([`super::spans::token_spans`]). A *whitespace token* is a token whose span is non-empty and
+//! consists of whitespace only. For each piece:
+//! - `tokens` = whitespace tokens whose span lies inside the piece (tokens spent on the run and on
+//!   nothing else);
+//! - `shared_tokens` = tokens that overlap the piece but also cover text outside it: `Ġreturn`
+//!   after an 8-space indent in RoBERTa carries the indent's last space, XLM-R's `▁return` covers
+//!   the collapsed run, RoBERTa's `ĊĠĠ` spans a newline piece and an indent piece.
+//!
+//! So `tokens` is what the run costs for certain, `tokens + shared_tokens` an upper bound. The
+//! whitespace token share is whitespace tokens / all tokens.
+//!
+//! **Round trip.** Whether a run of a class and length survives decode(encode(·)) is checked in a
+//! small fixed context ([`probe_context`]), and runs of different lengths in one class are
+//! *distinguishable* when their decoded images differ.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::Result;
+use crate::tokenizer::Tokenizer;
+
+/// The class of a whitespace piece (module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WsClass {
+    /// Line-leading run of spaces only.
+    IndentSpaces,
+    /// Line-leading run of tabs only.
+    IndentTabs,
+    /// Line-leading run mixing spaces, tabs or other whitespace.
+    IndentMixed,
+    /// Run between two non-whitespace characters of a line.
+    Inner,
+    /// Run before a line break or the end of the text.
+    Trailing,
+    /// Run of line breaks.
+    Newlines,
+}
+
+impl WsClass {
+    /// The snake_case name used in JSON and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            WsClass::IndentSpaces => "indent_spaces",
+            WsClass::IndentTabs => "indent_tabs",
+            WsClass::IndentMixed => "indent_mixed",
+            WsClass::Inner => "inner",
+            WsClass::Trailing => "trailing",
+            WsClass::Newlines => "newlines",
+        }
+    }
+}
+
+/// One whitespace piece of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WsPiece {
+    /// Its class.
+    pub class: WsClass,
+    /// Start byte offset.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// Characters, or line breaks for `newlines`.
+    pub length: usize,
+}
+
+fn is_line_break(c: char) -> bool {
+    c == '\n' || c == '\r'
+}
+
+/// The whitespace pieces of `text`, in order (module docs).
+pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut at_line_start = true;
+    let mut it = text.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if is_line_break(c) {
+            let mut breaks = 0;
+            let mut end = i;
+            let mut cur = Some((i, c));
+            while let Some((j, d)) = cur {
+                if !is_line_break(d) {
+                    break;
+                }
+                if d == '\r' && b.get(j + 1) == Some(&b'\n') {
+                    it.next();
+                    end = j + 2;
+                } else {
+                    end = j + 1;
+                }
+                breaks += 1;
+                cur = match it.peek() {
+                    Some(&(k, e)) if is_line_break(e) => {
+                        it.next();
+                        Some((k, e))
+                    }
+                    _ => None,
+                };
+            }
+            out.push(WsPiece {
+                class: WsClass::Newlines,
+                start: i,
+                end,
+                length: breaks,
+            });
+            at_line_start = true;
+        } else if c.is_whitespace() {
+            let (mut spaces, mut tabs, mut chars) = (0, 0, 1);
+            match c {
+                ' ' => spaces += 1,
+                '\t' => tabs += 1,
+                _ => {}
+            }
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = it.peek() {
+                if !d.is_whitespace() || is_line_break(d) {
+                    break;
+                }
+                match d {
+                    ' ' => spaces += 1,
+                    '\t' => tabs += 1,
+                    _ => {}
+                }
+                chars += 1;
+                end = j + d.len_utf8();
+                it.next();
+            }
+            let followed_by_text = it.peek().is_some_and(|&(_, d)| !is_line_break(d));
+            let class = if !followed_by_text {
+                WsClass::Trailing
+            } else if at_line_start {
+                if spaces == chars {
+                    WsClass::IndentSpaces
+                } else if tabs == chars {
+                    WsClass::IndentTabs
+                } else {
+                    WsClass::IndentMixed
+                }
+            } else {
+                WsClass::Inner
+            };
+            out.push(WsPiece {
+                class,
+                start: i,
+                end,
+                length: chars,
+            });
+        } else {
+            at_line_start = false;
+        }
+    }
+    out
+}
+
+/// Tokens spent on one piece (module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PieceTokens {
+    /// Whitespace tokens inside the piece.
+    pub tokens: u64,
+    /// Tokens overlapping the piece that also cover other text.
+    pub shared_tokens: u64,
+}
+
+/// Whether `text[s..e]` is non-empty and all whitespace.
+fn is_whitespace_span(text: &str, (s, e): (usize, usize)) -> bool {
+    s < e
+        && text
+            .get(s..e)
+            .is_some_and(|t| t.chars().all(char::is_whitespace))
+}
+
+/// For each piece, the tokens spent on it; `spans` are token spans sorted by start.
+pub fn piece_tokens(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Vec<PieceTokens> {
+    let mut first = 0usize;
+    let mut out = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        while first < spans.len() && spans[first].1 <= p.start {
+            first += 1;
+        }
+        let mut pt = PieceTokens::default();
+        let mut i = first;
+        while i < spans.len() && spans[i].0 < p.end {
+            let (s, e) = spans[i];
+            if e > p.start && s < e {
+                if s >= p.start && e <= p.end && is_whitespace_span(text, (s, e)) {
+                    pt.tokens += 1;
+                } else {
+                    pt.shared_tokens += 1;
+                }
+            }
+            i += 1;
+        }
+        out.push(pt);
+    }
+    out
+}
+
+/// Number of whitespace tokens among `spans`.
+pub fn whitespace_token_count(text: &str, spans: &[(usize, usize)]) -> u64 {
+    spans
+        .iter()
+        .filter(|&&sp| is_whitespace_span(text, sp))
+        .count() as u64
+}
+
+/// Counts for one (class, length) cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WsCell {
+    /// Pieces seen.
+    pub occurrences: u64,
+    /// Σ whitespace tokens inside them.
+    pub tokens: u64,
+    /// Σ shared tokens.
+    pub shared_tokens: u64,
+    /// The first run seen (used to probe the round trip).
+    pub sample: String,
+}
+
+/// Additive whitespace counts for one tokenizer over any number of texts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WhitespaceCounts {
+    /// Per (class, length).
+    pub cells: BTreeMap<(WsClass, usize), WsCell>,
+    /// Whitespace tokens (module docs).
+    pub whitespace_tokens: u64,
+    /// All tokens.
+    pub tokens: u64,
+}
+
+/// Longest run kept verbatim as a round-trip sample.
+const MAX_SAMPLE_CHARS: usize = 256;
+
+impl WhitespaceCounts {
+    /// Counts for one text, given its token spans sorted by start.
+    pub fn of_text(text: &str, spans: &[(usize, usize)]) -> Self {
+        let pieces = whitespace_pieces(text);
+        let pts = piece_tokens(text, &pieces, spans);
+        let mut c = WhitespaceCounts {
+            whitespace_tokens: whitespace_token_count(text, spans),
+            tokens: spans.len() as u64,
+            ..Default::default()
+        };
+        for (p, pt) in pieces.iter().zip(pts) {
+            let cell = c.cells.entry((p.class, p.length)).or_default();
+            if cell.occurrences == 0 && p.length <= MAX_SAMPLE_CHARS {
+                cell.sample = text[p.start..p.end].to_string();
+            }
+            cell.occurrences += 1;
+            cell.tokens += pt.tokens;
+            cell.shared_tokens += pt.shared_tokens;
+        }
+        c
+    }
+
+    /// Adds another text's counts (samples: the first one seen wins).
+    pub fn add(&mut self, o: &WhitespaceCounts) {
+        self.whitespace_tokens += o.whitespace_tokens;
+        self.tokens += o.tokens;
+        for (k, v) in &o.cells {
+            let cell = self.cells.entry(*k).or_default();
+            if cell.sample.is_empty() {
+                cell.sample = v.sample.clone();
+            }
+            cell.occurrences += v.occurrences;
+            cell.tokens += v.tokens;
+            cell.shared_tokens += v.shared_tokens;
+        }
+    }
+}
+
+/// The fixed context in which a run is round-tripped: `x\n{run}y\n` for indentation,
+/// `x{run}\ny\n` for trailing runs, `x{run}y\n` for inner runs and line breaks. Returns the probe
+/// and the byte range of the run in it.
+pub fn probe_context(class: WsClass, run: &str) -> (String, (usize, usize)) {
+    match class {
+        WsClass::IndentSpaces | WsClass::IndentTabs | WsClass::IndentMixed => {
+            (format!("x\n{run}y\n"), (2, 2 + run.len()))
+        }
+        WsClass::Trailing => (format!("x{run}\ny\n"), (1, 1 + run.len())),
+        WsClass::Inner | WsClass::Newlines => (format!("x{run}y\n"), (1, 1 + run.len())),
+    }
+}
+
+/// One row of the whitespace table of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WsClassRow {
+    /// Class name (module docs).
+    pub class: WsClass,
+    /// Run length: characters, or line breaks for `newlines`.
+    pub length: usize,
+    /// Runs seen.
+    pub occurrences: u64,
+    /// Whitespace tokens inside these runs.
+    pub tokens: u64,
+    /// Tokens shared with other text.
+    pub shared_tokens: u64,
+    /// tokens / occurrences.
+    pub tokens_per_run: f64,
+    /// Whether the sample run comes back byte for byte from decode(encode(probe)).
+    pub roundtrip_exact: bool,
+    /// Whether the decoded image of this run differs from those of every other length seen in
+    /// the same class.
+    pub distinguishable: bool,
+}
+
+/// Builds the per-class rows, probing each (class, length) seen with `tokenizer`.
+pub fn class_rows(counts: &WhitespaceCounts, tokenizer: &dyn Tokenizer) -> Result<Vec<WsClassRow>> {
+    let mut images: BTreeMap<(WsClass, usize), (bool, String)> = BTreeMap::new();
+    for ((class, length), cell) in &counts.cells {
+        let (probe, _) = probe_context(*class, &cell.sample);
+        let enc = tokenizer.encode_ids(&probe, false)?;
+        let dec = tokenizer.decode(&enc, false)?;
+        images.insert((*class, *length), (dec == probe, dec));
+    }
+    let mut rows = Vec::with_capacity(counts.cells.len());
+    for ((class, length), cell) in &counts.cells {
+        let (exact, image) = &images[&(*class, *length)];
+        let distinguishable = !images
+            .iter()
+            .any(|((c, l), (_, im))| c == class && l != length && im == image);
+        rows.push(WsClassRow {
+            class: *class,
+            length: *length,
+            occurrences: cell.occurrences,
+            tokens: cell.tokens,
+            shared_tokens: cell.shared_tokens,
+            tokens_per_run: super::ratio(cell.tokens as f64, cell.occurrences as f64),
+            roundtrip_exact: *exact,
+            distinguishable,
+        });
+    }
+    Ok(rows)
+}
+
+/// "N spaces of indentation → tokens" from the input: runs of class `indent_spaces`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndentRow {
+    /// N.
+    pub spaces: usize,
+    /// Indentation runs of exactly N spaces in the input.
+    pub occurrences: u64,
+    /// Mean whitespace tokens per run.
+    pub tokens_per_run: f64,
+    /// Mean shared tokens per run.
+    pub shared_per_run: f64,
+}
+
+/// Indentation rows for N = 1..=`max` (only lengths that occur).
+pub fn indent_rows(counts: &WhitespaceCounts, max: usize) -> Vec<IndentRow> {
+    (1..=max)
+        .filter_map(|n| {
+            let c = counts.cells.get(&(WsClass::IndentSpaces, n))?;
+            Some(IndentRow {
+                spaces: n,
+                occurrences: c.occurrences,
+                tokens_per_run: super::ratio(c.tokens as f64, c.occurrences as f64),
+                shared_per_run: super::ratio(c.shared_tokens as f64, c.occurrences as f64),
+            })
+        })
+        .collect()
+}
+
+/// The synthetic probe line `if x:\n{N spaces}return x\n`, independent of the input.
+pub fn indent_probe_text(n: usize) -> String {
+    format!("if x:\n{}return x\n", " ".repeat(n))
+}
+
+/// One row of the synthetic indentation probe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndentProbe {
+    /// N.
+    pub spaces: usize,
+    /// Whitespace tokens inside the indent.
+    pub tokens: u64,
+    /// Tokens shared between the indent and other text.
+    pub shared_tokens: u64,
+    /// Ids of every token that overlaps the indent.
+    pub ids: Vec<u32>,
+    /// Whether decode(encode(probe)) == probe.
+    pub roundtrip_exact: bool,
+}
+
+/// Encodes [`indent_probe_text`] for N = 1..=`max`.
+pub fn indent_probe(tokenizer: &dyn Tokenizer, max: usize) -> Result<Vec<IndentProbe>> {
+    (1..=max)
+        .map(|n| {
+            let text = indent_probe_text(n);
+            let enc = tokenizer.encode(&text, false)?;
+            let spans = super::spans::token_spans(&text, &enc, tokenizer);
+            let piece = WsPiece {
+                class: WsClass::IndentSpaces,
+                start: 6,
+                end: 6 + n,
+                length: n,
+            };
+            let pt = piece_tokens(&text, &[piece], &spans)[0];
+            let ids = spans
+                .iter()
+                .zip(&enc.ids)
+                .filter(|((s, e), _)| *e > piece.start && *s < piece.end)
+                .map(|(_, id)| *id)
+                .collect();
+            let dec = tokenizer.decode(&enc.ids, false)?;
+            Ok(IndentProbe {
+                spaces: n,
+                tokens: pt.tokens,
+                shared_tokens: pt.shared_tokens,
+                ids,
+                roundtrip_exact: dec == text,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes(t: &str) -> Vec<(WsClass, usize)> {
+        whitespace_pieces(t)
+            .iter()
+            .map(|p| (p.class, p.length))
+            .collect()
+    }
+
+    #[test]
+    fn pieces_by_hand() {
+        use WsClass::*;
+        // "def f():⏎····return·x··⏎⏎→y"
+        let t = "def f():\n    return x  \n\n\ty";
+        assert_eq!(
+            classes(t),
+            vec![
+                (Inner, 1),        // "def f"
+                (Newlines, 1),     // after ":"
+                (IndentSpaces, 4), // "    return"
+                (Inner, 1),        // "return x"
+                (Trailing, 2),     // "x  ⏎"
+                (Newlines, 2),     // "⏎⏎"
+                (IndentTabs, 1),   // "→y"
+            ]
+        );
+        assert_eq!(
+            classes("\r\n\r\n x"),
+            vec![(Newlines, 2), (IndentSpaces, 1)]
+        );
+        assert_eq!(classes(" \t x"), vec![(IndentMixed, 3)]);
+        assert_eq!(classes("x   "), vec![(Trailing, 3)]);
+        assert_eq!(classes("  \nx"), vec![(Trailing, 2), (Newlines, 1)]);
+        assert_eq!(classes(""), vec![]);
+    }
+
+    #[test]
+    fn attribution_by_hand() {
+        // "x⏎··y": pieces newline [1,2), indent [2,4).
+        let t = "x\n  y";
+        let pieces = whitespace_pieces(t);
+        // RoBERTa-like: "x" "ĊĠ" "Ġy" → ĊĠ spans both pieces (shared for both), Ġy shares the
+        // indent's last space.
+        let pt = piece_tokens(t, &pieces, &[(0, 1), (1, 3), (3, 5)]);
+        assert_eq!(
+            pt[0],
+            PieceTokens {
+                tokens: 0,
+                shared_tokens: 1
+            }
+        );
+        assert_eq!(
+            pt[1],
+            PieceTokens {
+                tokens: 0,
+                shared_tokens: 2
+            }
+        );
+        // OLMo-like: "x" "Ċ" "··" "y" → one token each, nothing shared.
+        let pt = piece_tokens(t, &pieces, &[(0, 1), (1, 2), (2, 4), (4, 5)]);
+        assert_eq!(
+            pt[0],
+            PieceTokens {
+                tokens: 1,
+                shared_tokens: 0
+            }
+        );
+        assert_eq!(
+            pt[1],
+            PieceTokens {
+                tokens: 1,
+                shared_tokens: 0
+            }
+        );
+        assert_eq!(
+            whitespace_token_count(t, &[(0, 1), (1, 2), (2, 4), (4, 5)]),
+            2
+        );
+    }
+}
