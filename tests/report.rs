@@ -29,7 +29,12 @@ fn committed_reports_are_regenerated_byte_for_byte() {
     let out = tempfile::tempdir().expect("tempdir");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_tokstat"))
         .current_dir(root)
-        .args(["report", "--retrieval-results", "reports/data/retrieval.json", "--out"])
+        .args([
+            "report",
+            "--retrieval-results",
+            "reports/data/retrieval.json",
+            "--out",
+        ])
         .arg(out.path())
         .output()
         .expect("run tokstat report");
@@ -40,7 +45,10 @@ fn committed_reports_are_regenerated_byte_for_byte() {
     );
     let generated = files_under(out.path());
     let expected = files_under(&committed);
-    assert_eq!(generated, expected, "the report writes exactly the committed files");
+    assert_eq!(
+        generated, expected,
+        "the report writes exactly the committed files"
+    );
     for f in &generated {
         let a = std::fs::read(out.path().join(f)).expect("generated file");
         let b = std::fs::read(committed.join(f)).expect("committed file");

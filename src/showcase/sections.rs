@@ -393,16 +393,139 @@ fn init_whole(probes: &[Vec<String>]) -> bool {
     probes.iter().all(|p| p.len() == 1)
 }
 
-/// `code-tokenization.md`.
-pub fn code(_root: &Path) -> Result<Section> {
-    let names = [
-        "modernbert",
-        "xlm-roberta",
-        "roberta",
-        "cl100k_base",
-        "o200k_base",
-    ];
-    let probes = init_probe(&names)?;
+const CODE_COMMAND: &str = "tokstat compare corpora/code \
+-t modernbert,xlm-roberta,roberta,cl100k_base,o200k_base --format markdown";
+
+/// `rel` under `root`, written without a leading `./` when `root` is the current directory (so
+/// that paths in the report do not depend on how the root was named).
+fn under(root: &Path, rel: &str) -> String {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        rel.to_string()
+    } else {
+        root.join(rel).display().to_string()
+    }
+}
+
+fn probe_for<'a>(
+    report: &'a crate::compare::CompareReport,
+    name: &str,
+) -> Result<&'a [crate::analysis::whitespace::IndentProbe]> {
+    report
+        .tokenizers
+        .iter()
+        .find(|t| t.name == name)
+        .map(|t| t.whitespace.indent_probe.as_slice())
+        .ok_or_else(|| Error::InvalidArgument(format!("compare report lacks {name}")))
+}
+
+fn probe_at(
+    probe: &[crate::analysis::whitespace::IndentProbe],
+    n: usize,
+) -> Result<&crate::analysis::whitespace::IndentProbe> {
+    probe
+        .iter()
+        .find(|p| p.spaces == n)
+        .ok_or_else(|| Error::InvalidArgument(format!("indentation probe lacks {n} spaces")))
+}
+
+/// The three whitespace claims, decided from the synthetic indentation probe (N = 1..16).
+fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim>> {
+    let section = "code-tokenization.md#indentation".to_string();
+    let mb = probe_for(report, "modernbert")?;
+    let (m4, m8) = (probe_at(mb, 4)?, probe_at(mb, 8)?);
+    let dedicated = |p: &crate::analysis::whitespace::IndentProbe| {
+        p.tokens == 1 && p.shared_tokens == 0 && p.roundtrip_exact
+    };
+    let mb_ok = dedicated(m4) && dedicated(m8) && m4.ids != m8.ids;
+    let mut claims = vec![Claim {
+        claim: "ModernBERT's tokenizer keeps Python's leading spaces as dedicated tokens and \
+                distinguishes 4 from 8 spaces"
+            .into(),
+        measured: format!(
+            "4 spaces → {} whitespace token (ids {:?}), 8 spaces → {} (ids {:?}); both decode \
+             back exactly",
+            m4.tokens, m4.ids, m8.tokens, m8.ids
+        ),
+        verdict: if mb_ok {
+            Verdict::Holds
+        } else {
+            Verdict::DoesNotHold
+        },
+        section: section.clone(),
+    }];
+
+    let x = probe_for(report, "xlm-roberta")?;
+    let collapsed = x
+        .iter()
+        .all(|p| p.tokens == 0 && !p.roundtrip_exact || p.spaces == 1);
+    let same_ids = x
+        .iter()
+        .filter(|p| p.spaces >= 2)
+        .all(|p| p.ids == x[0].ids);
+    let (x4, x8) = (probe_at(x, 4)?, probe_at(x, 8)?);
+    claims.push(Claim {
+        claim: "XLM-RoBERTa's tokenizer merges all consecutive spaces into one `▁`".into(),
+        measured: format!(
+            "4 and 8 spaces both → {} whitespace tokens + {} `▁` joined to the next word (ids \
+             {:?} and {:?}); every length from 2 to 16 encodes {}; decoding gives one space",
+            x4.tokens,
+            x4.shared_tokens,
+            x4.ids,
+            x8.ids,
+            if same_ids {
+                "identically"
+            } else {
+                "differently"
+            }
+        ),
+        verdict: if collapsed && same_ids {
+            Verdict::Holds
+        } else {
+            Verdict::DoesNotHold
+        },
+        section: section.clone(),
+    });
+
+    let r = probe_for(report, "roberta")?;
+    let per_space = r.iter().all(|p| p.tokens as usize == p.spaces);
+    let all_but_last = r
+        .iter()
+        .all(|p| p.tokens as usize + 1 == p.spaces && p.shared_tokens == 1);
+    let r8 = probe_at(r, 8)?;
+    claims.push(Claim {
+        claim: "RoBERTa's tokenizer treats each space as a separate token".into(),
+        measured: format!(
+            "N spaces → N − 1 `Ġ` tokens + the last space merged into the next word (8 spaces: \
+             {} + {}, ids {:?})",
+            r8.tokens, r8.shared_tokens, r8.ids
+        ),
+        verdict: if per_space {
+            Verdict::Holds
+        } else if all_but_last {
+            Verdict::HoldsWithCorrection
+        } else {
+            Verdict::DoesNotHold
+        },
+        section,
+    });
+    Ok(claims)
+}
+
+/// `code-tokenization.md`: whitespace and identifiers on the bundled real code files.
+pub fn code(root: &Path) -> Result<Section> {
+    use crate::compare::{self, CODE_REPORT_TOKENIZERS, CompareOptions};
+    let opts = CompareOptions {
+        paths: vec![under(root, "corpora/code")],
+        tokenizers: CODE_REPORT_TOKENIZERS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..Default::default()
+    };
+    let report = compare::compare(&opts)?;
+    let mut claims = whitespace_claims(&report)?;
+
+    let probes = init_probe(CODE_REPORT_TOKENIZERS)?;
     let whole = |n: &str| probes.iter().any(|(name, p)| name == n && init_whole(p));
     let describe = probes
         .iter()
@@ -421,16 +544,106 @@ pub fn code(_root: &Path) -> Result<Section> {
         (true, false, true) | (true, true, false) => Verdict::HoldsWithCorrection,
         _ => Verdict::DoesNotHold,
     };
-    let claims = vec![Claim {
+    claims.push(Claim {
         claim: "A code-aware tokenizer (OLMo's, ModernBERT's) keeps `init` whole where standard \
                 ones split it into `in` + `it`"
             .into(),
         measured: format!("`init` in `{}`: {describe}", INIT_PROBES.join("`, `")),
         verdict,
         section: "code-tokenization.md#init".into(),
-    }];
+    });
+
+    let mut md = String::from("# Code tokenization\n\n");
+    let files = report.inputs.len();
+    let bytes: u64 = report.inputs.iter().map(|i| i.bytes).sum();
+    let _ = writeln!(
+        md,
+        "How {} treat real code: {} unmodified source files ({} bytes) in `corpora/code` \
+         (11 languages; sources and licenses in its README and MANIFEST files). cl100k_base and \
+         o200k_base are outside references.\n",
+        CODE_REPORT_TOKENIZERS
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        files,
+        crate::report::group_thousands(bytes.into())
+    );
+    let _ = writeln!(
+        md,
+        "Command: `{CODE_COMMAND}` · data: [`data/compare.json`](data/compare.json) (`--format json`)\n"
+    );
+    md.push_str("## Indentation\n\n<a id=\"indentation\"></a>\n\n");
+    md.push_str(
+        "Whitespace-only tokens spent on a line indented by N spaces (the probe \
+         `if x:⏎{N spaces}return x⏎`, independent of the corpus). A flat line at 1 is one \
+         dedicated token per indentation width (ModernBERT, tiktoken); 0 means the spaces are \
+         folded into the next word's token (XLM-R's `▁return`); RoBERTa spends one `Ġ` per space \
+         but the last, which goes into `Ġreturn`. The tables below give both counts as `t+s` \
+         (whitespace-only + shared).\n\n![Tokens per indentation width](indent-tokens.svg)\n\n",
+    );
+    md.push_str("## `init`\n\n<a id=\"init\"></a>\n\n");
+    md.push_str("| tokenizer |");
+    for p in INIT_PROBES {
+        let _ = write!(md, " `{p}` |");
+    }
+    md.push_str("\n|---|");
+    md.push_str(&"---|".repeat(INIT_PROBES.len()));
+    md.push('\n');
+    for (name, p) in &probes {
+        let _ = write!(md, "| {name} |");
+        for pieces in p {
+            let _ = write!(
+                md,
+                " {} |",
+                pieces
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            );
+        }
+        md.push('\n');
+    }
+    md.push_str("\nThe tokens that cover the bytes of `init` in each probe (`tokstat encode -t NAME TEXT`).\n\n");
+    md.push_str("## Whole corpus\n\n");
+    md.push_str(&render_tables(&report.tables(), Format::Markdown));
+    md.push_str("\n## Per language\n\n");
+    md.push_str(&render_tables(&report.language_tables(), Format::Markdown));
+
+    let xs: Vec<f64> = (1..=16).map(|n| n as f64).collect();
+    let series: Vec<Series> = report
+        .tokenizers
+        .iter()
+        .map(|t| Series {
+            name: t.name.clone(),
+            values: xs
+                .iter()
+                .map(|&n| {
+                    t.whitespace
+                        .indent_probe
+                        .iter()
+                        .find(|p| p.spaces as f64 == n)
+                        .map_or(f64::NAN, |p| p.tokens as f64)
+                })
+                .collect(),
+        })
+        .collect();
+    let svg = chart::lines(
+        &Labels {
+            title: "Whitespace-only tokens for a line indented by N spaces".into(),
+            x: "N spaces".into(),
+            y: "whitespace-only tokens".into(),
+        },
+        &xs,
+        &series,
+    )?;
     Ok(Section {
-        files: Vec::new(),
+        files: vec![
+            ReportFile::new("code-tokenization.md", md),
+            ReportFile::new("indent-tokens.svg", svg),
+            ReportFile::new("data/compare.json", json(&report)?),
+        ],
         claims,
     })
 }
