@@ -7,6 +7,10 @@
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
+//! - [`encoder`]: the bundled small ModernBERT-style encoder (candle), its optimiser and
+//!   checkpoints;
+//! - [`retrieval`]: code-retrieval experiment — one encoder trained per tokenizer, scored with
+//!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids;
 //! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares.
 //!
 //! ```
@@ -24,9 +28,11 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod encoder;
 mod error;
 pub mod input;
 pub mod report;
+pub mod retrieval;
 pub mod tokenizer;
 
 pub use error::{Error, Result};
