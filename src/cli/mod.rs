@@ -25,7 +25,7 @@ enum Command {
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
     /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …).
-    Retrieval(retrieval::Args),
+    Retrieval(Box<retrieval::Args>),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -34,7 +34,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
-        Command::Retrieval(a) => retrieval::run(a)?,
+        Command::Retrieval(a) => retrieval::run(*a)?,
     };
     write_stdout(&out)
 }

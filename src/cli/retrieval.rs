@@ -19,16 +19,16 @@ pub struct Args {
     /// Languages to use, comma-separated [default: every language in the data directory].
     #[arg(long, value_delimiter = ',')]
     languages: Vec<String>,
-    /// CI-sized run: Go and Python, 800 train / 200 test pairs each, d = 32, 1 layer, 3 epochs.
+    /// CI-sized run: Go and Python, 3,000 train / 200 test pairs each, d = 32, 1 layer, 2 epochs.
     #[arg(long)]
     quick: bool,
     /// Train exactly N steps (overrides --epochs).
     #[arg(long)]
     steps: Option<usize>,
-    /// Passes over the training pairs [default: 1; --quick: 3].
+    /// Passes over the training pairs [default: 1; --quick: 2].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Hidden size d [default: 128; --quick: 32].
+    /// Hidden size d [default: 64; --quick: 32].
     #[arg(long)]
     dim: Option<usize>,
     /// Transformer layers [default: 2; --quick: 1].
@@ -93,7 +93,7 @@ fn parse_count(s: &str) -> anyhow::Result<usize> {
     let v: f64 = num
         .parse()
         .map_err(|_| anyhow::anyhow!("`{s}` is not a parameter count (e.g. 20000000 or 20M)"))?;
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         bail!("parameter budget `{s}` must be positive");
     }
     Ok((v * mult).round() as usize)
@@ -104,13 +104,22 @@ fn parse_budget(v: &[String]) -> anyhow::Result<Budget> {
         [] => Ok(Budget::EqualCore),
         [m] if m == "equal-core" => Ok(Budget::EqualCore),
         [m, p] if m == "equal-total" => Ok(Budget::EqualTotal(parse_count(p)?)),
-        [m] if m == "equal-total" => bail!("--budget equal-total needs a parameter count, e.g. --budget equal-total 20M"),
-        _ => bail!("--budget takes `equal-core` or `equal-total P`, got `{}`", v.join(" ")),
+        [m] if m == "equal-total" => {
+            bail!("--budget equal-total needs a parameter count, e.g. --budget equal-total 20M")
+        }
+        _ => bail!(
+            "--budget takes `equal-core` or `equal-total P`, got `{}`",
+            v.join(" ")
+        ),
     }
 }
 
 pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
-    let mut o = if args.quick { RetrievalOptions::quick() } else { RetrievalOptions::default() };
+    let mut o = if args.quick {
+        RetrievalOptions::quick()
+    } else {
+        RetrievalOptions::default()
+    };
     if !args.tokenizers.is_empty() {
         o.tokenizers = tokenizer::split_specs(&args.tokenizers);
     }
@@ -118,7 +127,12 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
         o.data_dir = d.clone();
     }
     if !args.languages.is_empty() {
-        o.languages = args.languages.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        o.languages = args
+            .languages
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
     }
     o.steps = args.steps.or(o.steps);
     o.epochs = args.epochs.unwrap_or(o.epochs);

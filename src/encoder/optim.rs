@@ -58,9 +58,18 @@ pub struct AdamW {
     /// Settings.
     pub config: AdamWConfig,
     step: usize,
-    core: Vec<(Vec<f32>, Vec<f32>, Vec<f32>, bool)>, // value, m, v, decay?
+    core: Vec<DenseState>,
     emb_m: Vec<f32>,
     emb_v: Vec<f32>,
+}
+
+/// Value and moments of one core tensor.
+#[derive(Debug)]
+struct DenseState {
+    value: Vec<f32>,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    decay: bool,
 }
 
 /// What one optimiser step did.
@@ -80,7 +89,12 @@ impl AdamW {
             let p = v.as_tensor().flatten_all()?.to_vec1::<f32>()?;
             let n = p.len();
             let decay = v.as_tensor().rank() >= 2;
-            core.push((p, vec![0.0; n], vec![0.0; n], decay));
+            core.push(DenseState {
+                value: p,
+                m: vec![0.0; n],
+                v: vec![0.0; n],
+                decay,
+            });
         }
         let e = enc.embeddings.len();
         Ok(AdamW {
@@ -113,8 +127,8 @@ impl AdamW {
             })
         };
         let mut core_grads = Vec::with_capacity(enc.core.len());
-        for (v, (p, ..)) in enc.core.iter().zip(&self.core) {
-            core_grads.push(grad_of(v.as_tensor(), p.len())?);
+        for (v, st) in enc.core.iter().zip(&self.core) {
+            core_grads.push(grad_of(v.as_tensor(), st.value.len())?);
         }
         let d = enc.config.dim;
         let emb_grad = grad_of(rows_var.as_tensor(), rows.ids.len() * d)?;
@@ -151,11 +165,16 @@ impl AdamW {
             *p -= (lr * delta) as f32;
         };
 
-        for ((var, (p, m, v, decay)), g) in enc.core.iter().zip(&mut self.core).zip(&core_grads) {
-            for i in 0..p.len() {
-                update(&mut p[i], &mut m[i], &mut v[i], g[i], *decay);
+        for ((var, st), g) in enc.core.iter().zip(&mut self.core).zip(&core_grads) {
+            let decay = st.decay;
+            for (((p, m), v), &gi) in st.value.iter_mut().zip(&mut st.m).zip(&mut st.v).zip(g) {
+                update(p, m, v, gi, decay);
             }
-            var.set(&Tensor::from_slice(p, var.as_tensor().shape(), var.device())?)?;
+            var.set(&Tensor::from_slice(
+                &st.value,
+                var.as_tensor().shape(),
+                var.device(),
+            )?)?;
         }
         for (r, &id) in rows.ids.iter().enumerate() {
             let base = id as usize * d;

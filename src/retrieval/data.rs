@@ -73,7 +73,8 @@ pub fn load_split(dir: &Path, language: &str, split: &str) -> Result<Vec<Pair>> 
             line: i + 1,
             message,
         };
-        let line = std::str::from_utf8(line).map_err(|e| data_err(format!("invalid UTF-8: {e}")))?;
+        let line =
+            std::str::from_utf8(line).map_err(|e| data_err(format!("invalid UTF-8: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }

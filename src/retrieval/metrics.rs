@@ -121,7 +121,11 @@ mod tests {
         let m = RankingMetrics::from_ranks(&[1, 2, 4, 11]);
         assert_eq!(m.queries, 4);
         assert!((m.mrr_at_10 - 0.4375).abs() < 1e-12);
-        assert!((m.ndcg_at_10 - 0.515_401_6).abs() < 1e-6, "{}", m.ndcg_at_10);
+        assert!(
+            (m.ndcg_at_10 - 0.515_401_6).abs() < 1e-6,
+            "{}",
+            m.ndcg_at_10
+        );
         assert_eq!(m.recall_at_1, 0.25);
         assert_eq!(m.recall_at_5, 0.75);
         assert_eq!(m.recall_at_10, 0.75);

@@ -126,16 +126,19 @@ pub struct RetrievalOptions {
 }
 
 impl Default for RetrievalOptions {
-    /// The default run: three tokenizers, every language, d = 128, 2 layers, 4 heads, queries ≤
+    /// The default run: three tokenizers, every language, d = 64, 2 layers, 4 heads, queries ≤
     /// 32 and code ≤ 64 tokens, batch 32, one epoch, lr 2e-3 (10% warm-up, linear decay),
     /// weight decay 0.01, clip 1.0, τ = 0.05, seed 42.
     fn default() -> Self {
         RetrievalOptions {
-            tokenizers: tokenizer::DEFAULT_TRIO.iter().map(|s| s.to_string()).collect(),
+            tokenizers: tokenizer::DEFAULT_TRIO
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             data_dir: default_data_dir(),
             languages: Vec::new(),
             eval_split: "test".into(),
-            dim: 128,
+            dim: 64,
             layers: 2,
             heads: 4,
             budget: Budget::EqualCore,
@@ -162,16 +165,18 @@ impl Default for RetrievalOptions {
 }
 
 impl RetrievalOptions {
-    /// The CI-sized run: Go and Python, 800 training and 200 evaluation pairs per language,
-    /// d = 32, 1 layer, 2 heads, 3 epochs. Still trains and evaluates for real.
+    /// The CI-sized run: Go and Python, 3,000 training and 200 evaluation pairs per language
+    /// (seeded samples), d = 32, 1 layer, 2 heads, 2 epochs, lr 3e-3. Still trains and
+    /// evaluates for real; a few seconds per tokenizer.
     pub fn quick() -> Self {
         RetrievalOptions {
             languages: vec!["go".into(), "python".into()],
             dim: 32,
             layers: 1,
             heads: 2,
-            epochs: 3,
-            max_train_pairs: Some(800),
+            epochs: 2,
+            lr: 3e-3,
+            max_train_pairs: Some(3000),
             max_eval_pairs: Some(200),
             ..Self::default()
         }
@@ -343,7 +348,11 @@ fn cut_bytes(s: &str, n: Option<usize>) -> &str {
     }
 }
 
-fn tokenize(tok: &dyn Tokenizer, pairs: &[Pair], truncate_bytes: Option<usize>) -> Result<Tokenized> {
+fn tokenize(
+    tok: &dyn Tokenizer,
+    pairs: &[Pair],
+    truncate_bytes: Option<usize>,
+) -> Result<Tokenized> {
     let encoded: Vec<(Vec<u32>, Vec<u32>)> = pairs
         .par_iter()
         .map(|p| {
@@ -416,7 +425,13 @@ pub fn encoder_config(opts: &RetrievalOptions, vocab_size: usize) -> Result<Enco
 fn checkpoint_path(dir: &Path, tokenizer: &str) -> PathBuf {
     let safe: String = tokenizer
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     dir.join(format!("{safe}.safetensors"))
 }
@@ -456,7 +471,12 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         ));
     }
     if opts.max_query_tokens == 0 || opts.max_code_tokens == 0 {
-        return Err(Error::InvalidArgument("token limits must be positive".into()));
+        return Err(Error::InvalidArgument(
+            "token limits must be positive".into(),
+        ));
+    }
+    for t in &opts.tokenizers {
+        tokenizer::canonical_name(t)?; // unknown names fail before any data is read
     }
     let available = data::languages(&opts.data_dir)?;
     let languages = if opts.languages.is_empty() {
@@ -478,7 +498,12 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     let mut eval_pairs = Vec::new();
     for lang in &languages {
         let ev = data::load_split(&opts.data_dir, lang, &opts.eval_split)?;
-        let ev = sample(ev, opts.max_eval_pairs, opts.seed, label_of(lang, &opts.eval_split));
+        let ev = sample(
+            ev,
+            opts.max_eval_pairs,
+            opts.seed,
+            label_of(lang, &opts.eval_split),
+        );
         if ev.len() < 2 {
             return Err(Error::InvalidArgument(format!(
                 "{}: language `{lang}` has {} {} pairs; ranking needs at least 2",
@@ -490,7 +515,12 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         eval_pairs.push(ev);
         if training {
             let tr = data::load_split(&opts.data_dir, lang, "train")?;
-            train_pairs.push(sample(tr, opts.max_train_pairs, opts.seed, label_of(lang, "train")));
+            train_pairs.push(sample(
+                tr,
+                opts.max_train_pairs,
+                opts.seed,
+                label_of(lang, "train"),
+            ));
         }
     }
     let toks: Vec<Arc<dyn Tokenizer>> = tokenizer::load_many(&opts.tokenizers)?;
@@ -556,9 +586,17 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             let pb = bar(opts, &format!("{name} {method}"));
             pb.set_length(total as u64);
             for (lang, t) in languages.iter().zip(&eval_tok) {
-                let q = enc.embed_all(&t.queries, opts.max_query_tokens, 64, |n| pb.inc(n as u64))?;
+                let q =
+                    enc.embed_all(&t.queries, opts.max_query_tokens, 64, |n| pb.inc(n as u64))?;
                 let c = enc.embed_all(&t.codes, opts.max_code_tokens, 64, |n| pb.inc(n as u64))?;
-                out.push(result_row(&name, lang, method, &dense_ranks(&q, &c), t, opts));
+                out.push(result_row(
+                    &name,
+                    lang,
+                    method,
+                    &dense_ranks(&q, &c),
+                    t,
+                    opts,
+                ));
             }
             pb.finish_and_clear();
             Ok(())
@@ -573,16 +611,22 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         let mut train_seconds = 0.0;
         let (n_pairs, code_lens): (usize, Vec<usize>) = (
             train_tok.iter().map(|t| t.codes.len()).sum(),
-            train_tok.iter().flat_map(|t| t.codes.iter().map(Vec::len)).collect(),
+            train_tok
+                .iter()
+                .flat_map(|t| t.codes.iter().map(Vec::len))
+                .collect(),
         );
         let mut summary = TrainingSummary {
             tokenizer: name.clone(),
             pairs: n_pairs,
             steps: 0,
             tokens: 0,
-            mean_code_tokens: code_lens.iter().sum::<usize>() as f64 / code_lens.len().max(1) as f64,
-            code_truncated_share: code_lens.iter().filter(|&&n| n > opts.max_code_tokens).count()
-                as f64
+            mean_code_tokens: code_lens.iter().sum::<usize>() as f64
+                / code_lens.len().max(1) as f64,
+            code_truncated_share: code_lens
+                .iter()
+                .filter(|&&n| n > opts.max_code_tokens)
+                .count() as f64
                 / code_lens.len().max(1) as f64,
             first_loss: f64::NAN,
             last_loss: f64::NAN,
@@ -596,7 +640,11 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
                     t.queries
                         .into_iter()
                         .zip(t.codes)
-                        .map(move |(query, code)| TrainExample { group: g, query, code })
+                        .map(move |(query, code)| TrainExample {
+                            group: g,
+                            query,
+                            code,
+                        })
                 })
                 .collect();
             let settings = TrainSettings {
@@ -670,8 +718,16 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             tokenize_seconds,
             train_seconds,
             eval_seconds,
-            train_tokens_per_second: if summary.steps > 0 { summary.tokens as f64 / secs } else { 0.0 },
-            train_steps_per_second: if summary.steps > 0 { summary.steps as f64 / secs } else { 0.0 },
+            train_tokens_per_second: if summary.steps > 0 {
+                summary.tokens as f64 / secs
+            } else {
+                0.0
+            },
+            train_steps_per_second: if summary.steps > 0 {
+                summary.steps as f64 / secs
+            } else {
+                0.0
+            },
         });
         summaries.push(summary);
     }
@@ -702,7 +758,11 @@ fn result_row(
     opts: &RetrievalOptions,
 ) -> ResultRow {
     let m = RankingMetrics::from_ranks(ranks);
-    let cut = t.codes.iter().filter(|c| c.len() > opts.max_code_tokens).count();
+    let cut = t
+        .codes
+        .iter()
+        .filter(|c| c.len() > opts.max_code_tokens)
+        .count();
     ResultRow {
         tokenizer: tokenizer.to_string(),
         language: language.to_string(),
@@ -718,6 +778,9 @@ fn result_row(
     }
 }
 
+/// Reads one metric from a result row.
+pub type MetricFn = fn(&ResultRow) -> f64;
+
 const METHODS: &[(&str, &str)] = &[
     ("trained", "trained encoder"),
     ("bm25", "BM25 (token ids)"),
@@ -727,7 +790,11 @@ const METHODS: &[(&str, &str)] = &[
 impl RetrievalReport {
     /// Tokenizer names in run order.
     pub fn tokenizer_names(&self) -> Vec<String> {
-        self.config.tokenizers.iter().map(|t| t.name.clone()).collect()
+        self.config
+            .tokenizers
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
     }
 
     /// The result for a (tokenizer, language, method), if present.
@@ -738,7 +805,12 @@ impl RetrievalReport {
     }
 
     /// Macro average (unweighted mean over languages) of a metric for a tokenizer and method.
-    pub fn average(&self, tokenizer: &str, method: &str, metric: fn(&ResultRow) -> f64) -> Option<f64> {
+    pub fn average(
+        &self,
+        tokenizer: &str,
+        method: &str,
+        metric: fn(&ResultRow) -> f64,
+    ) -> Option<f64> {
         let vals: Vec<f64> = self
             .config
             .languages
@@ -753,7 +825,7 @@ impl RetrievalReport {
     /// tokenizers), then truncation and training tables.
     pub fn tables(&self) -> Vec<Table> {
         let names = self.tokenizer_names();
-        let metrics: [(&str, fn(&ResultRow) -> f64); 5] = [
+        let metrics: [(&str, MetricFn); 5] = [
             ("MRR@10", |r| r.mrr_at_10),
             ("NDCG@10", |r| r.ndcg_at_10),
             ("Recall@1", |r| r.recall_at_1),
@@ -764,8 +836,13 @@ impl RetrievalReport {
         let mut tables = Vec::new();
         for (title, f) in metrics {
             let mut t = Table::new(
-                format!("{title} on the {split} split (each query against all {split} code of its language)"),
-                ["language", "method"].into_iter().map(String::from).chain(names.iter().cloned()),
+                format!(
+                    "{title} on the {split} split (each query against all {split} code of its language)"
+                ),
+                ["language", "method"]
+                    .into_iter()
+                    .map(String::from)
+                    .chain(names.iter().cloned()),
             );
             for (method, label) in METHODS {
                 if !self.results.iter().any(|r| r.method == *method) {
@@ -783,7 +860,10 @@ impl RetrievalReport {
                 }
                 let mut row = vec![Cell::text("average"), Cell::text(*label)];
                 for n in &names {
-                    row.push(self.average(n, method, f).map_or(Cell::Empty, |v| Cell::Float(v, 3)));
+                    row.push(
+                        self.average(n, method, f)
+                            .map_or(Cell::Empty, |v| Cell::Float(v, 3)),
+                    );
                 }
                 t.row(row);
             }
@@ -792,7 +872,10 @@ impl RetrievalReport {
                 for lang in &self.config.languages {
                     if let Some(r) = self.results.iter().find(|r| &r.language == lang) {
                         let m = RankingMetrics::random(r.candidates, r.queries);
-                        random.push(format!("{lang} {:.4} ({} candidates)", m.mrr_at_10, r.candidates));
+                        random.push(format!(
+                            "{lang} {:.4} ({} candidates)",
+                            m.mrr_at_10, r.candidates
+                        ));
                     }
                 }
                 t.note(format!("Random ranking MRR@10: {}.", random.join(", ")));
@@ -804,7 +887,10 @@ impl RetrievalReport {
         let lim = self.config.options.max_code_tokens;
         let mut t = Table::new(
             format!("Code longer than {lim} tokens (cut before encoding; {split} split)"),
-            ["language"].into_iter().map(String::from).chain(names.iter().cloned()),
+            ["language"]
+                .into_iter()
+                .map(String::from)
+                .chain(names.iter().cloned()),
         );
         for lang in &self.config.languages {
             let mut row = vec![Cell::text(lang.clone())];
@@ -817,16 +903,28 @@ impl RetrievalReport {
             t.row(row);
         }
         if let Some(b) = self.config.options.truncate_bytes {
-            t.note(format!("Every code text was first cut to {b} bytes (--truncate-bytes)."));
+            t.note(format!(
+                "Every code text was first cut to {b} bytes (--truncate-bytes)."
+            ));
         }
         tables.push(t);
 
         let mut t = Table::new(
             "Encoder and training per tokenizer",
             [
-                "tokenizer", "vocab", "d", "layers", "embedding params", "core params",
-                "total params", "train pairs", "steps", "code tok (mean)", "train code cut",
-                "loss first→last", "train tok/s",
+                "tokenizer",
+                "vocab",
+                "d",
+                "layers",
+                "embedding params",
+                "core params",
+                "total params",
+                "train pairs",
+                "steps",
+                "code tok (mean)",
+                "train code cut",
+                "loss first→last",
+                "train tok/s",
             ],
         );
         for (info, s) in self.config.tokenizers.iter().zip(&self.training) {

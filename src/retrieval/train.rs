@@ -113,11 +113,9 @@ pub fn train(
     let mut rng = SeededRng::fork(settings.seed, 0x4241_5443); // "BATC"
     bar.set_length(total as u64);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>12} [{bar:30}] {pos}/{len} steps  {msg}  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} steps  {msg}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
     let mut losses = Vec::with_capacity(total);
@@ -136,7 +134,10 @@ pub fn train(
         }
         let batch = &batches[next];
         next += 1;
-        let queries: Vec<&[u32]> = batch.iter().map(|&i| examples[i].query.as_slice()).collect();
+        let queries: Vec<&[u32]> = batch
+            .iter()
+            .map(|&i| examples[i].query.as_slice())
+            .collect();
         let codes: Vec<&[u32]> = batch.iter().map(|&i| examples[i].code.as_slice()).collect();
         let qb = TokenBatch::new(&queries, settings.max_query_tokens);
         let cb = TokenBatch::new(&codes, settings.max_code_tokens);
@@ -195,7 +196,10 @@ mod tests {
         // Two pairs, q = c = identity rows, τ = 1: S = I. Each row's CE is
         // −ln(e¹/(e¹ + e⁰)) = ln(1 + e⁻¹) = 0.3132617, in both directions.
         let eye = Tensor::from_vec(vec![1f32, 0., 0., 1.], (2, 2), &Device::Cpu).unwrap();
-        let l = info_nce(&eye, &eye, 1.0).unwrap().to_scalar::<f32>().unwrap();
+        let l = info_nce(&eye, &eye, 1.0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert!((l as f64 - (1.0 + (-1f64).exp()).ln()).abs() < 1e-6, "{l}");
     }
 
