@@ -191,7 +191,13 @@ fn checkpoints_rescore_to_the_same_numbers() {
     assert_eq!(cfg["run"]["tokenizer"], "roberta");
     let rescored = run_json(&["--data", data, "-t", "roberta", "--load", ck]);
     assert_eq!(rescored["config"]["rescored_from_checkpoints"], true);
+    assert_eq!(rescored["training"][0]["last_loss"], Value::Null);
     assert_eq!(trained["results"], rescored["results"]);
+    // A re-scored report loads and renders like any other.
+    let p = dir.path().join("rescored.json");
+    std::fs::write(&p, serde_json::to_string(&rescored).unwrap()).unwrap();
+    let report = tokstat::retrieval::load_report(&p).unwrap();
+    assert!(!report.tables().is_empty());
 }
 
 #[test]
@@ -238,6 +244,19 @@ fn saved_report_renders_again() {
     let md = tokstat::report::render_tables(&report.tables(), tokstat::report::Format::Markdown);
     assert!(md.contains("### MRR@10"), "{md}");
     assert!(md.contains("| toy | BM25 (token ids) | 1.000 |"), "{md}");
+    // The command line renders the same saved report.
+    let out = tokstat()
+        .args([
+            "retrieval",
+            "--from-json",
+            p.to_str().unwrap(),
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), md);
+    fails_with(&["--from-json", "no-such.json"], "no-such.json");
 }
 
 fn fails_with(args: &[&str], needle: &str) {

@@ -77,6 +77,9 @@ pub struct Args {
     /// Do not train: score the checkpoints saved in DIR by an earlier --save.
     #[arg(long, value_name = "DIR", conflicts_with = "save")]
     load: Option<PathBuf>,
+    /// Do not run anything: render a report saved earlier with `--format json`.
+    #[arg(long, value_name = "FILE.json")]
+    from_json: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -160,8 +163,10 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<String> {
-    let opts = options(&args)?;
-    let report = retrieval::run(&opts)?;
+    let report = match &args.from_json {
+        Some(p) => retrieval::load_report(p)?,
+        None => retrieval::run(&options(&args)?)?,
+    };
     Ok(report::render(&report, &report.tables(), args.format)?)
 }
 

@@ -269,10 +269,10 @@ pub struct TrainingSummary {
     pub mean_code_tokens: f64,
     /// Share of training code snippets longer than the code token limit.
     pub code_truncated_share: f64,
-    /// Mean loss over the first 10% of steps.
-    pub first_loss: f64,
-    /// Mean loss over the last 10% of steps.
-    pub last_loss: f64,
+    /// Mean loss over the first 10% of steps (`None` when re-scored from a checkpoint).
+    pub first_loss: Option<f64>,
+    /// Mean loss over the last 10% of steps (`None` when re-scored from a checkpoint).
+    pub last_loss: Option<f64>,
     /// Mean loss per 5% of training.
     pub loss_curve: Vec<f64>,
 }
@@ -628,8 +628,8 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
                 .filter(|&&n| n > opts.max_code_tokens)
                 .count() as f64
                 / code_lens.len().max(1) as f64,
-            first_loss: f64::NAN,
-            last_loss: f64::NAN,
+            first_loss: None,
+            last_loss: None,
             loss_curve: Vec::new(),
         };
         if training {
@@ -674,8 +674,8 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             pb.finish_and_clear();
             summary.steps = outcome.steps;
             summary.tokens = outcome.tokens;
-            summary.first_loss = outcome.first_loss;
-            summary.last_loss = outcome.last_loss;
+            summary.first_loss = Some(outcome.first_loss);
+            summary.last_loss = Some(outcome.last_loss);
             summary.loss_curve = outcome.loss_curve;
             if let Some(dir) = &opts.save_dir {
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -952,16 +952,15 @@ impl RetrievalReport {
                 Cell::count(s.steps),
                 Cell::Float(s.mean_code_tokens, 1),
                 Cell::Percent(s.code_truncated_share, 1),
-                if s.steps > 0 {
-                    Cell::text(format!("{:.3} → {:.3}", s.first_loss, s.last_loss))
-                } else {
-                    Cell::text("checkpoint")
+                match (s.first_loss, s.last_loss) {
+                    (Some(a), Some(b)) => Cell::text(format!("{a:.3} → {b:.3}")),
+                    _ => Cell::text("checkpoint"),
                 },
                 tps,
             ]);
         }
         t.note(format!(
-            "Budget: {}; seed {}; wall time {:.0} s on {} threads.",
+            "Budget: {}; seed {}; wall time {:.0} s; candle threads: {}.",
             match self.config.options.budget {
                 Budget::EqualCore => "equal core (same d and layers)".to_string(),
                 Budget::EqualTotal(p) => format!("equal total of {p} parameters"),
