@@ -204,6 +204,59 @@ mod tests {
     }
 
     #[test]
+    fn every_parameter_receives_a_gradient() {
+        // Guards against candle ops without a backward pass (fused rope, softmax_last_dim,
+        // LayerNorm with bias): gradients would silently stop at them. Three layers so that
+        // both global (0) and local (1, 2) attention are on the path.
+        use crate::encoder::EncoderConfig;
+        let enc = Encoder::new(EncoderConfig::with_shape(40, 16, 3, 2), 3).unwrap();
+        let qs: Vec<Vec<u32>> = vec![vec![1, 2, 3], vec![4, 5], vec![6, 7, 8, 9]];
+        let cs: Vec<Vec<u32>> = vec![vec![10, 11, 12, 13, 14], vec![15, 16], vec![17, 18, 19]];
+        let qr: Vec<&[u32]> = qs.iter().map(Vec::as_slice).collect();
+        let cr: Vec<&[u32]> = cs.iter().map(Vec::as_slice).collect();
+        let (qb, cb) = (TokenBatch::new(&qr, 8), TokenBatch::new(&cr, 8));
+        let rows = GatheredRows::of(&[&qb, &cb]);
+        let rows_var = Var::from_tensor(&enc.gather(&rows).unwrap()).unwrap();
+        let q = enc.forward(&qb, &rows, rows_var.as_tensor(), true).unwrap();
+        let c = enc.forward(&cb, &rows, rows_var.as_tensor(), true).unwrap();
+        let grads = info_nce(&q, &c, 0.05).unwrap().backward().unwrap();
+        let nonzero = |t: &Tensor| -> bool {
+            grads.get(t).is_some_and(|g| {
+                g.abs()
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap()
+                    > 0.0
+            })
+        };
+        let shapes = enc.config.core_shapes();
+        for ((name, _), v) in shapes.iter().zip(&enc.core) {
+            assert!(nonzero(v.as_tensor()), "{name} got no gradient");
+            if name.contains("Wqkv") {
+                // The query/key columns get gradient only through RoPE and the softmax.
+                let g = grads.get(v.as_tensor()).unwrap().narrow(1, 0, 32).unwrap();
+                let s = g
+                    .abs()
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap();
+                assert!(
+                    s > 0.0,
+                    "{name}: no gradient reaches the query/key projection"
+                );
+            }
+        }
+        assert!(
+            nonzero(rows_var.as_tensor()),
+            "embedding rows got no gradient"
+        );
+    }
+
+    #[test]
     fn batches_keep_languages_apart() {
         let ex: Vec<TrainExample> = (0..10)
             .map(|i| TrainExample {
