@@ -173,6 +173,40 @@ fn json_contract_and_bm25_on_exact_matches() {
 }
 
 #[test]
+fn truncate_bytes_zero_leaves_only_ties() {
+    // With every code text cut to 0 bytes, all 6 candidates are empty: BM25 scores them all 0
+    // and the encoder embeds them identically, so with ties ranked pessimistically every gold
+    // snippet has rank 6: MRR@10 = 1/6, NDCG@10 = 1/log2(7), Recall@5 = 0, Recall@10 = 1.
+    let dir = tempfile::tempdir().unwrap();
+    toy_data(dir.path());
+    let data = dir.path().to_str().unwrap();
+    let v = run_json(&[
+        "--data",
+        data,
+        "-t",
+        "roberta",
+        "--steps",
+        "2",
+        "--dim",
+        "16",
+        "--heads",
+        "2",
+        "--truncate-bytes",
+        "0",
+    ]);
+    assert_eq!(v["config"]["options"]["truncate_bytes"], 0);
+    for method in ["bm25", "trained", "untrained"] {
+        assert!(
+            (metric(&v, "toy", method, "mrr_at_10") - 1.0 / 6.0).abs() < 1e-12,
+            "{method}"
+        );
+        assert!((metric(&v, "toy", method, "ndcg_at_10") - 1.0 / 7f64.log2()).abs() < 1e-12);
+        assert_eq!(metric(&v, "toy", method, "recall_at_5"), 0.0);
+        assert_eq!(metric(&v, "toy", method, "recall_at_10"), 1.0);
+    }
+}
+
+#[test]
 fn checkpoints_rescore_to_the_same_numbers() {
     let dir = tempfile::tempdir().unwrap();
     toy_data(dir.path());

@@ -973,3 +973,36 @@ impl RetrievalReport {
         tables
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_cut_respects_character_boundaries() {
+        // "aé" is a (1 byte) + é (2 bytes): a cut at 2 would split é, so it falls back to 1.
+        assert_eq!(cut_bytes("aéb", Some(2)), "a");
+        assert_eq!(cut_bytes("aéb", Some(3)), "aé");
+        assert_eq!(cut_bytes("abc", Some(10)), "abc");
+        assert_eq!(cut_bytes("abc", None), "abc");
+        assert_eq!(cut_bytes("abc", Some(0)), "");
+    }
+
+    #[test]
+    fn seeded_sample_is_stable_and_ordered() {
+        let pairs: Vec<Pair> = (0..20)
+            .map(|i| Pair {
+                id: i.to_string(),
+                language: "x".into(),
+                query: String::new(),
+                code: String::new(),
+            })
+            .collect();
+        let a = sample(pairs.clone(), Some(5), 1, 2);
+        assert_eq!(a, sample(pairs.clone(), Some(5), 1, 2));
+        assert_eq!(a.len(), 5);
+        let ids: Vec<usize> = a.iter().map(|p| p.id.parse().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert_eq!(sample(pairs.clone(), None, 1, 2), pairs);
+    }
+}
