@@ -6,12 +6,21 @@
 //! The library behind the `tokstat` command line:
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
-//! - [`parity`]: tokenization premium and fertility across languages on parallel text;
-//! - [`compare`]: `tokstat compare`, several tokenizers side by side on the same files
-//!   (compression, whitespace, identifiers, scripts, round trip);
+//! - [`analysis`]: pure functions over (text, encoding): compression, fertility, whitespace,
+//!   identifiers, scripts, round trip;
+//! - [`compare`]: several tokenizers side by side on the same files (`tokstat compare`);
+//! - [`budget`]: exact parameter counts from model configs, vocabulary share, what-ifs
+//!   (`tokstat budget`);
+//! - [`vocab`]: vocabulary audit: composition, reachability, dead budget (`tokstat vocab`);
+//! - [`parity`]: tokenization premium and fertility across languages on parallel text
+//!   (`tokstat parity`);
+//! - [`encoder`]: the bundled small ModernBERT-style encoder (candle), its optimiser and
+//!   checkpoints;
+//! - [`retrieval`]: the code-retrieval experiment: one encoder trained per tokenizer, scored with
+//!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids (`tokstat retrieval`);
+//! - [`showcase`]: the published comparison checked claim by claim (`tokstat report`);
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
-//! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares;
-//! - [`budget`]: exact parameter counts from model configs, vocabulary share, what-ifs.
+//! - [`report`]: the table / JSON / CSV / Markdown renderers and SVG charts every command shares.
 //!
 //! ```
 //! use tokstat::tokenizer;
@@ -30,11 +39,13 @@ pub mod analysis;
 pub mod budget;
 pub mod cli;
 pub mod compare;
+pub mod encoder;
 mod error;
 pub mod input;
 pub mod parity;
 pub mod report;
 pub mod showcase;
+pub mod retrieval;
 pub mod tokenizer;
 
 pub use error::{Error, Result};

@@ -8,6 +8,7 @@ mod compare;
 mod encode;
 mod parity;
 mod report;
+mod retrieval;
 mod tokenizers;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ enum Command {
     /// Tokenization premium and fertility per language on parallel text (default: the bundled
     /// FLORES-200 sample).
     Parity(parity::Args),
+    /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …).
+    Retrieval(Box<retrieval::Args>),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -48,6 +51,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Budget(a) => budget::run(a)?,
         Command::Parity(a) => parity::run(a)?,
         Command::Compare(a) => compare::run(a)?,
+        Command::Retrieval(a) => retrieval::run(*a)?,
     };
     write_stdout(&out)
 }

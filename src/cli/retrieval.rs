@@ -1,0 +1,192 @@
+//! `tokstat retrieval`: train the bundled encoder once per tokenizer and score code retrieval.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use crate::report::{self, Format};
+use crate::retrieval::{self, Budget, RetrievalOptions};
+use crate::tokenizer;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Tokenizer names or paths; repeat or separate with commas [default: modernbert,xlm-roberta,roberta].
+    #[arg(short = 't', long = "tokenizer")]
+    tokenizers: Vec<String>,
+    /// Data directory with <language>/{train,valid,test}.jsonl [default: corpora/code-retrieval].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Languages to use, comma-separated [default: every language in the data directory].
+    #[arg(long, value_delimiter = ',')]
+    languages: Vec<String>,
+    /// CI-sized run: Go and Python, 3,000 train / 200 test pairs each, d = 32, 1 layer, 2 epochs.
+    #[arg(long)]
+    quick: bool,
+    /// Train exactly N steps (overrides --epochs).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Passes over the training pairs [default: 1; --quick: 2].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Hidden size d [default: 64; --quick: 32].
+    #[arg(long)]
+    dim: Option<usize>,
+    /// Transformer layers [default: 2; --quick: 1].
+    #[arg(long)]
+    layers: Option<usize>,
+    /// Attention heads [default: 4; --quick: 2].
+    #[arg(long)]
+    heads: Option<usize>,
+    /// `equal-core` (same d and layers for all) or `equal-total P` (largest d whose total
+    /// parameters, embeddings included, fit P; P may use k/M suffixes, e.g. 20M).
+    #[arg(long, num_args = 1..=2, value_names = ["MODE", "P"])]
+    budget: Vec<String>,
+    /// Query length limit in tokens.
+    #[arg(long)]
+    max_query_tokens: Option<usize>,
+    /// Code length limit in tokens.
+    #[arg(long)]
+    max_code_tokens: Option<usize>,
+    /// Cut every code text to N bytes before tokenizing, so every tokenizer sees the same text.
+    #[arg(long, value_name = "N")]
+    truncate_bytes: Option<usize>,
+    /// Pairs per training batch.
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Peak learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Use at most N training pairs per language (seeded sample).
+    #[arg(long, value_name = "N")]
+    max_train_pairs: Option<usize>,
+    /// Use at most N evaluation pairs per language (seeded sample).
+    #[arg(long, value_name = "N")]
+    max_eval_pairs: Option<usize>,
+    /// Split to evaluate on.
+    #[arg(long, default_value = "test")]
+    eval_split: String,
+    /// Skip the untrained-encoder rows.
+    #[arg(long)]
+    no_untrained: bool,
+    /// Seed of initialisation, sampling and batch order.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Save each trained encoder as DIR/<tokenizer>.safetensors + .json.
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+    /// Do not train: score the checkpoints saved in DIR by an earlier --save.
+    #[arg(long, value_name = "DIR", conflicts_with = "save")]
+    load: Option<PathBuf>,
+    /// Do not run anything: render a report saved earlier with `--format json`.
+    #[arg(long, value_name = "FILE.json")]
+    from_json: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+fn parse_count(s: &str) -> anyhow::Result<usize> {
+    let t = s.trim().replace('_', "");
+    let (num, mult) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1e6),
+        Some('g' | 'G' | 'b' | 'B') => (&t[..t.len() - 1], 1e9),
+        _ => (t.as_str(), 1.0),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{s}` is not a parameter count (e.g. 20000000 or 20M)"))?;
+    if v.is_nan() || v <= 0.0 {
+        bail!("parameter budget `{s}` must be positive");
+    }
+    Ok((v * mult).round() as usize)
+}
+
+fn parse_budget(v: &[String]) -> anyhow::Result<Budget> {
+    match v {
+        [] => Ok(Budget::EqualCore),
+        [m] if m == "equal-core" => Ok(Budget::EqualCore),
+        [m, p] if m == "equal-total" => Ok(Budget::EqualTotal(parse_count(p)?)),
+        [m] if m == "equal-total" => {
+            bail!("--budget equal-total needs a parameter count, e.g. --budget equal-total 20M")
+        }
+        _ => bail!(
+            "--budget takes `equal-core` or `equal-total P`, got `{}`",
+            v.join(" ")
+        ),
+    }
+}
+
+pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
+    let mut o = if args.quick {
+        RetrievalOptions::quick()
+    } else {
+        RetrievalOptions::default()
+    };
+    if !args.tokenizers.is_empty() {
+        o.tokenizers = tokenizer::split_specs(&args.tokenizers);
+    }
+    if let Some(d) = &args.data {
+        o.data_dir = d.clone();
+    }
+    if !args.languages.is_empty() {
+        o.languages = args
+            .languages
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    o.steps = args.steps.or(o.steps);
+    o.epochs = args.epochs.unwrap_or(o.epochs);
+    o.dim = args.dim.unwrap_or(o.dim);
+    o.layers = args.layers.unwrap_or(o.layers);
+    o.heads = args.heads.unwrap_or(o.heads);
+    o.budget = parse_budget(&args.budget)?;
+    o.max_query_tokens = args.max_query_tokens.unwrap_or(o.max_query_tokens);
+    o.max_code_tokens = args.max_code_tokens.unwrap_or(o.max_code_tokens);
+    o.truncate_bytes = args.truncate_bytes.or(o.truncate_bytes);
+    o.batch_size = args.batch_size.unwrap_or(o.batch_size);
+    o.lr = args.lr.unwrap_or(o.lr);
+    o.max_train_pairs = args.max_train_pairs.or(o.max_train_pairs);
+    o.max_eval_pairs = args.max_eval_pairs.or(o.max_eval_pairs);
+    o.eval_split = args.eval_split.clone();
+    o.evaluate_untrained = !args.no_untrained;
+    o.seed = args.seed.unwrap_or(o.seed);
+    o.save_dir = args.save.clone();
+    o.load_dir = args.load.clone();
+    o.progress = true;
+    if o.epochs == 0 && o.steps.is_none() {
+        bail!("--epochs must be at least 1");
+    }
+    Ok(o)
+}
+
+pub fn run(args: Args) -> anyhow::Result<String> {
+    let report = match &args.from_json {
+        Some(p) => retrieval::load_report(p)?,
+        None => retrieval::run(&options(&args)?)?,
+    };
+    Ok(report::render(&report, &report.tables(), args.format)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_parsing() {
+        assert_eq!(parse_budget(&[]).unwrap(), Budget::EqualCore);
+        assert_eq!(
+            parse_budget(&["equal-total".into(), "20M".into()]).unwrap(),
+            Budget::EqualTotal(20_000_000)
+        );
+        assert_eq!(
+            parse_budget(&["equal-total".into(), "1.5k".into()]).unwrap(),
+            Budget::EqualTotal(1500)
+        );
+        assert!(parse_budget(&["equal-total".into()]).is_err());
+        assert!(parse_budget(&["equal".into()]).is_err());
+        assert!(parse_budget(&["equal-total".into(), "x".into()]).is_err());
+    }
+}

@@ -1,0 +1,220 @@
+//! AdamW with warm-up and linear decay, global gradient-norm clipping, and a lazy row-wise
+//! update for the token embedding table.
+//!
+//! AdamW: Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization" (ICLR):
+//! m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m̂ / (√v̂ + ε) + λ·p) with
+//! m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ). Weight decay λ applies to matrices and embedding rows, not to
+//! norm weights. Clipping scales all gradients by min(1, c / ‖g‖₂) with ‖g‖₂ over every
+//! parameter (Pascanu et al. 2013).
+//!
+//! Embedding rows are updated lazily, as PyTorch's `SparseAdam` does: only the rows of ids that
+//! occur in the batch have their moments and values updated (with the global step for bias
+//! correction); rows not in the batch keep their moments and receive no weight decay that step.
+//! All arithmetic runs in plain Rust loops in a fixed order, so it is deterministic.
+
+use candle_core::{Tensor, Var, backprop::GradStore};
+use serde::{Deserialize, Serialize};
+
+use super::{Encoder, GatheredRows};
+use crate::Result;
+
+/// Optimiser settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdamWConfig {
+    /// Peak learning rate.
+    pub lr: f64,
+    /// β₁.
+    pub beta1: f64,
+    /// β₂.
+    pub beta2: f64,
+    /// ε.
+    pub eps: f64,
+    /// Decoupled weight decay λ.
+    pub weight_decay: f64,
+    /// Steps of linear warm-up from 0 to `lr`.
+    pub warmup_steps: usize,
+    /// Total steps; after warm-up the rate decays linearly to 0 at this step.
+    pub total_steps: usize,
+    /// Maximum global gradient L2 norm.
+    pub clip_norm: f64,
+}
+
+impl AdamWConfig {
+    /// The learning rate at 0-based `step`: linear warm-up, then linear decay to 0.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        let s = step as f64 + 1.0;
+        if step < self.warmup_steps {
+            return self.lr * s / self.warmup_steps as f64;
+        }
+        let rest = (self.total_steps.saturating_sub(self.warmup_steps)).max(1) as f64;
+        let done = (s - self.warmup_steps as f64).max(0.0);
+        self.lr * (1.0 - done / (rest + 1.0)).max(0.0)
+    }
+}
+
+/// Optimiser state for one [`Encoder`].
+#[derive(Debug)]
+pub struct AdamW {
+    /// Settings.
+    pub config: AdamWConfig,
+    step: usize,
+    core: Vec<DenseState>,
+    emb_m: Vec<f32>,
+    emb_v: Vec<f32>,
+}
+
+/// Value and moments of one core tensor.
+#[derive(Debug)]
+struct DenseState {
+    value: Vec<f32>,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    decay: bool,
+}
+
+/// What one optimiser step did.
+#[derive(Debug, Clone, Copy)]
+pub struct StepInfo {
+    /// Global gradient norm before clipping.
+    pub grad_norm: f64,
+    /// Learning rate used.
+    pub lr: f64,
+}
+
+impl AdamW {
+    /// Fresh state for `enc`.
+    pub fn new(enc: &Encoder, config: AdamWConfig) -> Result<Self> {
+        let mut core = Vec::new();
+        for v in &enc.core {
+            let p = v.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+            let n = p.len();
+            let decay = v.as_tensor().rank() >= 2;
+            core.push(DenseState {
+                value: p,
+                m: vec![0.0; n],
+                v: vec![0.0; n],
+                decay,
+            });
+        }
+        let e = enc.embeddings.len();
+        Ok(AdamW {
+            config,
+            step: 0,
+            core,
+            emb_m: vec![0.0; e],
+            emb_v: vec![0.0; e],
+        })
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> usize {
+        self.step
+    }
+
+    /// Applies one update from `grads`: the core variables of `enc` and the embedding rows in
+    /// `rows`, whose gathered variable is `rows_var`.
+    pub fn step(
+        &mut self,
+        enc: &mut Encoder,
+        rows: &GatheredRows,
+        rows_var: &Var,
+        grads: &GradStore,
+    ) -> Result<StepInfo> {
+        let grad_of = |t: &Tensor, n: usize| -> Result<Vec<f32>> {
+            Ok(match grads.get(t) {
+                Some(g) => g.flatten_all()?.to_vec1::<f32>()?,
+                None => vec![0.0; n],
+            })
+        };
+        let mut core_grads = Vec::with_capacity(enc.core.len());
+        for (v, st) in enc.core.iter().zip(&self.core) {
+            core_grads.push(grad_of(v.as_tensor(), st.value.len())?);
+        }
+        let d = enc.config.dim;
+        let emb_grad = grad_of(rows_var.as_tensor(), rows.ids.len() * d)?;
+
+        let sq: f64 = core_grads
+            .iter()
+            .chain(std::iter::once(&emb_grad))
+            .map(|g| g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>())
+            .sum();
+        let grad_norm = sq.sqrt();
+        let clip = if grad_norm > self.config.clip_norm {
+            self.config.clip_norm / (grad_norm + 1e-6)
+        } else {
+            1.0
+        };
+
+        let c = &self.config;
+        let lr = c.lr_at(self.step);
+        self.step += 1;
+        let t = self.step as i32;
+        let bc1 = 1.0 - c.beta1.powi(t);
+        let bc2 = 1.0 - c.beta2.powi(t);
+        let (b1, b2, eps, wd) = (c.beta1 as f32, c.beta2 as f32, c.eps, c.weight_decay);
+        let update = |p: &mut f32, m: &mut f32, v: &mut f32, g: f32, decay: bool| {
+            let g = g * clip as f32;
+            *m = b1 * *m + (1.0 - b1) * g;
+            *v = b2 * *v + (1.0 - b2) * g * g;
+            let mhat = *m as f64 / bc1;
+            let vhat = *v as f64 / bc2;
+            let mut delta = mhat / (vhat.sqrt() + eps);
+            if decay {
+                delta += wd * *p as f64;
+            }
+            *p -= (lr * delta) as f32;
+        };
+
+        for ((var, st), g) in enc.core.iter().zip(&mut self.core).zip(&core_grads) {
+            let decay = st.decay;
+            for (((p, m), v), &gi) in st.value.iter_mut().zip(&mut st.m).zip(&mut st.v).zip(g) {
+                update(p, m, v, gi, decay);
+            }
+            var.set(&Tensor::from_slice(
+                &st.value,
+                var.as_tensor().shape(),
+                var.device(),
+            )?)?;
+        }
+        for (r, &id) in rows.ids.iter().enumerate() {
+            let base = id as usize * d;
+            for k in 0..d {
+                let i = base + k;
+                update(
+                    &mut enc.embeddings[i],
+                    &mut self.emb_m[i],
+                    &mut self.emb_v[i],
+                    emb_grad[r * d + k],
+                    true,
+                );
+            }
+        }
+        Ok(StepInfo { grad_norm, lr })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_warms_up_then_decays_to_zero() {
+        let c = AdamWConfig {
+            lr: 1.0,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            warmup_steps: 4,
+            total_steps: 10,
+            clip_norm: 1.0,
+        };
+        // Warm-up: steps 0..3 → 1/4, 2/4, 3/4, 4/4.
+        assert_eq!(c.lr_at(0), 0.25);
+        assert_eq!(c.lr_at(3), 1.0);
+        // Decay over the remaining 6 steps: step 4 → 1 − 1/7, step 9 → 1 − 6/7.
+        assert!((c.lr_at(4) - 6.0 / 7.0).abs() < 1e-12);
+        assert!((c.lr_at(9) - 1.0 / 7.0).abs() < 1e-12);
+        assert!(c.lr_at(9) > 0.0 && c.lr_at(20) == 0.0);
+    }
+}

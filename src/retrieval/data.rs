@@ -1,0 +1,85 @@
+//! Loading (query, code) pairs from a CodeSearchNet-style directory:
+//! `<dir>/<language>/{train,valid,test}.jsonl`, one JSON object per line with at least the
+//! fields `id`, `language`, `query` and `code` (others, like `source` and `license`, are kept
+//! on disk but not read).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// One (query, code) pair.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Pair {
+    /// Record id.
+    pub id: String,
+    /// Programming language.
+    pub language: String,
+    /// Natural-language query (first paragraph of the doc comment).
+    pub query: String,
+    /// The function without its doc comment.
+    pub code: String,
+}
+
+/// The path of a split file.
+pub fn split_path(dir: &Path, language: &str, split: &str) -> PathBuf {
+    dir.join(language).join(format!("{split}.jsonl"))
+}
+
+/// The languages in a data directory: every subdirectory that holds a `train.jsonl` or
+/// `test.jsonl`, sorted by name.
+pub fn languages(dir: &Path) -> Result<Vec<String>> {
+    if !dir.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "data directory `{}` does not exist (expected <language>/{{train,valid,test}}.jsonl; pass --data DIR)",
+            dir.display()
+        )));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut langs = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        let p = e.path();
+        if p.is_dir() && (p.join("train.jsonl").is_file() || p.join("test.jsonl").is_file()) {
+            langs.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    langs.sort();
+    if langs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "data directory `{}` has no <language>/train.jsonl or test.jsonl",
+            dir.display()
+        )));
+    }
+    Ok(langs)
+}
+
+/// Reads one split. Blank lines are skipped; a line that is not a JSON object with string
+/// fields `id`, `language`, `query`, `code` is an error naming `file:line`.
+pub fn load_split(dir: &Path, language: &str, split: &str) -> Result<Vec<Pair>> {
+    let path = split_path(dir, language, split);
+    if !path.is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "{}: missing {split} split for language `{language}`",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let mut pairs = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let data_err = |message: String| Error::Data {
+            path: path.clone(),
+            line: i + 1,
+            message,
+        };
+        let line =
+            std::str::from_utf8(line).map_err(|e| data_err(format!("invalid UTF-8: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let pair: Pair = serde_json::from_str(line).map_err(|e| data_err(e.to_string()))?;
+        pairs.push(pair);
+    }
+    Ok(pairs)
+}
