@@ -44,8 +44,8 @@ mod error;
 pub mod input;
 pub mod parity;
 pub mod report;
-pub mod showcase;
 pub mod retrieval;
+pub mod showcase;
 pub mod tokenizer;
 
 pub use error::{Error, Result};
