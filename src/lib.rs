@@ -7,7 +7,9 @@
 //! - [`tokenizer`]: the bundled real tokenizers (OLMo/ModernBERT BPE, XLM-R unigram, RoBERTa BPE,
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
-//! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares.
+//! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares;
+//! - [`vocab`]: the vocabulary audit (composition, unreachable ids, overlap, corpus use, dead
+//!   budget).
 //!
 //! ```
 //! use tokstat::tokenizer;
@@ -28,5 +30,6 @@ mod error;
 pub mod input;
 pub mod report;
 pub mod tokenizer;
+pub mod vocab;
 
 pub use error::{Error, Result};

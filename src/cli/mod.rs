@@ -5,6 +5,7 @@
 
 mod encode;
 mod tokenizers;
+mod vocab;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +24,8 @@ enum Command {
     Tokenizers(tokenizers::Args),
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
+    /// Audit vocabularies: composition, unreachable ids, overlap, corpus use, dead budget.
+    Vocab(vocab::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -31,6 +34,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
+        Command::Vocab(a) => vocab::run(a)?,
     };
     write_stdout(&out)
 }
