@@ -356,6 +356,21 @@ struct Loaded {
     added: Vec<(u32, String, bool)>,
 }
 
+/// Loads a tokenizer (bundled name, alias or `tokenizer.json` path) and reads every id of its
+/// vocabulary (`vocab[id]`).
+pub fn load_vocab(spec: &str) -> Result<(Arc<dyn Tokenizer>, Vec<VocabToken>)> {
+    let loaded = load(spec)?;
+    let vocab = token::read_vocab(loaded.tok.as_ref(), &loaded.added);
+    Ok((loaded.tok, vocab))
+}
+
+/// The reachability class of every id of a tokenizer (`classes[id]`), as [`audit`] computes it.
+pub fn classify_ids(spec: &str) -> Result<Vec<Reachability>> {
+    let (tok, vocab) = load_vocab(spec)?;
+    let probe = Probe::for_tokenizer(tok.as_ref())?;
+    reachability::classify_all(tok.as_ref(), &probe, &vocab)
+}
+
 fn load(spec: &str) -> Result<Loaded> {
     let hf = match tokenizer::find_bundled(spec) {
         Some(b) => match b.source {

@@ -20,8 +20,8 @@ pub enum Reachability {
     /// Encoding the decoded text gives one other id: the token is shadowed (e.g. by an added
     /// token with the same text, which is matched before the model runs).
     UnreachableSingle,
-    /// Encoding the decoded text gives zero or several ids: the model never produces the token
-    /// for its own text (e.g. a unigram piece whose score loses to a split, a merge that the
+    /// Encoding the decoded text gives zero or several ids (or fails): the model never produces
+    /// the token for its own text (e.g. a unigram piece whose score loses to a split, a merge that the
     /// pre-tokenizer never lets happen, text that the normalizer removes).
     UnreachableMulti,
     /// Not reachable, and the decoded text holds U+FFFD: the token is part of a UTF-8
@@ -146,7 +146,9 @@ impl Probe {
             _ => {}
         }
         let text = self.decode(tok, v)?;
-        let ids = self.encode(tok, &text)?;
+        // A text the tokenizer cannot encode (e.g. a byte-level model without the bytes of
+        // U+FFFD and without an unknown token) gives no ids.
+        let ids = self.encode(tok, &text).unwrap_or_default();
         let class = if ids == [v] {
             Reachability::Reachable
         } else if text.contains('\u{FFFD}') {
