@@ -252,6 +252,23 @@ fn hand_checked_findings() {
         assert_eq!(find(roberta, id)["class"], "unreachable_multi", "{id}");
     }
     assert_eq!(roberta["composition"]["unused"], 3);
+    assert_eq!(roberta["unreachable_causes"]["placeholder"], 3);
+
+    // Every unreachable ModernBERT id is whitespace that an added space run shadows.
+    let r = &modernbert["reachability"];
+    let unreachable =
+        r["unreachable_single"].as_u64().unwrap() + r["unreachable_multi"].as_u64().unwrap();
+    assert_eq!(
+        modernbert["unreachable_causes"]["shadowed_by_added_token"],
+        unreachable
+    );
+    for e in modernbert["reachability_examples"].as_array().unwrap() {
+        if e["class"] != "undecodable" {
+            let text = e["text"].as_str().unwrap();
+            assert!(text.chars().all(char::is_whitespace), "{e}");
+        }
+    }
+
     for t in v.as_array().unwrap() {
         let r = &t["reachability"];
         let sum: u64 = [
@@ -271,6 +288,43 @@ fn hand_checked_findings() {
     let o = &modernbert["overlap"][0];
     assert_eq!(o["with"], "roberta");
     assert!(o["jaccard"].as_f64().unwrap() > 0.5, "{o}");
+}
+
+/// XLM-R ids checked one by one (the full audit runs in the fixture test).
+#[test]
+fn hand_checked_xlm_roberta_ids() {
+    let (tok, vocab) = vocab::load_vocab("xlm-roberta").unwrap();
+    let probe = vocab::Probe::for_tokenizer(tok.as_ref()).unwrap();
+    // `test` encodes as `▁test`: the tokenizer prepends ▁, so ids are tested behind `«`
+    // (`▁«` is id 94).
+    assert_eq!(probe.prefix(), Some("«"));
+    assert_eq!(probe.prefixes[0].1, 94);
+    let classify = |id: u32| {
+        probe
+            .classify(tok.as_ref(), id, vocab[id as usize].kind)
+            .unwrap()
+    };
+    // `▁test` (3034) and the continuation piece `test` (6954, `«test` → `▁«` `test`) come back.
+    assert_eq!(classify(3034).0, Reachability::Reachable);
+    assert_eq!(classify(6954).0, Reachability::Reachable);
+    // U+0085 (NEL, id 97636) is a control char that the normalizer drops: nothing comes back.
+    let (class, text, ids) = classify(97636);
+    assert_eq!(
+        (class, text.as_str(), ids),
+        (Reachability::UnreachableMulti, "\u{85}", vec![])
+    );
+    // The bare `▁` (id 6) decodes to a space that the Strip normalizer removes...
+    let (class, _, ids) = classify(6);
+    assert_eq!((class, ids), (Reachability::UnreachableMulti, vec![]));
+    // ...yet `« ’` encodes as `▁«` `▁` `’`: XLM-R has the piece `▁’` (2840) but scores the split
+    // higher, so `▁’` is unreachable and `▁` is produced in context.
+    let (class, text, ids) = classify(2840);
+    assert_eq!(
+        (class, text.as_str(), ids),
+        (Reachability::UnreachableMulti, " ’", vec![6, 26])
+    );
+    assert_eq!(vocab[6].spelling, "▁");
+    assert_eq!(vocab[26].spelling, "’");
 }
 
 #[test]

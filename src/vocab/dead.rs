@@ -1,5 +1,7 @@
 //! Dead budget: embedding parameters that belong to ids the tokenizer never selects.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use super::TokenizerVocab;
@@ -62,7 +64,8 @@ impl ModelDims {
 /// Parameters spent on embedding rows that the tokenizer never selects.
 ///
 /// Dead rows = ids below the config's `vocab_size` that are unreachable (single or multi, see
-/// [`Reachability`]) or unused placeholders (each id counted once), plus rows beyond the
+/// [`Reachability`], less those that another id's text produces) or unused placeholders (each
+/// id counted once), plus rows beyond the
 /// tokenizer's last id (padding rows no id maps to). Undecodable ids (byte pieces of multi-byte
 /// characters) and special tokens are not counted: they are used.
 /// `dead_params = dead_rows × hidden_size`; shares are of `vocab_params = vocab_size ×
@@ -77,7 +80,8 @@ pub struct DeadBudget {
     pub config_vocab_size: u64,
     /// Ids of the tokenizer.
     pub tokenizer_vocab_size: u64,
-    /// Unreachable ids (single + multi) below `config_vocab_size`.
+    /// Unreachable ids (single + multi) below `config_vocab_size` that no other id's text
+    /// produces either.
     pub unreachable_ids: u64,
     /// Unused placeholder ids below `config_vocab_size`.
     pub unused_ids: u64,
@@ -103,6 +107,7 @@ pub fn dead_budget(
     model: &ModelDims,
     audit: &TokenizerVocab,
     classes: &[Reachability],
+    produced_in_context: &HashSet<u32>,
     kinds: &[TokenKind],
 ) -> (DeadBudget, Option<String>) {
     let rows = model.vocab_size;
@@ -111,8 +116,8 @@ pub fn dead_budget(
     let mut unreachable = 0u64;
     let mut unused = 0u64;
     let mut dead = 0u64;
-    for (c, k) in classes.iter().zip(kinds).take(limit) {
-        let u = c.is_unreachable();
+    for (id, (c, k)) in classes.iter().zip(kinds).enumerate().take(limit) {
+        let u = c.is_unreachable() && !produced_in_context.contains(&(id as u32));
         let p = *k == TokenKind::Unused;
         unreachable += u64::from(u);
         unused += u64::from(p);

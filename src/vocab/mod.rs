@@ -115,6 +115,8 @@ pub struct TokenizerVocab {
     pub reachability_prefix: Option<String>,
     /// Up to `examples` ids of each class other than reachable and special.
     pub reachability_examples: Vec<ReachabilityExample>,
+    /// Why the unreachable ids (single + multi) do not come back; adds up to their number.
+    pub unreachable_causes: UnreachableCauses,
     /// Shared surface forms with each other selected tokenizer.
     pub overlap: Vec<Overlap>,
     /// Use on the corpus, if one was given.
@@ -281,6 +283,27 @@ impl ReachabilityCounts {
     }
 }
 
+/// Why unreachable ids (single + multi) do not come back, one cause per id, tested in this
+/// order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UnreachableCauses {
+    /// The token is an unused placeholder (`madeupword0000`): no text is meant to produce it.
+    pub placeholder: usize,
+    /// Its text re-encodes to, or through, an added or special token, which is matched before
+    /// the model runs (OLMo's added space runs shadow the merged `ĠĠ…` tokens).
+    pub shadowed_by_added_token: usize,
+    /// Its text re-encodes to nothing: the normalizer or pre-tokenizer removes it (a control
+    /// char, a bare `▁`).
+    pub normalized_away: usize,
+    /// The pre-tokenizer or the model splits its text differently: a BPE merge that
+    /// pre-tokenization never lets happen, a unigram piece whose score loses to a split.
+    pub split: usize,
+    /// Not a cause, and not part of the sum: of the unreachable ids, those that do occur in the
+    /// re-encoding of another id's text (XLM-R's bare `▁` before a char it has no `▁x` piece
+    /// for). Some text produces them, so they are not counted as dead.
+    pub produced_in_context: usize,
+}
+
 /// One id that does not come back from its own text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReachabilityExample {
@@ -445,13 +468,13 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
         let loaded = load(spec)?;
         let tok = loaded.tok.as_ref();
         let vocab = token::read_vocab(tok, &loaded.added);
-        let (mut audit, classes) = audit_with_classes(tok, &vocab, opts.examples)?;
+        let (mut audit, classes, in_context) = audit_with_classes(tok, &vocab, opts.examples)?;
         if let Some((files, texts)) = &texts {
             audit.corpus = Some(corpus_use(tok, &vocab, *files, texts, opts.examples)?);
         }
         if let Some(model) = models.get(i) {
             let (budget, warning) =
-                dead::dead_budget(model, &audit, &classes, &vocab_kinds(&vocab));
+                dead::dead_budget(model, &audit, &classes, &in_context, &vocab_kinds(&vocab));
             warnings.extend(warning);
             audit.dead_budget = Some(budget);
         }
@@ -538,12 +561,13 @@ pub fn tokenizer_audit(
     Ok(audit_with_classes(tok, vocab, examples)?.0)
 }
 
-/// [`tokenizer_audit`] plus the class of every id.
+/// [`tokenizer_audit`] plus the class of every id and the unreachable ids that other ids'
+/// texts produce.
 fn audit_with_classes(
     tok: &dyn Tokenizer,
     vocab: &[VocabToken],
     examples: usize,
-) -> Result<(TokenizerVocab, Vec<Reachability>)> {
+) -> Result<(TokenizerVocab, Vec<Reachability>, HashSet<u32>)> {
     let mut composition = Composition::default();
     for t in vocab {
         match t.kind {
@@ -674,6 +698,39 @@ fn audit_with_classes(
         }
     }
 
+    let mut causes = UnreachableCauses::default();
+    let unreachable: Vec<u32> = classes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_unreachable())
+        .map(|(v, _)| v as u32)
+        .collect();
+    let mut produced: HashSet<u32> = HashSet::new();
+    for &v in &unreachable {
+        let kind = vocab[v as usize].kind;
+        let (_, _, ids) = probe.classify(tok, v, kind)?;
+        produced.extend(ids.iter().copied());
+        let through_added = ids.iter().any(|&r| {
+            vocab
+                .get(r as usize)
+                .is_some_and(|t| t.kind != TokenKind::Regular)
+        });
+        if kind == TokenKind::Unused {
+            causes.placeholder += 1;
+        } else if through_added {
+            causes.shadowed_by_added_token += 1;
+        } else if ids.is_empty() {
+            causes.normalized_away += 1;
+        } else {
+            causes.split += 1;
+        }
+    }
+    let in_context: HashSet<u32> = unreachable
+        .iter()
+        .copied()
+        .filter(|v| produced.contains(v))
+        .collect();
+    causes.produced_in_context = in_context.len();
     let audit = TokenizerVocab {
         name: tok.name().to_string(),
         vocab_size: vocab.len(),
@@ -687,11 +744,12 @@ fn audit_with_classes(
         reachability: reach,
         reachability_prefix: probe.prefix().map(String::from),
         reachability_examples,
+        unreachable_causes: causes,
         overlap: Vec::new(),
         corpus: None,
         dead_budget: None,
     };
-    Ok((audit, classes))
+    Ok((audit, classes, in_context))
 }
 
 fn corpus_use(
@@ -844,6 +902,33 @@ impl VocabReport {
             ]);
         }
         t.note("single: the text re-encodes to one other id (shadowed); multi: to zero or several ids; undecodable: part of a UTF-8 character (U+FFFD); prefix: ids tested behind it for tokenizers that prepend ▁.");
+        out.push(t);
+
+        let mut t = Table::new(
+            "Why ids are unreachable",
+            [
+                "tokenizer",
+                "unreachable",
+                "placeholder",
+                "shadowed by added token",
+                "normalized away",
+                "split",
+                "produced in context",
+            ],
+        );
+        for a in r {
+            let c = &a.unreachable_causes;
+            t.row(vec![
+                Cell::text(&a.name),
+                Cell::count(a.reachability.unreachable()),
+                Cell::count(c.placeholder),
+                Cell::count(c.shadowed_by_added_token),
+                Cell::count(c.normalized_away),
+                Cell::count(c.split),
+                Cell::count(c.produced_in_context),
+            ]);
+        }
+        t.note("First cause that applies: an unused placeholder; the text re-encodes through an added/special token (matched before the model runs); it re-encodes to nothing (normalizer/pre-tokenizer removes it); otherwise the pre-tokenizer or model splits it (a merge that never happens, a unigram piece that loses to a split). Produced in context: unreachable ids that occur in another id's re-encoding (not dead).");
         out.push(t);
 
         if r.iter().any(|a| !a.reachability_examples.is_empty()) {
