@@ -12,8 +12,9 @@ use crate::{Error, Result};
 pub const RENYI_ALPHA: f64 = 2.5;
 
 /// Expands corpus arguments into files: a file is kept, a directory contributes every regular
-/// file below it (recursively, hidden entries skipped), in sorted order. A path that does not
-/// exist is an error naming it.
+/// file below it (recursively, in sorted order), except hidden entries and the corpus
+/// metadata files `README*`, `LICENSE*` and `MANIFEST*`. A path that does not exist is an error
+/// naming it.
 pub fn corpus_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -42,9 +43,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
+            !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with('.')
+                    || ["README", "LICENSE", "MANIFEST"]
+                        .iter()
+                        .any(|m| n.starts_with(m))
+            })
         })
         .collect();
     entries.sort();
@@ -136,6 +140,28 @@ mod tests {
     #[test]
     fn utilization_counts_ids_used_once() {
         assert!((utilization(&[0, 1, 7, 0], 4) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn directories_skip_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["b.txt", "README.md", "MANIFEST.tsv", ".hidden", "sub/a.txt"] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let files = corpus_files(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| {
+                p.strip_prefix(dir.path())
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names, ["b.txt", "sub/a.txt"]);
     }
 
     #[test]

@@ -367,6 +367,8 @@ pub struct TokenFrequency {
     pub id: u32,
     /// The vocabulary's spelling.
     pub token: String,
+    /// The text it stands for (bytes that are not UTF-8 on their own written `<E0>`).
+    pub text: String,
     /// Occurrences.
     pub count: u64,
     /// count / tokens.
@@ -774,6 +776,7 @@ fn corpus_use(
         .map(|&(id, count)| TokenFrequency {
             id,
             token: vocab[id as usize].spelling.clone(),
+            text: vocab[id as usize].display(),
             count,
             share: crate::analysis::ratio(count as f64, tokens as f64),
         })
@@ -1131,7 +1134,7 @@ impl VocabReport {
             );
             let mut top = Table::new(
                 "Most frequent tokens",
-                ["tokenizer", "rank", "id", "token", "count", "share"],
+                ["tokenizer", "rank", "id", "token", "text", "count", "share"],
             );
             for a in r {
                 let Some(c) = &a.corpus else { continue };
@@ -1150,6 +1153,7 @@ impl VocabReport {
                         Cell::count(k + 1),
                         Cell::text(f.id.to_string()),
                         Cell::text(shown(&f.token)),
+                        Cell::text(shown(&f.text)),
                         Cell::Int(f.count as i128),
                         Cell::Percent(f.share, 2),
                     ]);

@@ -41,6 +41,18 @@ impl VocabToken {
     pub fn text(&self) -> Option<&str> {
         std::str::from_utf8(&self.bytes).ok()
     }
+
+    /// The surface for display: valid UTF-8 as text, other bytes as `<E2>`.
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        for chunk in self.bytes.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("<{b:02X}>"));
+            }
+        }
+        out
+    }
 }
 
 /// The bytes a vocabulary spelling stands for.
@@ -306,6 +318,16 @@ mod tests {
         assert_eq!(surface_bytes("<0x0A>", false, Some('▁')), b"\n");
         assert_eq!(surface_bytes("##ing", false, None), b"ing");
         assert_eq!(surface_bytes("##", false, None), b"##");
+    }
+
+    #[test]
+    fn display_marks_partial_bytes() {
+        let t = VocabToken {
+            spelling: "ĠâĢ".into(),
+            bytes: vec![b' ', 0xE2, 0x80],
+            kind: TokenKind::Regular,
+        };
+        assert_eq!(t.display(), " <E2><80>");
     }
 
     #[test]
