@@ -147,7 +147,10 @@ fn constructed_byte_level_bpe_classes() {
     assert_eq!(
         t["whitespace"],
         serde_json::json!({"tokens": 5, "space_runs": [1, 2], "tab_runs": [],
-                           "newline_runs": [1], "mixed": 1})
+                           "newline_runs": [1], "mixed": 1,
+                           // `ĠĠ` is shadowed, but the added `"  "` is reachable.
+                           "reachable_space_runs": [1, 2], "reachable_tab_runs": [],
+                           "reachable_newline_runs": [1]})
     );
     // Bytes 0xC3 and 0xA9 alone are not UTF-8.
     assert_eq!(t["lengths"]["partial_utf8"], 2);
@@ -244,6 +247,17 @@ fn hand_checked_findings() {
     assert_eq!(modernbert["composition"]["unused"], 83);
     // [UNK] [CLS] [SEP] [PAD] [MASK] + <|padding|> + <|endoftext|>.
     assert_eq!(modernbert["composition"]["special"], 7);
+    // Runs of 2–24 spaces are the added tokens; longer merged runs (e.g. 32 spaces, id 542) are
+    // split into a 24-space added token and the rest, so one token covers 1–24 spaces only.
+    let reachable_runs: Vec<u64> = (1..=24).collect();
+    assert_eq!(
+        modernbert["whitespace"]["reachable_space_runs"],
+        serde_json::json!(reachable_runs)
+    );
+    assert_eq!(
+        find(modernbert, 542)["reencoded_ids"],
+        serde_json::json!([50254, 50270])
+    );
 
     let roberta = &v[1];
     // fairseq pads RoBERTa's dictionary with madeupword0000–0002 (ids 50261–50263); GPT-2's

@@ -194,6 +194,14 @@ pub struct WhitespaceTokens {
     pub newline_runs: Vec<usize>,
     /// Whitespace-only tokens that mix kinds (`\n   `, `\r\n`).
     pub mixed: usize,
+    /// The space run lengths whose token is reachable (or produced in context, see
+    /// [`UnreachableCauses::produced_in_context`]): the runs the tokenizer really encodes as one
+    /// token.
+    pub reachable_space_runs: Vec<usize>,
+    /// Tab run lengths whose token is reachable.
+    pub reachable_tab_runs: Vec<usize>,
+    /// Newline run lengths whose token is reachable.
+    pub reachable_newline_runs: Vec<usize>,
 }
 
 /// Digit-only tokens (rule: [`token::digit_run`]).
@@ -580,126 +588,8 @@ fn audit_with_classes(
             TokenKind::Absent => composition.absent += 1,
         }
     }
-    let content: Vec<&VocabToken> = vocab
-        .iter()
-        .filter(|t| {
-            matches!(
-                t.kind,
-                TokenKind::Regular | TokenKind::Added | TokenKind::Unused
-            )
-        })
-        .collect();
-
-    let char_lengths: Vec<usize> = content
-        .iter()
-        .filter_map(|t| t.text().map(|s| s.chars().count()))
-        .collect();
-    let byte_total: usize = content.iter().map(|t| t.bytes.len()).sum();
-    let lengths = Lengths {
-        tokens: content.len(),
-        bytes: histogram(content.iter().map(|t| t.bytes.len())),
-        chars: histogram(char_lengths.iter().copied()),
-        partial_utf8: content.len() - char_lengths.len(),
-        mean_bytes: crate::analysis::ratio(byte_total as f64, content.len() as f64),
-        mean_chars: crate::analysis::ratio(
-            char_lengths.iter().sum::<usize>() as f64,
-            char_lengths.len() as f64,
-        ),
-        max_bytes: content.iter().map(|t| t.bytes.len()).max().unwrap_or(0),
-    };
-
-    let mut scripts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut ws = WhitespaceTokens {
-        tokens: 0,
-        space_runs: Vec::new(),
-        tab_runs: Vec::new(),
-        newline_runs: Vec::new(),
-        mixed: 0,
-    };
-    let mut digit_lengths: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut code = CodeTokens::default();
-    let mut word_start = 0;
-    for t in &content {
-        *scripts.entry(token::token_script(&t.bytes)).or_default() += 1;
-        if let Some(shape) = token::whitespace_shape(&t.bytes) {
-            ws.tokens += 1;
-            match shape {
-                WhitespaceShape::Spaces(n) => ws.space_runs.push(n),
-                WhitespaceShape::Tabs(n) => ws.tab_runs.push(n),
-                WhitespaceShape::Newlines(n) => ws.newline_runs.push(n),
-                WhitespaceShape::Mixed => ws.mixed += 1,
-            }
-        }
-        if token::is_word_start(&t.bytes) {
-            word_start += 1;
-        }
-        if let Some(n) = token::digit_run(&t.bytes) {
-            *digit_lengths.entry(n).or_default() += 1;
-        }
-        if let Some(shape) = token::code_shape(&t.bytes) {
-            code.tokens += 1;
-            match shape {
-                CodeShape::Indentation => code.indentation += 1,
-                CodeShape::Operator => code.operator += 1,
-                CodeShape::Identifier => code.identifier += 1,
-                CodeShape::CodeMixed => code.code_mixed += 1,
-            }
-        }
-    }
-    for runs in [&mut ws.space_runs, &mut ws.tab_runs, &mut ws.newline_runs] {
-        runs.sort_unstable();
-        runs.dedup();
-    }
-    let mut scripts: Vec<ScriptCount> = scripts
-        .into_iter()
-        .map(|(s, count)| ScriptCount {
-            script: s.to_string(),
-            count,
-        })
-        .collect();
-    scripts.sort_by(|a, b| b.count.cmp(&a.count).then(a.script.cmp(&b.script)));
-    let digits = DigitTokens {
-        tokens: digit_lengths.values().sum(),
-        by_length: digit_lengths
-            .into_iter()
-            .map(|(digits, count)| DigitLength { digits, count })
-            .collect(),
-    };
-
     let probe = Probe::for_tokenizer(tok)?;
     let classes = reachability::classify_all(tok, &probe, vocab)?;
-    let mut reach = ReachabilityCounts::default();
-    for &c in &classes {
-        reach.add(c);
-    }
-    let mut reachability_examples = Vec::new();
-    for class in [
-        Reachability::UnreachableSingle,
-        Reachability::UnreachableMulti,
-        Reachability::Undecodable,
-    ] {
-        let ids = classes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c == class)
-            .map(|(v, _)| v as u32)
-            .take(examples);
-        for id in ids {
-            let (_, text, reencoded_ids) = probe.classify(tok, id, vocab[id as usize].kind)?;
-            reachability_examples.push(ReachabilityExample {
-                class,
-                id,
-                token: vocab[id as usize].spelling.clone(),
-                text,
-                reencoded_tokens: reencoded_ids
-                    .iter()
-                    .map(|&r| tok.id_to_token(r).unwrap_or_default())
-                    .collect(),
-                reencoded_ids,
-            });
-        }
-    }
-
     let mut causes = UnreachableCauses::default();
     let unreachable: Vec<u32> = classes
         .iter()
@@ -733,6 +623,161 @@ fn audit_with_classes(
         .filter(|v| produced.contains(v))
         .collect();
     causes.produced_in_context = in_context.len();
+
+    // For the whitespace runs, ids that another id's text produces count as reachable.
+    let content: Vec<(&VocabToken, Reachability)> = vocab
+        .iter()
+        .zip(classes.iter().copied())
+        .enumerate()
+        .map(|(v, (t, c))| {
+            if in_context.contains(&(v as u32)) {
+                (t, Reachability::Reachable)
+            } else {
+                (t, c)
+            }
+        })
+        .filter(|(t, _)| {
+            matches!(
+                t.kind,
+                TokenKind::Regular | TokenKind::Added | TokenKind::Unused
+            )
+        })
+        .collect();
+
+    let char_lengths: Vec<usize> = content
+        .iter()
+        .filter_map(|(t, _)| t.text().map(|s| s.chars().count()))
+        .collect();
+    let byte_total: usize = content.iter().map(|(t, _)| t.bytes.len()).sum();
+    let lengths = Lengths {
+        tokens: content.len(),
+        bytes: histogram(content.iter().map(|(t, _)| t.bytes.len())),
+        chars: histogram(char_lengths.iter().copied()),
+        partial_utf8: content.len() - char_lengths.len(),
+        mean_bytes: crate::analysis::ratio(byte_total as f64, content.len() as f64),
+        mean_chars: crate::analysis::ratio(
+            char_lengths.iter().sum::<usize>() as f64,
+            char_lengths.len() as f64,
+        ),
+        max_bytes: content
+            .iter()
+            .map(|(t, _)| t.bytes.len())
+            .max()
+            .unwrap_or(0),
+    };
+
+    let mut scripts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut ws = WhitespaceTokens {
+        tokens: 0,
+        space_runs: Vec::new(),
+        tab_runs: Vec::new(),
+        newline_runs: Vec::new(),
+        mixed: 0,
+        reachable_space_runs: Vec::new(),
+        reachable_tab_runs: Vec::new(),
+        reachable_newline_runs: Vec::new(),
+    };
+    let mut digit_lengths: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut code = CodeTokens::default();
+    let mut word_start = 0;
+    for (t, class) in &content {
+        *scripts.entry(token::token_script(&t.bytes)).or_default() += 1;
+        if let Some(shape) = token::whitespace_shape(&t.bytes) {
+            ws.tokens += 1;
+            let reachable = *class == Reachability::Reachable;
+            let (all, live, n) = match shape {
+                WhitespaceShape::Spaces(n) => (&mut ws.space_runs, &mut ws.reachable_space_runs, n),
+                WhitespaceShape::Tabs(n) => (&mut ws.tab_runs, &mut ws.reachable_tab_runs, n),
+                WhitespaceShape::Newlines(n) => {
+                    (&mut ws.newline_runs, &mut ws.reachable_newline_runs, n)
+                }
+                WhitespaceShape::Mixed => {
+                    ws.mixed += 1;
+                    (&mut Vec::new(), &mut Vec::new(), 0)
+                }
+            };
+            if n > 0 {
+                all.push(n);
+                if reachable {
+                    live.push(n);
+                }
+            }
+        }
+        if token::is_word_start(&t.bytes) {
+            word_start += 1;
+        }
+        if let Some(n) = token::digit_run(&t.bytes) {
+            *digit_lengths.entry(n).or_default() += 1;
+        }
+        if let Some(shape) = token::code_shape(&t.bytes) {
+            code.tokens += 1;
+            match shape {
+                CodeShape::Indentation => code.indentation += 1,
+                CodeShape::Operator => code.operator += 1,
+                CodeShape::Identifier => code.identifier += 1,
+                CodeShape::CodeMixed => code.code_mixed += 1,
+            }
+        }
+    }
+    for runs in [
+        &mut ws.space_runs,
+        &mut ws.tab_runs,
+        &mut ws.newline_runs,
+        &mut ws.reachable_space_runs,
+        &mut ws.reachable_tab_runs,
+        &mut ws.reachable_newline_runs,
+    ] {
+        runs.sort_unstable();
+        runs.dedup();
+    }
+    let mut scripts: Vec<ScriptCount> = scripts
+        .into_iter()
+        .map(|(s, count)| ScriptCount {
+            script: s.to_string(),
+            count,
+        })
+        .collect();
+    scripts.sort_by(|a, b| b.count.cmp(&a.count).then(a.script.cmp(&b.script)));
+    let digits = DigitTokens {
+        tokens: digit_lengths.values().sum(),
+        by_length: digit_lengths
+            .into_iter()
+            .map(|(digits, count)| DigitLength { digits, count })
+            .collect(),
+    };
+
+    let mut reach = ReachabilityCounts::default();
+    for &c in &classes {
+        reach.add(c);
+    }
+    let mut reachability_examples = Vec::new();
+    for class in [
+        Reachability::UnreachableSingle,
+        Reachability::UnreachableMulti,
+        Reachability::Undecodable,
+    ] {
+        let ids = classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == class)
+            .map(|(v, _)| v as u32)
+            .take(examples);
+        for id in ids {
+            let (_, text, reencoded_ids) = probe.classify(tok, id, vocab[id as usize].kind)?;
+            reachability_examples.push(ReachabilityExample {
+                class,
+                id,
+                token: vocab[id as usize].spelling.clone(),
+                text,
+                reencoded_tokens: reencoded_ids
+                    .iter()
+                    .map(|&r| tok.id_to_token(r).unwrap_or_default())
+                    .collect(),
+                reencoded_ids,
+            });
+        }
+    }
+
     let audit = TokenizerVocab {
         name: tok.name().to_string(),
         vocab_size: vocab.len(),
@@ -1033,8 +1078,11 @@ impl VocabReport {
                 "tokenizer",
                 "tokens",
                 "space runs",
+                "reachable space runs",
                 "tab runs",
+                "reachable tab runs",
                 "newline runs",
+                "reachable newline runs",
                 "mixed",
             ],
         );
@@ -1044,12 +1092,15 @@ impl VocabReport {
                 Cell::text(&a.name),
                 Cell::count(w.tokens),
                 Cell::text(compress_runs(&w.space_runs)),
+                Cell::text(compress_runs(&w.reachable_space_runs)),
                 Cell::text(compress_runs(&w.tab_runs)),
+                Cell::text(compress_runs(&w.reachable_tab_runs)),
                 Cell::text(compress_runs(&w.newline_runs)),
+                Cell::text(compress_runs(&w.reachable_newline_runs)),
                 Cell::count(w.mixed),
             ]);
         }
-        t.note("Runs: the lengths n for which one token of exactly n spaces / tabs / newlines exists. Mixed: e.g. newline + indentation.");
+        t.note("Runs: the lengths n for which one token of exactly n spaces / tabs / newlines exists; reachable: those whose token comes back from its own text (the runs really encoded as one token). Mixed: e.g. newline + indentation.");
         out.push(t);
 
         let mut t = Table::new(
