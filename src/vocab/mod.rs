@@ -306,9 +306,11 @@ pub struct UnreachableCauses {
     /// The pre-tokenizer or the model splits its text differently: a BPE merge that
     /// pre-tokenization never lets happen, a unigram piece whose score loses to a split.
     pub split: usize,
-    /// Not a cause, and not part of the sum: of the unreachable ids, those that do occur in the
-    /// re-encoding of another id's text (XLM-R's bare `▁` before a char it has no `▁x` piece
-    /// for). Some text produces them, so they are not counted as dead.
+    /// Not a cause, and not part of the sum: of the unreachable ids, those that some text does
+    /// produce: they occur in the re-encoding of another unreachable id's text (XLM-R's bare `▁`
+    /// in `« ’` → `▁«` `▁` `’`), or in the encoding of their own text followed by `»`
+    /// ([`CONTEXT_SUFFIX`]; XLM-R strips a final U+0085 but keeps it before other text). They
+    /// are not counted as dead.
     pub produced_in_context: usize,
 }
 
@@ -526,6 +528,10 @@ fn surface_set(vocab: &[VocabToken]) -> HashSet<Vec<u8>> {
         .collect()
 }
 
+/// Appended to an unreachable id's text to see whether the id appears when the text is not at
+/// the end of the input.
+pub const CONTEXT_SUFFIX: &str = "»";
+
 /// Byte-length buckets: 1…8 one by one, then 9–12, 13–16, 17–32, 33+.
 const BYTE_BUCKETS: &[(usize, Option<usize>)] = &[
     (1, Some(1)),
@@ -600,8 +606,13 @@ fn audit_with_classes(
     let mut produced: HashSet<u32> = HashSet::new();
     for &v in &unreachable {
         let kind = vocab[v as usize].kind;
-        let (_, _, ids) = probe.classify(tok, v, kind)?;
+        let (_, text, ids) = probe.classify(tok, v, kind)?;
         produced.extend(ids.iter().copied());
+        // The text with something after it: normalizers strip trailing whitespace (XLM-R
+        // drops a final U+0085), which a following char prevents.
+        if let Ok(with_suffix) = probe.encode(tok, &format!("{text}{CONTEXT_SUFFIX}")) {
+            produced.extend(with_suffix.iter().copied().filter(|&r| r == v));
+        }
         let through_added = ids.iter().any(|&r| {
             vocab
                 .get(r as usize)
@@ -976,7 +987,7 @@ impl VocabReport {
                 Cell::count(c.produced_in_context),
             ]);
         }
-        t.note("First cause that applies: an unused placeholder; the text re-encodes through an added/special token (matched before the model runs); it re-encodes to nothing (normalizer/pre-tokenizer removes it); otherwise the pre-tokenizer or model splits it (a merge that never happens, a unigram piece that loses to a split). Produced in context: unreachable ids that occur in another id's re-encoding (not dead).");
+        t.note("First cause that applies: an unused placeholder; the text re-encodes through an added/special token (matched before the model runs); it re-encodes to nothing (normalizer/pre-tokenizer removes it); otherwise the pre-tokenizer or model splits it (a merge that never happens, a unigram piece that loses to a split). Produced in context: unreachable ids that occur in another unreachable id's re-encoding or in their own text followed by » (not dead).");
         out.push(t);
 
         if r.iter().any(|a| !a.reachability_examples.is_empty()) {
