@@ -70,6 +70,30 @@ impl Default for VocabOptions {
     }
 }
 
+impl VocabOptions {
+    /// The options behind `reports/vocabulary.md`: ModernBERT, XLM-R and RoBERTa with the
+    /// models of the published comparison (modernbert-large, jina-xlm-roberta, roberta-large),
+    /// the bundled code and multilingual corpora (paths relative to the repository root), and
+    /// 5 examples.
+    pub fn report() -> VocabOptions {
+        VocabOptions {
+            tokenizers: tokenizer::DEFAULT_TRIO
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            models: ["modernbert-large", "jina-xlm-roberta", "roberta-large"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            corpus: vec![
+                PathBuf::from("corpora/code"),
+                PathBuf::from("corpora/multilingual"),
+            ],
+            examples: 5,
+        }
+    }
+}
+
 /// The audit of every tokenizer. Serialises as a JSON array with one object per tokenizer.
 #[derive(Debug, Clone)]
 pub struct VocabReport {
