@@ -47,5 +47,6 @@ pub mod report;
 pub mod retrieval;
 pub mod showcase;
 pub mod tokenizer;
+pub mod vocab;
 
 pub use error::{Error, Result};

@@ -10,6 +10,7 @@ mod parity;
 mod report;
 mod retrieval;
 mod tokenizers;
+mod vocab;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,8 @@ enum Command {
     Parity(parity::Args),
     /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …).
     Retrieval(Box<retrieval::Args>),
+    /// Audit vocabularies: composition, unreachable ids, overlap, corpus use, dead budget.
+    Vocab(vocab::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -52,6 +55,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Parity(a) => parity::run(a)?,
         Command::Compare(a) => compare::run(a)?,
         Command::Retrieval(a) => retrieval::run(*a)?,
+        Command::Vocab(a) => vocab::run(a)?,
     };
     write_stdout(&out)
 }

@@ -1,0 +1,1279 @@
+//! `tokstat vocab`: what a vocabulary holds, which of its ids no text can produce, and how many
+//! parameters that wastes.
+//!
+//! [`audit`] takes [`VocabOptions`] and returns a [`VocabReport`], one [`TokenizerVocab`] per
+//! tokenizer:
+//! - composition: regular / added / special / unused placeholder ids, token lengths in bytes
+//!   and chars, Unicode scripts, whitespace-only tokens and the runs they cover, word-start,
+//!   digit and code-like tokens (rules in [`token`]);
+//! - reachability of every id (Land & Bartolo 2024, see [`reachability`]);
+//! - overlap of surface forms between the selected vocabularies (count and Jaccard);
+//! - with a corpus: utilization, Rényi efficiency (α = 2.5) and the most frequent tokens;
+//! - with a model: the dead budget, (unreachable + unused ids) × hidden size.
+//!
+//! ```no_run
+//! use tokstat::vocab::{VocabOptions, audit};
+//!
+//! let report = audit(&VocabOptions {
+//!     tokenizers: vec!["roberta".into()],
+//!     ..VocabOptions::default()
+//! })?;
+//! let r = &report.tokenizers[0].reachability;
+//! assert_eq!(r.total(), 50_265);
+//! # Ok::<(), tokstat::Error>(())
+//! ```
+
+pub mod corpus;
+pub mod dead;
+pub mod reachability;
+pub mod token;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::report::{Cell, Table, visible_whitespace};
+use crate::tokenizer::{self, HfTokenizer, Tokenizer};
+use crate::{Error, Result};
+
+pub use dead::DeadBudget;
+pub use reachability::{Probe, Reachability};
+pub use token::{CodeShape, TokenKind, VocabToken, WhitespaceShape};
+
+/// What to audit.
+#[derive(Debug, Clone)]
+pub struct VocabOptions {
+    /// Tokenizer names, aliases or paths to `tokenizer.json` files.
+    pub tokenizers: Vec<String>,
+    /// Model presets or `config.json` paths for the dead budget: none, or one per tokenizer in
+    /// the same order.
+    pub models: Vec<String>,
+    /// Corpus files or directories for utilization and Rényi efficiency (empty: skipped).
+    pub corpus: Vec<PathBuf>,
+    /// Examples listed per reachability class and most-frequent tokens listed per corpus.
+    pub examples: usize,
+}
+
+impl Default for VocabOptions {
+    fn default() -> Self {
+        VocabOptions {
+            tokenizers: tokenizer::DEFAULT_TRIO
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            models: Vec::new(),
+            corpus: Vec::new(),
+            examples: 5,
+        }
+    }
+}
+
+impl VocabOptions {
+    /// The options behind `reports/vocabulary.md`: ModernBERT, XLM-R and RoBERTa with the
+    /// models of the published comparison (modernbert-large, jina-xlm-roberta, roberta-large),
+    /// the bundled code and multilingual corpora (paths relative to the repository root), and
+    /// 5 examples.
+    pub fn report() -> VocabOptions {
+        VocabOptions {
+            tokenizers: tokenizer::DEFAULT_TRIO
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            models: ["modernbert-large", "jina-xlm-roberta", "roberta-large"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            corpus: vec![
+                PathBuf::from("corpora/code"),
+                PathBuf::from("corpora/multilingual"),
+            ],
+            examples: 5,
+        }
+    }
+}
+
+/// The audit of every tokenizer. Serialises as a JSON array with one object per tokenizer.
+#[derive(Debug, Clone)]
+pub struct VocabReport {
+    /// One entry per tokenizer, in the order given.
+    pub tokenizers: Vec<TokenizerVocab>,
+    /// Warnings for the user (e.g. a config whose vocab_size disagrees with the tokenizer);
+    /// the command line prints them on stderr. Not part of the JSON.
+    pub warnings: Vec<String>,
+}
+
+impl Serialize for VocabReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.tokenizers.serialize(s)
+    }
+}
+
+/// The audit of one tokenizer (one element of the JSON array).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenizerVocab {
+    /// Canonical tokenizer name.
+    pub name: String,
+    /// Number of ids (max id + 1, added tokens included): the rows of the embedding matrix.
+    pub vocab_size: usize,
+    /// Ids by kind.
+    pub composition: Composition,
+    /// Token lengths.
+    pub lengths: Lengths,
+    /// Tokens by Unicode script, most frequent first.
+    pub scripts: Vec<ScriptCount>,
+    /// Whitespace-only tokens.
+    pub whitespace: WhitespaceTokens,
+    /// Tokens whose surface is a space followed by a non-space (vocabulary spelling with a
+    /// leading `Ġ` or `▁`).
+    pub word_start: usize,
+    /// Digit-only tokens.
+    pub digits: DigitTokens,
+    /// Tokens that look like code.
+    pub code_like: CodeTokens,
+    /// Ids per reachability class; the classes add up to `vocab_size`.
+    pub reachability: ReachabilityCounts,
+    /// The prefix the ids were tested behind (`«` for tokenizers that prepend a word-start
+    /// marker), or null.
+    pub reachability_prefix: Option<String>,
+    /// Up to `examples` ids of each class other than reachable and special.
+    pub reachability_examples: Vec<ReachabilityExample>,
+    /// Why the unreachable ids (single + multi) do not come back; adds up to their number.
+    pub unreachable_causes: UnreachableCauses,
+    /// Shared surface forms with each other selected tokenizer.
+    pub overlap: Vec<Overlap>,
+    /// Use on the corpus, if one was given.
+    pub corpus: Option<CorpusUse>,
+    /// Parameters spent on ids that are never selected, if a model was given.
+    pub dead_budget: Option<DeadBudget>,
+}
+
+/// Ids by kind ([`TokenKind`]); the fields add up to `vocab_size`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Composition {
+    /// Pieces of the model's own vocabulary.
+    pub regular: usize,
+    /// Added tokens that are not special and not placeholders.
+    pub added: usize,
+    /// Special tokens.
+    pub special: usize,
+    /// Placeholders reserved without meaning (`[unused0]`, `madeupword0000`).
+    pub unused: usize,
+    /// Ids without a token.
+    pub absent: usize,
+}
+
+/// One histogram bucket: tokens whose length is in `min..=max` (`max` null: no upper bound).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LengthBucket {
+    /// Smallest length in the bucket.
+    pub min: usize,
+    /// Largest length in the bucket, or null for the open last bucket.
+    pub max: Option<usize>,
+    /// Number of tokens.
+    pub count: usize,
+}
+
+/// Length distribution of the non-special tokens (regular, added, unused), measured on their
+/// surface: the bytes they stand for (a `Ġ`/`▁` marker counts as the one space byte it stands
+/// for) and the chars (Unicode scalar values) of that text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lengths {
+    /// Tokens counted.
+    pub tokens: usize,
+    /// Histogram of byte lengths.
+    pub bytes: Vec<LengthBucket>,
+    /// Histogram of char lengths (tokens that are valid UTF-8 only).
+    pub chars: Vec<LengthBucket>,
+    /// Tokens that are not valid UTF-8 (part of a character), left out of `chars`.
+    pub partial_utf8: usize,
+    /// Mean byte length.
+    pub mean_bytes: f64,
+    /// Mean char length over the valid-UTF-8 tokens.
+    pub mean_chars: f64,
+    /// Longest token in bytes.
+    pub max_bytes: usize,
+}
+
+/// Tokens of one script (rule: [`token::token_script`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptCount {
+    /// Unicode script name, `Common`, `Mixed` or `partial UTF-8`.
+    pub script: String,
+    /// Number of non-special tokens.
+    pub count: usize,
+}
+
+/// Whitespace-only tokens (every char Unicode `White_Space`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhitespaceTokens {
+    /// Number of whitespace-only tokens.
+    pub tokens: usize,
+    /// Run lengths `n` for which a token of exactly `n` spaces exists, ascending.
+    pub space_runs: Vec<usize>,
+    /// Run lengths of tab-only tokens.
+    pub tab_runs: Vec<usize>,
+    /// Run lengths of newline-only (`\n`) tokens.
+    pub newline_runs: Vec<usize>,
+    /// Whitespace-only tokens that mix kinds (`\n   `, `\r\n`).
+    pub mixed: usize,
+    /// The space run lengths whose token is reachable (or produced in context, see
+    /// [`UnreachableCauses::produced_in_context`]): the runs the tokenizer really encodes as one
+    /// token.
+    pub reachable_space_runs: Vec<usize>,
+    /// Tab run lengths whose token is reachable.
+    pub reachable_tab_runs: Vec<usize>,
+    /// Newline run lengths whose token is reachable.
+    pub reachable_newline_runs: Vec<usize>,
+}
+
+/// Digit-only tokens (rule: [`token::digit_run`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigitTokens {
+    /// Number of digit-only tokens.
+    pub tokens: usize,
+    /// Count per number of digits, ascending.
+    pub by_length: Vec<DigitLength>,
+}
+
+/// Digit tokens with one number of digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigitLength {
+    /// Number of digits.
+    pub digits: usize,
+    /// Number of tokens.
+    pub count: usize,
+}
+
+/// Code-like tokens by rule ([`CodeShape`]); each token is counted under the first rule that
+/// matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CodeTokens {
+    /// Tokens matching any rule.
+    pub tokens: usize,
+    /// Indentation runs.
+    pub indentation: usize,
+    /// Operator and punctuation clusters.
+    pub operator: usize,
+    /// snake_case / camelCase identifiers.
+    pub identifier: usize,
+    /// Alphanumerics mixed with code symbols.
+    pub code_mixed: usize,
+}
+
+/// Ids per reachability class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReachabilityCounts {
+    /// `encode(decode([v])) == [v]`.
+    pub reachable: usize,
+    /// Re-encodes to one other id.
+    pub unreachable_single: usize,
+    /// Re-encodes to zero or several ids.
+    pub unreachable_multi: usize,
+    /// Decoded text holds U+FFFD (part of a UTF-8 character).
+    pub undecodable: usize,
+    /// Special tokens (not tested).
+    pub special: usize,
+    /// Ids without a token (tiktoken holes); 0 for `tokenizer.json` files.
+    pub absent: usize,
+}
+
+impl ReachabilityCounts {
+    /// The count of one class.
+    pub fn get(&self, c: Reachability) -> usize {
+        match c {
+            Reachability::Reachable => self.reachable,
+            Reachability::UnreachableSingle => self.unreachable_single,
+            Reachability::UnreachableMulti => self.unreachable_multi,
+            Reachability::Undecodable => self.undecodable,
+            Reachability::Special => self.special,
+            Reachability::Absent => self.absent,
+        }
+    }
+
+    fn add(&mut self, c: Reachability) {
+        let slot = match c {
+            Reachability::Reachable => &mut self.reachable,
+            Reachability::UnreachableSingle => &mut self.unreachable_single,
+            Reachability::UnreachableMulti => &mut self.unreachable_multi,
+            Reachability::Undecodable => &mut self.undecodable,
+            Reachability::Special => &mut self.special,
+            Reachability::Absent => &mut self.absent,
+        };
+        *slot += 1;
+    }
+
+    /// Sum over all classes (equals the vocabulary size).
+    pub fn total(&self) -> usize {
+        Reachability::ALL.iter().map(|&c| self.get(c)).sum()
+    }
+
+    /// Unreachable ids (single + multi).
+    pub fn unreachable(&self) -> usize {
+        self.unreachable_single + self.unreachable_multi
+    }
+}
+
+/// Why unreachable ids (single + multi) do not come back, one cause per id, tested in this
+/// order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UnreachableCauses {
+    /// The token is an unused placeholder (`madeupword0000`): no text is meant to produce it.
+    pub placeholder: usize,
+    /// Its text re-encodes to, or through, an added or special token, which is matched before
+    /// the model runs (OLMo's added space runs shadow the merged `ĠĠ…` tokens).
+    pub shadowed_by_added_token: usize,
+    /// Its text re-encodes to nothing: the normalizer or pre-tokenizer removes it (a control
+    /// char, a bare `▁`).
+    pub normalized_away: usize,
+    /// The pre-tokenizer or the model splits its text differently: a BPE merge that
+    /// pre-tokenization never lets happen, a unigram piece whose score loses to a split.
+    pub split: usize,
+    /// Not a cause, and not part of the sum: of the unreachable ids, those that some text does
+    /// produce: they occur in the re-encoding of another unreachable id's text (XLM-R's bare `▁`
+    /// in `« ’` → `▁«` `▁` `’`), or in the encoding of their own text followed by `»`
+    /// ([`CONTEXT_SUFFIX`]; XLM-R strips a final U+0085 but keeps it before other text). They
+    /// are not counted as dead.
+    pub produced_in_context: usize,
+}
+
+/// One id that does not come back from its own text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReachabilityExample {
+    /// Its class.
+    pub class: Reachability,
+    /// The id.
+    pub id: u32,
+    /// The vocabulary's spelling.
+    pub token: String,
+    /// The decoded text (behind the prefix, prefix removed).
+    pub text: String,
+    /// The ids the text encodes to.
+    pub reencoded_ids: Vec<u32>,
+    /// Their spellings.
+    pub reencoded_tokens: Vec<String>,
+}
+
+/// Shared surface forms with another vocabulary.
+///
+/// Surface forms: the bytes each non-special token stands for, with `Ġ`/`▁` mapped to a space
+/// (so `Ġthe` and `▁the` are the same form). Jaccard = shared / |A ∪ B|.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overlap {
+    /// The other tokenizer.
+    pub with: String,
+    /// Distinct surface forms in this vocabulary.
+    pub forms: usize,
+    /// Distinct surface forms in the other.
+    pub other_forms: usize,
+    /// Forms in both.
+    pub shared: usize,
+    /// shared / (forms + other_forms − shared).
+    pub jaccard: f64,
+}
+
+/// Vocabulary use on a corpus (texts encoded without special tokens).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorpusUse {
+    /// Files read.
+    pub files: usize,
+    /// Tokens produced.
+    pub tokens: u64,
+    /// Distinct ids produced.
+    pub used_ids: usize,
+    /// used_ids / vocab_size.
+    pub utilization: f64,
+    /// α of the Rényi entropy (2.5).
+    pub renyi_alpha: f64,
+    /// Rényi entropy H_α of the unigram id distribution, in bits.
+    pub renyi_entropy: f64,
+    /// H_α / log2(vocab_size) (Zouhar et al. 2023).
+    pub renyi_efficiency: f64,
+    /// The most frequent ids.
+    pub top: Vec<TokenFrequency>,
+}
+
+/// One frequent token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenFrequency {
+    /// The id.
+    pub id: u32,
+    /// The vocabulary's spelling.
+    pub token: String,
+    /// The text it stands for (bytes that are not UTF-8 on their own written `<E0>`).
+    pub text: String,
+    /// Occurrences.
+    pub count: u64,
+    /// count / tokens.
+    pub share: f64,
+}
+
+/// A loaded tokenizer, with its added tokens when it is an HF `tokenizer.json`.
+struct Loaded {
+    tok: Arc<dyn Tokenizer>,
+    added: Vec<(u32, String, bool)>,
+}
+
+/// Loads a tokenizer (bundled name, alias or `tokenizer.json` path) and reads every id of its
+/// vocabulary (`vocab[id]`).
+pub fn load_vocab(spec: &str) -> Result<(Arc<dyn Tokenizer>, Vec<VocabToken>)> {
+    let loaded = load(spec)?;
+    let vocab = token::read_vocab(loaded.tok.as_ref(), &loaded.added);
+    Ok((loaded.tok, vocab))
+}
+
+/// The reachability class of every id of a tokenizer (`classes[id]`), as [`audit`] computes it.
+pub fn classify_ids(spec: &str) -> Result<Vec<Reachability>> {
+    let (tok, vocab) = load_vocab(spec)?;
+    let probe = Probe::for_tokenizer(tok.as_ref())?;
+    reachability::classify_all(tok.as_ref(), &probe, &vocab)
+}
+
+fn load(spec: &str) -> Result<Loaded> {
+    let hf = match tokenizer::find_bundled(spec) {
+        Some(b) => match b.source {
+            tokenizer::Source::Embedded(gz) => Some(HfTokenizer::from_gzip(b.name, gz)?),
+            tokenizer::Source::Tiktoken(_) => None,
+        },
+        None => {
+            tokenizer::canonical_name(spec)?;
+            Some(HfTokenizer::from_file(std::path::Path::new(spec))?)
+        }
+    };
+    match hf {
+        Some(h) => {
+            let mut added: Vec<(u32, String, bool)> = h
+                .inner()
+                .get_added_tokens_decoder()
+                .into_iter()
+                .map(|(id, t)| (id, t.content, t.special))
+                .collect();
+            added.sort();
+            Ok(Loaded {
+                tok: Arc::new(h),
+                added,
+            })
+        }
+        None => Ok(Loaded {
+            tok: tokenizer::load(spec)?,
+            added: Vec::new(),
+        }),
+    }
+}
+
+/// Runs the audit.
+///
+/// Errors: unknown tokenizer names, unreadable tokenizer files, corpus paths that do not exist
+/// or hold binary / non-UTF-8 files, unknown model presets or unusable config files, and a
+/// `models` list whose length is neither 0 nor the number of tokenizers.
+pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
+    let mut specs: Vec<String> = Vec::new();
+    for s in tokenizer::split_specs(&opts.tokenizers) {
+        let c = tokenizer::canonical_name(&s)?;
+        if !specs.contains(&c) {
+            specs.push(c);
+        }
+    }
+    if specs.is_empty() {
+        return Err(Error::InvalidArgument("no tokenizer given".into()));
+    }
+    if !opts.models.is_empty() && opts.models.len() != specs.len() {
+        return Err(Error::InvalidArgument(format!(
+            "{} --model value(s) for {} tokenizer(s): give one model per tokenizer, in the same order",
+            opts.models.len(),
+            specs.len()
+        )));
+    }
+    let models: Vec<dead::ModelDims> = opts
+        .models
+        .iter()
+        .map(|m| dead::ModelDims::load(m))
+        .collect::<Result<_>>()?;
+    let texts = if opts.corpus.is_empty() {
+        None
+    } else {
+        let files = corpus::corpus_files(&opts.corpus)?;
+        Some((files.len(), corpus::read_corpus(&files)?))
+    };
+
+    let mut warnings = Vec::new();
+    let mut audits = Vec::with_capacity(specs.len());
+    let mut surfaces = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.iter().enumerate() {
+        let loaded = load(spec)?;
+        let tok = loaded.tok.as_ref();
+        let vocab = token::read_vocab(tok, &loaded.added);
+        let (mut audit, classes, in_context) = audit_with_classes(tok, &vocab, opts.examples)?;
+        if let Some((files, texts)) = &texts {
+            audit.corpus = Some(corpus_use(tok, &vocab, *files, texts, opts.examples)?);
+        }
+        if let Some(model) = models.get(i) {
+            let (budget, warning) =
+                dead::dead_budget(model, &audit, &classes, &in_context, &vocab_kinds(&vocab));
+            warnings.extend(warning);
+            audit.dead_budget = Some(budget);
+        }
+        surfaces.push(surface_set(&vocab));
+        audits.push(audit);
+    }
+    for i in 0..audits.len() {
+        for j in 0..audits.len() {
+            if i == j {
+                continue;
+            }
+            let shared = surfaces[i].intersection(&surfaces[j]).count();
+            let union = surfaces[i].len() + surfaces[j].len() - shared;
+            let with = audits[j].name.clone();
+            audits[i].overlap.push(Overlap {
+                with,
+                forms: surfaces[i].len(),
+                other_forms: surfaces[j].len(),
+                shared,
+                jaccard: crate::analysis::ratio(shared as f64, union as f64),
+            });
+        }
+    }
+    Ok(VocabReport {
+        tokenizers: audits,
+        warnings,
+    })
+}
+
+fn vocab_kinds(vocab: &[VocabToken]) -> Vec<TokenKind> {
+    vocab.iter().map(|t| t.kind).collect()
+}
+
+fn surface_set(vocab: &[VocabToken]) -> HashSet<Vec<u8>> {
+    vocab
+        .iter()
+        .filter(|t| matches!(t.kind, TokenKind::Regular | TokenKind::Added))
+        .map(|t| t.bytes.clone())
+        .collect()
+}
+
+/// Appended to an unreachable id's text to see whether the id appears when the text is not at
+/// the end of the input.
+pub const CONTEXT_SUFFIX: &str = "»";
+
+/// Byte-length buckets: 1…8 one by one, then 9–12, 13–16, 17–32, 33+.
+const BYTE_BUCKETS: &[(usize, Option<usize>)] = &[
+    (1, Some(1)),
+    (2, Some(2)),
+    (3, Some(3)),
+    (4, Some(4)),
+    (5, Some(5)),
+    (6, Some(6)),
+    (7, Some(7)),
+    (8, Some(8)),
+    (9, Some(12)),
+    (13, Some(16)),
+    (17, Some(32)),
+    (33, None),
+];
+
+fn histogram(lengths: impl Iterator<Item = usize>) -> Vec<LengthBucket> {
+    let mut buckets: Vec<LengthBucket> = std::iter::once((0, Some(0)))
+        .chain(BYTE_BUCKETS.iter().copied())
+        .map(|(min, max)| LengthBucket { min, max, count: 0 })
+        .collect();
+    for n in lengths {
+        if let Some(b) = buckets
+            .iter_mut()
+            .find(|b| n >= b.min && b.max.is_none_or(|m| n <= m))
+        {
+            b.count += 1;
+        }
+    }
+    // The 0 bucket only appears when something is empty.
+    if buckets[0].count == 0 {
+        buckets.remove(0);
+    }
+    buckets
+}
+
+/// Composition and reachability of one tokenizer (no corpus, overlap or budget).
+pub fn tokenizer_audit(
+    tok: &dyn Tokenizer,
+    vocab: &[VocabToken],
+    examples: usize,
+) -> Result<TokenizerVocab> {
+    Ok(audit_with_classes(tok, vocab, examples)?.0)
+}
+
+/// [`tokenizer_audit`] plus the class of every id and the unreachable ids that other ids'
+/// texts produce.
+fn audit_with_classes(
+    tok: &dyn Tokenizer,
+    vocab: &[VocabToken],
+    examples: usize,
+) -> Result<(TokenizerVocab, Vec<Reachability>, HashSet<u32>)> {
+    let mut composition = Composition::default();
+    for t in vocab {
+        match t.kind {
+            TokenKind::Regular => composition.regular += 1,
+            TokenKind::Added => composition.added += 1,
+            TokenKind::Special => composition.special += 1,
+            TokenKind::Unused => composition.unused += 1,
+            TokenKind::Absent => composition.absent += 1,
+        }
+    }
+    let probe = Probe::for_tokenizer(tok)?;
+    let classes = reachability::classify_all(tok, &probe, vocab)?;
+    let mut causes = UnreachableCauses::default();
+    let unreachable: Vec<u32> = classes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_unreachable())
+        .map(|(v, _)| v as u32)
+        .collect();
+    let mut produced: HashSet<u32> = HashSet::new();
+    for &v in &unreachable {
+        let kind = vocab[v as usize].kind;
+        let (_, text, ids) = probe.classify(tok, v, kind)?;
+        produced.extend(ids.iter().copied());
+        // The text with something after it: normalizers strip trailing whitespace (XLM-R
+        // drops a final U+0085), which a following char prevents.
+        if let Ok(with_suffix) = probe.encode(tok, &format!("{text}{CONTEXT_SUFFIX}")) {
+            produced.extend(with_suffix.iter().copied().filter(|&r| r == v));
+        }
+        let through_added = ids.iter().any(|&r| {
+            vocab
+                .get(r as usize)
+                .is_some_and(|t| t.kind != TokenKind::Regular)
+        });
+        if kind == TokenKind::Unused {
+            causes.placeholder += 1;
+        } else if through_added {
+            causes.shadowed_by_added_token += 1;
+        } else if ids.is_empty() {
+            causes.normalized_away += 1;
+        } else {
+            causes.split += 1;
+        }
+    }
+    let in_context: HashSet<u32> = unreachable
+        .iter()
+        .copied()
+        .filter(|v| produced.contains(v))
+        .collect();
+    causes.produced_in_context = in_context.len();
+
+    // For the whitespace runs, ids that another id's text produces count as reachable.
+    let content: Vec<(&VocabToken, Reachability)> = vocab
+        .iter()
+        .zip(classes.iter().copied())
+        .enumerate()
+        .map(|(v, (t, c))| {
+            if in_context.contains(&(v as u32)) {
+                (t, Reachability::Reachable)
+            } else {
+                (t, c)
+            }
+        })
+        .filter(|(t, _)| {
+            matches!(
+                t.kind,
+                TokenKind::Regular | TokenKind::Added | TokenKind::Unused
+            )
+        })
+        .collect();
+
+    let char_lengths: Vec<usize> = content
+        .iter()
+        .filter_map(|(t, _)| t.text().map(|s| s.chars().count()))
+        .collect();
+    let byte_total: usize = content.iter().map(|(t, _)| t.bytes.len()).sum();
+    let lengths = Lengths {
+        tokens: content.len(),
+        bytes: histogram(content.iter().map(|(t, _)| t.bytes.len())),
+        chars: histogram(char_lengths.iter().copied()),
+        partial_utf8: content.len() - char_lengths.len(),
+        mean_bytes: crate::analysis::ratio(byte_total as f64, content.len() as f64),
+        mean_chars: crate::analysis::ratio(
+            char_lengths.iter().sum::<usize>() as f64,
+            char_lengths.len() as f64,
+        ),
+        max_bytes: content
+            .iter()
+            .map(|(t, _)| t.bytes.len())
+            .max()
+            .unwrap_or(0),
+    };
+
+    let mut scripts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut ws = WhitespaceTokens {
+        tokens: 0,
+        space_runs: Vec::new(),
+        tab_runs: Vec::new(),
+        newline_runs: Vec::new(),
+        mixed: 0,
+        reachable_space_runs: Vec::new(),
+        reachable_tab_runs: Vec::new(),
+        reachable_newline_runs: Vec::new(),
+    };
+    let mut digit_lengths: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut code = CodeTokens::default();
+    let mut word_start = 0;
+    for (t, class) in &content {
+        *scripts.entry(token::token_script(&t.bytes)).or_default() += 1;
+        if let Some(shape) = token::whitespace_shape(&t.bytes) {
+            ws.tokens += 1;
+            let reachable = *class == Reachability::Reachable;
+            let (all, live, n) = match shape {
+                WhitespaceShape::Spaces(n) => (&mut ws.space_runs, &mut ws.reachable_space_runs, n),
+                WhitespaceShape::Tabs(n) => (&mut ws.tab_runs, &mut ws.reachable_tab_runs, n),
+                WhitespaceShape::Newlines(n) => {
+                    (&mut ws.newline_runs, &mut ws.reachable_newline_runs, n)
+                }
+                WhitespaceShape::Mixed => {
+                    ws.mixed += 1;
+                    (&mut Vec::new(), &mut Vec::new(), 0)
+                }
+            };
+            if n > 0 {
+                all.push(n);
+                if reachable {
+                    live.push(n);
+                }
+            }
+        }
+        if token::is_word_start(&t.bytes) {
+            word_start += 1;
+        }
+        if let Some(n) = token::digit_run(&t.bytes) {
+            *digit_lengths.entry(n).or_default() += 1;
+        }
+        if let Some(shape) = token::code_shape(&t.bytes) {
+            code.tokens += 1;
+            match shape {
+                CodeShape::Indentation => code.indentation += 1,
+                CodeShape::Operator => code.operator += 1,
+                CodeShape::Identifier => code.identifier += 1,
+                CodeShape::CodeMixed => code.code_mixed += 1,
+            }
+        }
+    }
+    for runs in [
+        &mut ws.space_runs,
+        &mut ws.tab_runs,
+        &mut ws.newline_runs,
+        &mut ws.reachable_space_runs,
+        &mut ws.reachable_tab_runs,
+        &mut ws.reachable_newline_runs,
+    ] {
+        runs.sort_unstable();
+        runs.dedup();
+    }
+    let mut scripts: Vec<ScriptCount> = scripts
+        .into_iter()
+        .map(|(s, count)| ScriptCount {
+            script: s.to_string(),
+            count,
+        })
+        .collect();
+    scripts.sort_by(|a, b| b.count.cmp(&a.count).then(a.script.cmp(&b.script)));
+    let digits = DigitTokens {
+        tokens: digit_lengths.values().sum(),
+        by_length: digit_lengths
+            .into_iter()
+            .map(|(digits, count)| DigitLength { digits, count })
+            .collect(),
+    };
+
+    let mut reach = ReachabilityCounts::default();
+    for &c in &classes {
+        reach.add(c);
+    }
+    let mut reachability_examples = Vec::new();
+    for class in [
+        Reachability::UnreachableSingle,
+        Reachability::UnreachableMulti,
+        Reachability::Undecodable,
+    ] {
+        let ids = classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == class)
+            .map(|(v, _)| v as u32)
+            .take(examples);
+        for id in ids {
+            let (_, text, reencoded_ids) = probe.classify(tok, id, vocab[id as usize].kind)?;
+            reachability_examples.push(ReachabilityExample {
+                class,
+                id,
+                token: vocab[id as usize].spelling.clone(),
+                text,
+                reencoded_tokens: reencoded_ids
+                    .iter()
+                    .map(|&r| tok.id_to_token(r).unwrap_or_default())
+                    .collect(),
+                reencoded_ids,
+            });
+        }
+    }
+
+    let audit = TokenizerVocab {
+        name: tok.name().to_string(),
+        vocab_size: vocab.len(),
+        composition,
+        lengths,
+        scripts,
+        whitespace: ws,
+        word_start,
+        digits,
+        code_like: code,
+        reachability: reach,
+        reachability_prefix: probe.prefix().map(String::from),
+        reachability_examples,
+        unreachable_causes: causes,
+        overlap: Vec::new(),
+        corpus: None,
+        dead_budget: None,
+    };
+    Ok((audit, classes, in_context))
+}
+
+fn corpus_use(
+    tok: &dyn Tokenizer,
+    vocab: &[VocabToken],
+    files: usize,
+    texts: &[String],
+    top_n: usize,
+) -> Result<CorpusUse> {
+    let counts = corpus::id_counts(tok, texts, vocab.len())?;
+    let tokens: u64 = counts.iter().sum();
+    let mut order: Vec<(u32, u64)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, c)| (i as u32, *c))
+        .collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let top = order
+        .iter()
+        .take(top_n)
+        .map(|&(id, count)| TokenFrequency {
+            id,
+            token: vocab[id as usize].spelling.clone(),
+            text: vocab[id as usize].display(),
+            count,
+            share: crate::analysis::ratio(count as f64, tokens as f64),
+        })
+        .collect();
+    Ok(CorpusUse {
+        files,
+        tokens,
+        used_ids: order.len(),
+        utilization: corpus::utilization(&counts, vocab.len()),
+        renyi_alpha: corpus::RENYI_ALPHA,
+        renyi_entropy: corpus::renyi_entropy(&counts, corpus::RENYI_ALPHA),
+        renyi_efficiency: corpus::renyi_efficiency(&counts, corpus::RENYI_ALPHA, vocab.len()),
+        top,
+    })
+}
+
+/// `[1,2,3,5,7,8]` → `"1–3, 5, 7–8"`.
+pub fn compress_runs(runs: &[usize]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let mut j = i;
+        while j + 1 < runs.len() && runs[j + 1] == runs[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            runs[i].to_string()
+        } else {
+            format!("{}–{}", runs[i], runs[j])
+        });
+        i = j + 1;
+    }
+    if parts.is_empty() {
+        "–".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn bucket_label(b: &LengthBucket) -> String {
+    match b.max {
+        Some(m) if m == b.min => m.to_string(),
+        Some(m) => format!("{}–{}", b.min, m),
+        None => format!("{}+", b.min),
+    }
+}
+
+fn shown(s: &str) -> String {
+    let v = visible_whitespace(s);
+    let v: String = v
+        .chars()
+        .map(|c| if c.is_control() { '�' } else { c })
+        .collect();
+    if v.chars().count() > 40 {
+        format!("{}…", v.chars().take(40).collect::<String>())
+    } else {
+        v
+    }
+}
+
+impl VocabReport {
+    /// The human-readable view: one table per aspect, one row per tokenizer (or per example).
+    pub fn tables(&self) -> Vec<Table> {
+        let r = &self.tokenizers;
+        let mut out = Vec::new();
+
+        let mut t = Table::new(
+            "Vocabulary composition",
+            [
+                "tokenizer",
+                "ids",
+                "regular",
+                "added",
+                "special",
+                "unused",
+                "absent",
+                "word-start",
+                "digit-only",
+                "whitespace-only",
+                "code-like",
+            ],
+        );
+        for a in r {
+            let c = &a.composition;
+            t.row(vec![
+                Cell::text(&a.name),
+                Cell::count(a.vocab_size),
+                Cell::count(c.regular),
+                Cell::count(c.added),
+                Cell::count(c.special),
+                Cell::count(c.unused),
+                Cell::count(c.absent),
+                Cell::count(a.word_start),
+                Cell::count(a.digits.tokens),
+                Cell::count(a.whitespace.tokens),
+                Cell::count(a.code_like.tokens),
+            ]);
+        }
+        t.note("unused: placeholders such as [unused0] or madeupword0000; word-start: a leading Ġ/▁ marker before a non-space; counts after `special` are over non-special tokens.");
+        out.push(t);
+
+        let mut t = Table::new(
+            "Reachability (decode [v], encode again; Land & Bartolo 2024)",
+            [
+                "tokenizer",
+                "prefix",
+                "reachable",
+                "unreachable (single)",
+                "unreachable (multi)",
+                "undecodable",
+                "special",
+                "absent",
+            ],
+        );
+        for a in r {
+            let c = &a.reachability;
+            t.row(vec![
+                Cell::text(&a.name),
+                Cell::text(a.reachability_prefix.clone().unwrap_or_else(|| "–".into())),
+                Cell::count(c.reachable),
+                Cell::count(c.unreachable_single),
+                Cell::count(c.unreachable_multi),
+                Cell::count(c.undecodable),
+                Cell::count(c.special),
+                Cell::count(c.absent),
+            ]);
+        }
+        t.note("single: the text re-encodes to one other id (shadowed); multi: to zero or several ids; undecodable: part of a UTF-8 character (U+FFFD); prefix: ids tested behind it for tokenizers that prepend ▁.");
+        out.push(t);
+
+        let mut t = Table::new(
+            "Why ids are unreachable",
+            [
+                "tokenizer",
+                "unreachable",
+                "placeholder",
+                "shadowed by added token",
+                "normalized away",
+                "split",
+                "produced in context",
+            ],
+        );
+        for a in r {
+            let c = &a.unreachable_causes;
+            t.row(vec![
+                Cell::text(&a.name),
+                Cell::count(a.reachability.unreachable()),
+                Cell::count(c.placeholder),
+                Cell::count(c.shadowed_by_added_token),
+                Cell::count(c.normalized_away),
+                Cell::count(c.split),
+                Cell::count(c.produced_in_context),
+            ]);
+        }
+        t.note("First cause that applies: an unused placeholder; the text re-encodes through an added/special token (matched before the model runs); it re-encodes to nothing (normalizer/pre-tokenizer removes it); otherwise the pre-tokenizer or model splits it (a merge that never happens, a unigram piece that loses to a split). Produced in context: unreachable ids that occur in another unreachable id's re-encoding or in their own text followed by » (not dead).");
+        out.push(t);
+
+        if r.iter().any(|a| !a.reachability_examples.is_empty()) {
+            let mut t = Table::new(
+                "Ids that do not come back from their own text",
+                ["tokenizer", "class", "id", "token", "text", "re-encoded as"],
+            );
+            for a in r {
+                for e in &a.reachability_examples {
+                    t.row(vec![
+                        Cell::text(&a.name),
+                        Cell::text(e.class.name()),
+                        Cell::text(e.id.to_string()),
+                        Cell::text(shown(&e.token)),
+                        Cell::text(shown(&e.text)),
+                        Cell::text(if e.class == Reachability::Undecodable {
+                            "–".to_string()
+                        } else if e.reencoded_ids.is_empty() {
+                            "(nothing)".to_string()
+                        } else {
+                            e.reencoded_tokens
+                                .iter()
+                                .map(|t| shown(t))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        }),
+                    ]);
+                }
+            }
+            out.push(t);
+        }
+
+        for (title, is_bytes) in [
+            ("Token length in bytes (non-special tokens)", true),
+            ("Token length in chars (valid UTF-8 tokens)", false),
+        ] {
+            let first = r.first().map(|a| {
+                if is_bytes {
+                    &a.lengths.bytes
+                } else {
+                    &a.lengths.chars
+                }
+            });
+            let labels: Vec<String> = first
+                .map(|b| b.iter().map(bucket_label).collect())
+                .unwrap_or_default();
+            let mut header = vec!["tokenizer".to_string()];
+            header.extend(labels.iter().cloned());
+            header.push("mean".into());
+            if !is_bytes {
+                header.push("partial UTF-8".into());
+            }
+            let mut t = Table::new(title, header);
+            for a in r {
+                let buckets = if is_bytes {
+                    &a.lengths.bytes
+                } else {
+                    &a.lengths.chars
+                };
+                let mut row = vec![Cell::text(&a.name)];
+                for l in &labels {
+                    let c = buckets.iter().find(|b| &bucket_label(b) == l);
+                    row.push(Cell::count(c.map_or(0, |b| b.count)));
+                }
+                if is_bytes {
+                    row.push(Cell::Float(a.lengths.mean_bytes, 2));
+                } else {
+                    row.push(Cell::Float(a.lengths.mean_chars, 2));
+                    row.push(Cell::count(a.lengths.partial_utf8));
+                }
+                t.row(row);
+            }
+            out.push(t);
+        }
+
+        let mut t = Table::new(
+            "Tokens by Unicode script (top 8 per tokenizer)",
+            ["tokenizer", "script", "tokens", "share"],
+        );
+        for a in r {
+            for s in a.scripts.iter().take(8) {
+                t.row(vec![
+                    Cell::text(&a.name),
+                    Cell::text(&s.script),
+                    Cell::count(s.count),
+                    Cell::Percent(
+                        crate::analysis::ratio(s.count as f64, a.lengths.tokens as f64),
+                        1,
+                    ),
+                ]);
+            }
+        }
+        t.note("Script of a token: the Unicode Script of its chars, ignoring Common/Inherited (spaces, digits, punctuation, marks); Common if none is left, Mixed if several.");
+        out.push(t);
+
+        let mut t = Table::new(
+            "Whitespace-only tokens",
+            [
+                "tokenizer",
+                "tokens",
+                "space runs",
+                "reachable space runs",
+                "tab runs",
+                "reachable tab runs",
+                "newline runs",
+                "reachable newline runs",
+                "mixed",
+            ],
+        );
+        for a in r {
+            let w = &a.whitespace;
+            t.row(vec![
+                Cell::text(&a.name),
+                Cell::count(w.tokens),
+                Cell::text(compress_runs(&w.space_runs)),
+                Cell::text(compress_runs(&w.reachable_space_runs)),
+                Cell::text(compress_runs(&w.tab_runs)),
+                Cell::text(compress_runs(&w.reachable_tab_runs)),
+                Cell::text(compress_runs(&w.newline_runs)),
+                Cell::text(compress_runs(&w.reachable_newline_runs)),
+                Cell::count(w.mixed),
+            ]);
+        }
+        t.note("Runs: the lengths n for which one token of exactly n spaces / tabs / newlines exists; reachable: those whose token comes back from its own text (the runs really encoded as one token). Mixed: e.g. newline + indentation.");
+        out.push(t);
+
+        let mut t = Table::new(
+            "Digit and code-like tokens",
+            [
+                "tokenizer",
+                "digit-only",
+                "by digits",
+                "code-like",
+                "indentation",
+                "operator",
+                "identifier",
+                "code-mixed",
+            ],
+        );
+        for a in r {
+            let d = &a.digits;
+            let c = &a.code_like;
+            t.row(vec![
+                Cell::text(&a.name),
+                Cell::count(d.tokens),
+                Cell::text(
+                    d.by_length
+                        .iter()
+                        .map(|l| format!("{}:{}", l.digits, l.count))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                Cell::count(c.tokens),
+                Cell::count(c.indentation),
+                Cell::count(c.operator),
+                Cell::count(c.identifier),
+                Cell::count(c.code_mixed),
+            ]);
+        }
+        t.note("Digit-only: ASCII 0-9 after one optional leading space. Code-like (first rule that matches): indentation = whitespace-only with a tab or 2+ spaces; operator = 2+ ASCII punctuation chars; identifier = ASCII alnum/_ with an inner _ or a lower→Upper step; code-mixed = ASCII alnum with one of (){}[];=<>$@\\.");
+        out.push(t);
+
+        if r.len() > 1 {
+            let mut t = Table::new(
+                "Overlap of surface forms (Ġ/▁ mapped to a space)",
+                [
+                    "tokenizer",
+                    "other",
+                    "forms",
+                    "other forms",
+                    "shared",
+                    "Jaccard",
+                ],
+            );
+            for (i, a) in r.iter().enumerate() {
+                for o in &a.overlap {
+                    let j = r.iter().position(|b| b.name == o.with).unwrap_or(0);
+                    if j <= i {
+                        continue;
+                    }
+                    t.row(vec![
+                        Cell::text(&a.name),
+                        Cell::text(&o.with),
+                        Cell::count(o.forms),
+                        Cell::count(o.other_forms),
+                        Cell::count(o.shared),
+                        Cell::Float(o.jaccard, 3),
+                    ]);
+                }
+            }
+            out.push(t);
+        }
+
+        if r.iter().any(|a| a.corpus.is_some()) {
+            let mut t = Table::new(
+                "Vocabulary use on the corpus",
+                [
+                    "tokenizer",
+                    "files",
+                    "tokens",
+                    "used ids",
+                    "utilization",
+                    "H_2.5 (bits)",
+                    "Rényi efficiency",
+                ],
+            );
+            let mut top = Table::new(
+                "Most frequent tokens",
+                ["tokenizer", "rank", "id", "token", "text", "count", "share"],
+            );
+            for a in r {
+                let Some(c) = &a.corpus else { continue };
+                t.row(vec![
+                    Cell::text(&a.name),
+                    Cell::count(c.files),
+                    Cell::Int(c.tokens as i128),
+                    Cell::count(c.used_ids),
+                    Cell::Percent(c.utilization, 1),
+                    Cell::Float(c.renyi_entropy, 3),
+                    Cell::Float(c.renyi_efficiency, 3),
+                ]);
+                for (k, f) in c.top.iter().enumerate() {
+                    top.row(vec![
+                        Cell::text(&a.name),
+                        Cell::count(k + 1),
+                        Cell::text(f.id.to_string()),
+                        Cell::text(shown(&f.token)),
+                        Cell::text(shown(&f.text)),
+                        Cell::Int(f.count as i128),
+                        Cell::Percent(f.share, 2),
+                    ]);
+                }
+            }
+            t.note("Utilization: share of ids used at least once. Rényi efficiency: H_α of the unigram id distribution / log2 |V|, α = 2.5 (Zouhar et al. 2023).");
+            out.push(t);
+            out.push(top);
+        }
+
+        if r.iter().any(|a| a.dead_budget.is_some()) {
+            out.push(dead::table(r));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_compress() {
+        assert_eq!(compress_runs(&[1, 2, 3, 5, 7, 8]), "1–3, 5, 7–8");
+        assert_eq!(compress_runs(&[]), "–");
+        assert_eq!(compress_runs(&[4]), "4");
+    }
+
+    #[test]
+    fn histogram_buckets() {
+        let h = histogram([1, 1, 8, 9, 12, 13, 40].into_iter());
+        let counts: Vec<usize> = h.iter().map(|b| b.count).collect();
+        // 1:2, 2–7: 0, 8:1, 9–12: 2, 13–16: 1, 17–32: 0, 33+: 1
+        assert_eq!(counts, vec![2, 0, 0, 0, 0, 0, 0, 1, 2, 1, 0, 1]);
+        assert_eq!(histogram([0].into_iter())[0].count, 1);
+    }
+}
