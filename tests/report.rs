@@ -60,3 +60,38 @@ fn committed_reports_are_regenerated_byte_for_byte() {
         );
     }
 }
+
+/// The claim table in README.md is the one in `reports/README.md` (links made relative to the
+/// repository root).
+#[test]
+fn readme_shows_the_reports_claim_table() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let index = std::fs::read_to_string(root.join("reports/README.md")).expect("reports/README.md");
+    let start = index
+        .find("| # | claim |")
+        .expect("claim table in reports/README.md");
+    let end = index[start..]
+        .find("\n\n")
+        .map_or(index.len(), |e| start + e + 1);
+    let mut table = index[start..end].to_string();
+    for page in [
+        "budget.md",
+        "code-tokenization.md",
+        "multilingual.md",
+        "vocabulary.md",
+        "retrieval.md",
+    ] {
+        table = table.replace(&format!("]({page}"), &format!("](reports/{page}"));
+    }
+    let a = readme
+        .find("<!-- claims:start -->\n")
+        .expect("start marker")
+        + 22;
+    let b = readme.find("<!-- claims:end -->").expect("end marker");
+    assert_eq!(
+        &readme[a..b],
+        table,
+        "README.md's claim table is out of date with reports/README.md"
+    );
+}

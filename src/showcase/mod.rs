@@ -64,7 +64,7 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
         sections::budget()?,
         sections::code(&opts.root)?,
         sections::multilingual(&opts.root)?,
-        sections::vocabulary()?,
+        sections::vocabulary(&opts.root)?,
         sections::retrieval(opts)?,
     ];
     let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
