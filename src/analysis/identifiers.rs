@@ -140,7 +140,8 @@ impl Lang {
     }
 
     /// Reserved words and literal constants that are not counted as identifiers (for make: its
-    /// directives plus the shell's reserved words used in recipes).
+    /// directives plus the shell's reserved words used in recipes). TypeScript's list holds only
+    /// what it adds to JavaScript's; [`Lang::is_keyword`] checks both.
     pub fn keywords(self) -> &'static [&'static str] {
         match self {
             Lang::Python => &[
@@ -250,47 +251,6 @@ impl Lang {
             ],
             Lang::Javascript => JS_KEYWORDS,
             Lang::Typescript => &[
-                "break",
-                "case",
-                "catch",
-                "class",
-                "const",
-                "continue",
-                "debugger",
-                "default",
-                "delete",
-                "do",
-                "else",
-                "export",
-                "extends",
-                "false",
-                "finally",
-                "for",
-                "function",
-                "if",
-                "import",
-                "in",
-                "instanceof",
-                "new",
-                "null",
-                "return",
-                "super",
-                "switch",
-                "this",
-                "throw",
-                "true",
-                "try",
-                "typeof",
-                "var",
-                "void",
-                "while",
-                "with",
-                "yield",
-                "let",
-                "static",
-                "async",
-                "await",
-                "of",
                 "abstract",
                 "any",
                 "as",
@@ -532,6 +492,22 @@ impl Lang {
                 "define", "endef", "export", "unexport", "override", "vpath", "private", "if",
                 "then", "fi", "for", "do", "done", "case", "esac", "while", "in",
             ],
+        }
+    }
+
+    /// Whether `w` is one of the language's [`keywords`](Lang::keywords) (TypeScript: or
+    /// JavaScript's).
+    pub fn is_keyword(self, w: &str) -> bool {
+        let lists: &[&[&str]] = match self {
+            Lang::Typescript => &[JS_KEYWORDS, self.keywords()],
+            _ => &[self.keywords()],
+        };
+        if self.keywords_case_insensitive() {
+            lists
+                .iter()
+                .any(|kw| kw.iter().any(|k| k.eq_ignore_ascii_case(w)))
+        } else {
+            lists.iter().any(|kw| kw.contains(&w))
         }
     }
 
@@ -845,12 +821,7 @@ impl Lexer<'_> {
     }
 
     fn is_keyword(&self, w: &str) -> bool {
-        let kw = self.lang.keywords();
-        if self.lang.keywords_case_insensitive() {
-            kw.iter().any(|k| k.eq_ignore_ascii_case(w))
-        } else {
-            kw.contains(&w)
-        }
+        self.lang.is_keyword(w)
     }
 
     fn run(mut self) -> Vec<(usize, usize)> {

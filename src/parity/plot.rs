@@ -9,18 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ParityReport;
+use crate::report::chart::COLORS;
 use crate::{Error, Result};
-
-/// Series colours (colour-blind-friendly Okabe–Ito palette), cycled for many tokenizers.
-const COLORS: [RGBColor; 7] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
-];
 
 /// Unknown-token rate from which a point gets a ring.
 const UNK_RING_RATE: f64 = 0.01;

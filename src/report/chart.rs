@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use crate::{Error, Result};
 
 /// Series colours (Okabe–Ito palette, colour-blind friendly), cycled.
-const COLORS: [RGBColor; 7] = [
+pub const COLORS: [RGBColor; 7] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),

@@ -41,10 +41,21 @@ pub struct Claim {
     pub section: String,
 }
 
-/// Whether a published rounded figure agrees with an exact one: within 2% relative error
-/// (two significant digits of rounding).
+/// Whether a published rounded figure agrees with an exact one at the precision it is written
+/// with: the unit of its last significant digit is 10^(trailing zeros of the integer), and the
+/// exact value must round to it or truncate to it, i.e. lie in `[p − unit/2, p + unit)`.
+/// (`550` has unit 10: 545 ≤ x < 560; `51` has unit 1: 50.5 ≤ x < 52; `400` has unit 100.)
 pub fn within_rounding(published: f64, exact: f64) -> bool {
-    exact != 0.0 && ((published - exact) / exact).abs() <= 0.02
+    let mut unit = 1.0;
+    let mut p = published.round() as i64;
+    if (published - p as f64).abs() > 1e-9 || p == 0 {
+        return (published - exact).abs() < 0.5;
+    }
+    while p % 10 == 0 {
+        unit *= 10.0;
+        p /= 10;
+    }
+    exact >= published - unit / 2.0 && exact < published + unit
 }
 
 /// The report's front page: the claim table and links to the sections.
@@ -86,8 +97,13 @@ mod tests {
     #[test]
     fn rounding_tolerance() {
         assert!(within_rounding(355.0, 355.36));
-        assert!(within_rounding(51.0, 51.58));
-        assert!(!within_rounding(550.0, 559.36));
+        assert!(within_rounding(51.0, 51.58)); // truncated
+        assert!(within_rounding(400.0, 394.78)); // one significant digit
+        assert!(within_rounding(550.0, 559.36)); // truncated at two significant digits
+        assert!(!within_rounding(550.0, 560.0));
+        assert!(!within_rounding(349.0, 343.2));
+        assert!(!within_rounding(294.0, 303.36));
+        assert!(within_rounding(304.0, 303.89));
         assert!(!within_rounding(1.0, 0.0));
     }
 }
