@@ -143,7 +143,7 @@ pub trait Tokenizer: Send + Sync {
     fn space_marker(&self) -> Option<char>;
 
     /// A short fingerprint of the tokenizer's definition: the first 16 hex digits of the sha256 of
-    /// its file (for bundled tokenizers, of the embedded compressed file).
+    /// its `tokenizer.json` (for bundled ones, the checksums in `assets/tokenizers/PROVENANCE.md`).
     fn fingerprint(&self) -> String;
 }
 
