@@ -25,23 +25,24 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Regenerate reports/: the published comparison, claim by claim, with measurements.
-    Report(report::Args),
-    /// List the bundled tokenizers.
-    Tokenizers(tokenizers::Args),
     /// Compare tokenizers on files: compression, whitespace, identifiers, scripts, round trip.
     Compare(compare::Args),
-    /// Print token ids, token strings and byte offsets of a text.
-    Encode(encode::Args),
     /// Exact parameter budgets: how much of an encoder the vocabulary takes, and what-ifs.
     Budget(budget::Args),
+    /// Audit vocabularies: composition, unreachable ids, overlap, corpus use, dead budget.
+    Vocab(vocab::Args),
     /// Tokenization premium and fertility per language on parallel text (default: the bundled
     /// FLORES-200 sample).
     Parity(parity::Args),
     /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …).
     Retrieval(Box<retrieval::Args>),
-    /// Audit vocabularies: composition, unreachable ids, overlap, corpus use, dead budget.
-    Vocab(vocab::Args),
+
+    /// Regenerate reports/: the published comparison, claim by claim, with measurements.
+    Report(report::Args),
+    /// Print token ids, token strings and byte offsets of a text.
+    Encode(encode::Args),
+    /// List the bundled tokenizers.
+    Tokenizers(tokenizers::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.

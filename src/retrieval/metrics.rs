@@ -81,7 +81,7 @@ impl RankingMetrics {
     }
 
     /// Expected metrics of a uniformly random ranking of `candidates` documents:
-    /// E[RR@10] = H₁₀/N, E[NDCG@10] = Σ_{r≤10} 1/(N·log₂(r+1)), E[Recall@k] = min(k, N)/N.
+    /// `E[RR@10] = H₁₀/N`, `E[NDCG@10] = Σ_{r≤10} 1/(N·log₂(r+1))`, `E[Recall@k] = min(k, N)/N`.
     pub fn random(candidates: usize, queries: usize) -> Self {
         let n = candidates.max(1) as f64;
         let upto = 10.min(candidates);

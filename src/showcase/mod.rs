@@ -2,7 +2,7 @@
 //! claim, checked with measurements that anyone can regenerate with one command.
 //!
 //! [`generate`] computes every file of the report in memory (Markdown, JSON data, SVG charts);
-//! [`write`] puts them under the output directory. Everything but the retrieval run is a pure
+//! [`write()`] puts them under the output directory. Everything but the retrieval run is a pure
 //! function of the bundled code and data, so regenerating the report gives the committed files
 //! byte for byte; the retrieval run is either trained anew or read back from a saved JSON.
 
