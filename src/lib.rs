@@ -8,6 +8,7 @@
 //!   tiktoken encodings) and any `tokenizer.json`, behind one [`tokenizer::Tokenizer`] trait;
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
 //! - [`report`]: the table / JSON / CSV / Markdown renderers every command shares;
+//! - [`budget`]: exact parameter counts from model configs, vocabulary share, what-ifs;
 //! - [`vocab`]: the vocabulary audit (composition, unreachable ids, overlap, corpus use, dead
 //!   budget).
 //!
@@ -25,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod budget;
 pub mod cli;
 mod error;
 pub mod input;

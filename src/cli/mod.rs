@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, builds a report with the library, and renders it with
 //! [`crate::report`].
 
+mod budget;
 mod encode;
 mod tokenizers;
 mod vocab;
@@ -24,6 +25,8 @@ enum Command {
     Tokenizers(tokenizers::Args),
     /// Print token ids, token strings and byte offsets of a text.
     Encode(encode::Args),
+    /// Exact parameter budgets: how much of an encoder the vocabulary takes, and what-ifs.
+    Budget(budget::Args),
     /// Audit vocabularies: composition, unreachable ids, overlap, corpus use, dead budget.
     Vocab(vocab::Args),
 }
@@ -34,6 +37,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Tokenizers(a) => tokenizers::run(a)?,
         Command::Encode(a) => encode::run(a)?,
+        Command::Budget(a) => budget::run(a)?,
         Command::Vocab(a) => vocab::run(a)?,
     };
     write_stdout(&out)

@@ -1,0 +1,490 @@
+//! Model configurations: the bundled presets and any Hugging Face `config.json`.
+//!
+//! A [`ModelConfig`] holds exactly the values that decide how many parameters an encoder has.
+//! It is read from a `config.json` as `transformers` writes it; the bundled presets are the
+//! models' real `config.json` files (see `assets/configs/SOURCES.md`), embedded in the binary.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{Error, Result};
+
+/// The `model_type` values tokstat can count, and the HF model classes they stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelType {
+    /// `bert`: `BertModel` / `BertForMaskedLM`.
+    Bert,
+    /// `roberta`: `RobertaModel` / `RobertaForMaskedLM`.
+    Roberta,
+    /// `xlm-roberta`: `XLMRobertaModel` / `XLMRobertaForMaskedLM` (the same modules as RoBERTa).
+    XlmRoberta,
+    /// `modernbert`: `ModernBertModel` / `ModernBertForMaskedLM`.
+    #[serde(rename = "modernbert")]
+    ModernBert,
+}
+
+impl ModelType {
+    /// The `model_type` string of a `config.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelType::Bert => "bert",
+            ModelType::Roberta => "roberta",
+            ModelType::XlmRoberta => "xlm-roberta",
+            ModelType::ModernBert => "modernbert",
+        }
+    }
+
+    /// Parses a `model_type` string (`xlm_roberta` is accepted for `xlm-roberta`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "bert" => Some(ModelType::Bert),
+            "roberta" => Some(ModelType::Roberta),
+            "xlm-roberta" | "xlm_roberta" => Some(ModelType::XlmRoberta),
+            "modernbert" => Some(ModelType::ModernBert),
+            _ => None,
+        }
+    }
+
+    /// Whether the model is built from BERT's modules (BERT, RoBERTa, XLM-R).
+    pub fn is_bert_family(self) -> bool {
+        !matches!(self, ModelType::ModernBert)
+    }
+}
+
+impl std::fmt::Display for ModelType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How token positions enter the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionEmbedding {
+    /// A learned table of `max_position_embeddings × hidden_size` (BERT, RoBERTa, XLM-R).
+    Absolute,
+    /// BERT's `relative_key` / `relative_key_query`: the absolute table plus, in every layer, a
+    /// `distance_embedding` of `(2·max_position_embeddings − 1) × head_dim`.
+    Relative,
+    /// Rotary position embeddings (RoPE) inside attention: no learned parameters
+    /// (ModernBERT; jina-XLM-RoBERTa's `position_embedding_type: "rotary"`).
+    Rotary,
+}
+
+/// The architecture values of one encoder, read from its `config.json`.
+///
+/// Field names follow `transformers`; `num_layers` is `num_hidden_layers` and `num_heads` is
+/// `num_attention_heads`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelConfig {
+    /// Preset name, or the path as given.
+    pub name: String,
+    /// `model_type`.
+    pub model_type: ModelType,
+    /// `vocab_size`: rows of the word-embedding matrix.
+    pub vocab_size: u64,
+    /// `hidden_size` (H).
+    pub hidden_size: u64,
+    /// `num_hidden_layers` (L).
+    pub num_layers: u64,
+    /// `num_attention_heads`.
+    pub num_heads: u64,
+    /// `intermediate_size` (I): MLP width (ModernBERT's `Wi` projects to 2·I for GeGLU).
+    pub intermediate_size: u64,
+    /// `max_position_embeddings` (rows of the absolute position table when there is one).
+    pub max_position_embeddings: u64,
+    /// `type_vocab_size` (rows of the token-type table; 0 for ModernBERT).
+    pub type_vocab_size: u64,
+    /// How positions are encoded.
+    pub position_embedding: PositionEmbedding,
+    /// ModernBERT `attention_bias` (always true for the BERT family).
+    pub attention_bias: bool,
+    /// ModernBERT `mlp_bias` (always true for the BERT family).
+    pub mlp_bias: bool,
+    /// ModernBERT `norm_bias`: LayerNorms with a bias (always true for the BERT family).
+    pub norm_bias: bool,
+    /// ModernBERT `classifier_bias`: bias of the MLM head's dense layer (true for the BERT family).
+    pub classifier_bias: bool,
+    /// `decoder_bias`: output bias of the MLM decoder (true for the BERT family).
+    pub decoder_bias: bool,
+    /// `tie_word_embeddings`: the MLM decoder shares the word-embedding matrix.
+    pub tie_word_embeddings: bool,
+    /// ModernBERT `global_attn_every_n_layers` (layer i is global when i mod n = 0).
+    pub global_attn_every_n_layers: Option<u64>,
+    /// ModernBERT `local_attention`: sliding-window width in tokens (±width/2 around each token).
+    pub local_attention: Option<u64>,
+}
+
+/// A bundled preset: canonical name, the HF model it is, and its `config.json`.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    /// Name used on the command line.
+    pub name: &'static str,
+    /// Hugging Face model id of the source.
+    pub hf_id: &'static str,
+    /// The `config.json` text.
+    pub config_json: &'static str,
+}
+
+/// The bundled model presets (their sources are in `assets/configs/SOURCES.md`).
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "bert-base-uncased",
+        hf_id: "google-bert/bert-base-uncased",
+        config_json: include_str!("../../assets/configs/bert-base-uncased.json"),
+    },
+    Preset {
+        name: "bert-large-uncased",
+        hf_id: "google-bert/bert-large-uncased",
+        config_json: include_str!("../../assets/configs/bert-large-uncased.json"),
+    },
+    Preset {
+        name: "bert-base-multilingual-cased",
+        hf_id: "google-bert/bert-base-multilingual-cased",
+        config_json: include_str!("../../assets/configs/bert-base-multilingual-cased.json"),
+    },
+    Preset {
+        name: "roberta-base",
+        hf_id: "FacebookAI/roberta-base",
+        config_json: include_str!("../../assets/configs/roberta-base.json"),
+    },
+    Preset {
+        name: "roberta-large",
+        hf_id: "FacebookAI/roberta-large",
+        config_json: include_str!("../../assets/configs/roberta-large.json"),
+    },
+    Preset {
+        name: "xlm-roberta-base",
+        hf_id: "FacebookAI/xlm-roberta-base",
+        config_json: include_str!("../../assets/configs/xlm-roberta-base.json"),
+    },
+    Preset {
+        name: "xlm-roberta-large",
+        hf_id: "FacebookAI/xlm-roberta-large",
+        config_json: include_str!("../../assets/configs/xlm-roberta-large.json"),
+    },
+    Preset {
+        name: "jina-xlm-roberta",
+        hf_id: "jinaai/xlm-roberta-flash-implementation (backbone of jinaai/jina-embeddings-v3)",
+        config_json: include_str!("../../assets/configs/jina-xlm-roberta.json"),
+    },
+    Preset {
+        name: "modernbert-base",
+        hf_id: "answerdotai/ModernBERT-base",
+        config_json: include_str!("../../assets/configs/modernbert-base.json"),
+    },
+    Preset {
+        name: "modernbert-large",
+        hf_id: "answerdotai/ModernBERT-large",
+        config_json: include_str!("../../assets/configs/modernbert-large.json"),
+    },
+];
+
+/// Largest `vocab_size` (and `type_vocab_size`) accepted.
+pub const MAX_VOCAB: u64 = 10_000_000_000;
+/// Largest `hidden_size` (and head count) accepted.
+pub const MAX_HIDDEN: u64 = 1_000_000;
+/// Largest `intermediate_size` accepted.
+pub const MAX_INTERMEDIATE: u64 = 10_000_000;
+/// Largest `num_hidden_layers` accepted.
+pub const MAX_LAYERS: u64 = 10_000;
+/// Largest `max_position_embeddings` accepted.
+pub const MAX_POSITIONS: u64 = 1_000_000_000;
+
+/// The fields tokstat reads from a `config.json`, for error messages.
+pub const REQUIRED_FIELDS: &str = "model_type (bert, roberta, xlm-roberta or modernbert), \
+vocab_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size; \
+BERT-style models also use max_position_embeddings, type_vocab_size, position_embedding_type, \
+tie_word_embeddings; ModernBERT also uses attention_bias, mlp_bias, norm_bias, classifier_bias, \
+decoder_bias, global_attn_every_n_layers, local_attention";
+
+impl ModelConfig {
+    /// Loads a bundled preset by name (case-insensitive), or a `config.json` from a path (a
+    /// directory is read as `DIR/config.json`).
+    ///
+    /// ```
+    /// let c = tokstat::budget::ModelConfig::load("roberta-large")?;
+    /// assert_eq!((c.hidden_size, c.num_layers, c.vocab_size), (1024, 24, 50265));
+    /// # Ok::<(), tokstat::Error>(())
+    /// ```
+    pub fn load(spec: &str) -> Result<ModelConfig> {
+        if let Some(p) = preset(spec) {
+            let value: Value = serde_json::from_str(p.config_json).map_err(|e| Error::Config {
+                path: PathBuf::from(p.name),
+                message: format!("bundled config.json does not parse: {e}"),
+            })?;
+            return ModelConfig::from_value(p.name, Path::new(p.name), &value);
+        }
+        let path = Path::new(spec);
+        if !path.exists() {
+            return Err(Error::Config {
+                path: path.to_path_buf(),
+                message: format!(
+                    "no such file, and not a bundled model preset (known: {})",
+                    preset_names().join(", ")
+                ),
+            });
+        }
+        let file = if path.is_dir() {
+            path.join("config.json")
+        } else {
+            path.to_path_buf()
+        };
+        ModelConfig::from_file(&file, spec)
+    }
+
+    /// Reads a `config.json` file; `name` is what reports call the model.
+    pub fn from_file(path: &Path, name: &str) -> Result<ModelConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: format!("not valid JSON: {e}"),
+        })?;
+        ModelConfig::from_value(name, path, &value)
+    }
+
+    /// Reads the architecture values from parsed `config.json` contents.
+    ///
+    /// Missing optional fields take the defaults of the `transformers` config class
+    /// (`BertConfig`: `max_position_embeddings` 512, `type_vocab_size` 2, absolute positions,
+    /// tied decoder; `ModernBertConfig`: no attention/MLP/norm/classifier bias, decoder bias,
+    /// tied decoder, a global layer every 3, a 128-token window).
+    pub fn from_value(name: &str, path: &Path, v: &Value) -> Result<ModelConfig> {
+        let err = |message: String| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        let Some(obj) = v.as_object() else {
+            return Err(err(format!(
+                "not a config.json object; tokstat needs {REQUIRED_FIELDS}"
+            )));
+        };
+        let model_type_str = match obj.get("model_type") {
+            Some(Value::String(s)) => s.clone(),
+            _ => {
+                return Err(err(format!(
+                    "no `model_type`; tokstat needs {REQUIRED_FIELDS}"
+                )));
+            }
+        };
+        let Some(model_type) = ModelType::parse(&model_type_str) else {
+            return Err(err(format!(
+                "model_type `{model_type_str}` is not supported; tokstat counts bert, roberta, \
+                 xlm-roberta and modernbert configs and needs {REQUIRED_FIELDS}"
+            )));
+        };
+        let uint = |key: &str| -> Result<Option<u64>> {
+            match obj.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(x) => x.as_u64().map(Some).ok_or_else(|| {
+                    err(format!("`{key}` must be a non-negative integer, found {x}"))
+                }),
+            }
+        };
+        let required = |key: &str| -> Result<u64> {
+            match uint(key)? {
+                Some(0) => Err(err(format!("`{key}` must be positive"))),
+                Some(n) => Ok(n),
+                None => Err(err(format!(
+                    "missing `{key}` (model_type {model_type_str}); tokstat needs {REQUIRED_FIELDS}"
+                ))),
+            }
+        };
+        let flag = |key: &str, default: bool| -> Result<bool> {
+            match obj.get(key) {
+                None | Some(Value::Null) => Ok(default),
+                Some(Value::Bool(b)) => Ok(*b),
+                Some(x) => Err(err(format!("`{key}` must be true or false, found {x}"))),
+            }
+        };
+        // Upper limits keep every count far inside u64 (and reject garbled numbers).
+        let capped = |key: &str, n: u64, max: u64| -> Result<u64> {
+            if n > max {
+                Err(err(format!(
+                    "`{key}` = {n} is implausibly large (limit {max})"
+                )))
+            } else {
+                Ok(n)
+            }
+        };
+        let vocab_size = capped("vocab_size", required("vocab_size")?, MAX_VOCAB)?;
+        let hidden_size = capped("hidden_size", required("hidden_size")?, MAX_HIDDEN)?;
+        let num_layers = capped(
+            "num_hidden_layers",
+            required("num_hidden_layers")?,
+            MAX_LAYERS,
+        )?;
+        let num_heads = capped(
+            "num_attention_heads",
+            required("num_attention_heads")?,
+            MAX_HIDDEN,
+        )?;
+        let intermediate_size = capped(
+            "intermediate_size",
+            required("intermediate_size")?,
+            MAX_INTERMEDIATE,
+        )?;
+        if hidden_size % num_heads != 0 {
+            return Err(err(format!(
+                "hidden_size {hidden_size} is not a multiple of num_attention_heads {num_heads}"
+            )));
+        }
+        let tie_word_embeddings = flag("tie_word_embeddings", true)?;
+        let pos_type = match obj.get("position_embedding_type") {
+            Some(Value::String(s)) => s.as_str(),
+            _ => "absolute",
+        };
+        let config = if model_type.is_bert_family() {
+            let position_embedding = match pos_type {
+                "absolute" => PositionEmbedding::Absolute,
+                "relative_key" | "relative_key_query" => PositionEmbedding::Relative,
+                "rotary" => PositionEmbedding::Rotary,
+                other => {
+                    return Err(err(format!(
+                        "position_embedding_type `{other}` is not supported (absolute, \
+                         relative_key, relative_key_query or rotary)"
+                    )));
+                }
+            };
+            let max_position_embeddings = capped(
+                "max_position_embeddings",
+                uint("max_position_embeddings")?.unwrap_or(512),
+                MAX_POSITIONS,
+            )?;
+            if position_embedding != PositionEmbedding::Rotary && max_position_embeddings == 0 {
+                return Err(err("`max_position_embeddings` must be positive".into()));
+            }
+            ModelConfig {
+                name: name.to_string(),
+                model_type,
+                vocab_size,
+                hidden_size,
+                num_layers,
+                num_heads,
+                intermediate_size,
+                max_position_embeddings,
+                type_vocab_size: capped(
+                    "type_vocab_size",
+                    uint("type_vocab_size")?.unwrap_or(2),
+                    MAX_VOCAB,
+                )?,
+                position_embedding,
+                attention_bias: true,
+                mlp_bias: true,
+                norm_bias: true,
+                classifier_bias: true,
+                decoder_bias: true,
+                tie_word_embeddings,
+                global_attn_every_n_layers: None,
+                local_attention: None,
+            }
+        } else {
+            let every = uint("global_attn_every_n_layers")?.unwrap_or(3);
+            if every == 0 {
+                return Err(err("`global_attn_every_n_layers` must be positive".into()));
+            }
+            ModelConfig {
+                name: name.to_string(),
+                model_type,
+                vocab_size,
+                hidden_size,
+                num_layers,
+                num_heads,
+                intermediate_size,
+                max_position_embeddings: uint("max_position_embeddings")?.unwrap_or(8192),
+                type_vocab_size: 0,
+                position_embedding: PositionEmbedding::Rotary,
+                attention_bias: flag("attention_bias", false)?,
+                mlp_bias: flag("mlp_bias", false)?,
+                norm_bias: flag("norm_bias", false)?,
+                classifier_bias: flag("classifier_bias", false)?,
+                decoder_bias: flag("decoder_bias", true)?,
+                tie_word_embeddings,
+                global_attn_every_n_layers: Some(every),
+                local_attention: Some(uint("local_attention")?.unwrap_or(128)),
+            }
+        };
+        Ok(config)
+    }
+
+    /// Dimension of one attention head: `hidden_size / num_heads`.
+    pub fn head_dim(&self) -> u64 {
+        self.hidden_size / self.num_heads
+    }
+}
+
+/// The preset with this name (case-insensitive), if any.
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// Names of the bundled presets.
+pub fn preset_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_loads() {
+        for p in PRESETS {
+            let c = ModelConfig::load(p.name).unwrap();
+            assert_eq!(c.name, p.name);
+        }
+    }
+
+    #[test]
+    fn jina_is_xlmr_large_with_rotary() {
+        let j = ModelConfig::load("jina-xlm-roberta").unwrap();
+        let x = ModelConfig::load("xlm-roberta-large").unwrap();
+        assert_eq!(j.position_embedding, PositionEmbedding::Rotary);
+        assert_eq!(x.position_embedding, PositionEmbedding::Absolute);
+        assert_eq!(
+            (
+                j.vocab_size,
+                j.hidden_size,
+                j.num_layers,
+                j.intermediate_size
+            ),
+            (
+                x.vocab_size,
+                x.hidden_size,
+                x.num_layers,
+                x.intermediate_size
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_model_type_names_the_fields() {
+        let v: Value = serde_json::json!({"model_type": "gpt2", "n_embd": 768});
+        let e = ModelConfig::from_value("x", Path::new("x/config.json"), &v).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("x/config.json"), "{msg}");
+        assert!(msg.contains("`gpt2`"), "{msg}");
+        assert!(msg.contains("hidden_size"), "{msg}");
+        assert!(msg.contains("num_hidden_layers"), "{msg}");
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let v: Value = serde_json::json!({"model_type": "bert", "vocab_size": 10});
+        let msg = ModelConfig::from_value("x", Path::new("c.json"), &v)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("missing `hidden_size`"), "{msg}");
+    }
+
+    #[test]
+    fn hidden_not_divisible_by_heads() {
+        let v: Value = serde_json::json!({"model_type": "bert", "vocab_size": 10,
+            "hidden_size": 100, "num_hidden_layers": 1, "num_attention_heads": 3,
+            "intermediate_size": 10});
+        assert!(ModelConfig::from_value("x", Path::new("c.json"), &v).is_err());
+    }
+}
