@@ -382,6 +382,10 @@ fn dead_budget_and_vocab_mismatch_warning() {
         .stderr(predicate::str::contains("vocab_size 50272"))
         .stderr(predicate::str::contains("50265 ids"))
         .stderr(predicate::str::contains("using the config's 50272 rows"))
+        // Not a full architecture (no model_type): only hidden_size and vocab_size are used.
+        .stderr(predicate::str::contains(
+            "share of all parameters is unknown",
+        ))
         .get_output()
         .stdout
         .clone();
@@ -393,6 +397,39 @@ fn dead_budget_and_vocab_mismatch_warning() {
     assert_eq!(d["dead_rows"], 11);
     assert_eq!(d["dead_params"], 11 * 1024);
     assert_eq!(d["vocab_params"], 50272 * 1024);
+    assert_eq!(d["total_params"], Value::Null);
+}
+
+#[test]
+fn dead_budget_with_a_preset() {
+    let out = tokstat()
+        .args([
+            "vocab",
+            "-t",
+            "roberta",
+            "--model",
+            "roberta-large",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty())
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let d = &v[0]["dead_budget"];
+    // roberta-large: hidden 1,024, vocab 50,265; RobertaModel with pooler has 355,359,744
+    // parameters (the published total). Dead rows: ids 50260–50263 (see above).
+    assert_eq!(d["hidden_size"], 1024);
+    assert_eq!(d["config_vocab_size"], 50265);
+    assert_eq!(d["rows_without_id"], 0);
+    assert_eq!(d["dead_rows"], 4);
+    assert_eq!(d["dead_params"], 4096);
+    assert_eq!(d["total_params"], 355_359_744u64);
+    let share = d["share_of_total_params"].as_f64().unwrap();
+    assert!((share - 4096.0 / 355_359_744.0).abs() < 1e-15, "{share}");
 }
 
 #[test]

@@ -36,7 +36,6 @@ enum Command {
     Parity(parity::Args),
     /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …).
     Retrieval(Box<retrieval::Args>),
-
     /// Regenerate reports/: the published comparison, claim by claim, with measurements.
     Report(report::Args),
     /// Print token ids, token strings and byte offsets of a text.

@@ -24,15 +24,42 @@ pub struct ModelDims {
 }
 
 impl ModelDims {
-    /// Reads `hidden_size` (or `d_model` / `n_embd`) and `vocab_size` from an HF `config.json`.
-    pub fn load(spec: &str) -> Result<Self> {
-        let path = std::path::Path::new(spec);
-        if !path.exists() && !spec.ends_with(".json") {
-            return Err(Error::Config {
-                path: spec.into(),
-                message: "unknown model preset (give a path to a config.json)".into(),
-            });
+    /// Loads a model preset or `config.json` with [`crate::budget::ModelConfig::load`] and
+    /// counts all its parameters ([`crate::budget::total_params`], HF base model class).
+    ///
+    /// A `config.json` that the budget module cannot read (another architecture) still gives
+    /// `hidden_size` (or `d_model` / `n_embd`) and `vocab_size`, without a total; the second
+    /// value is then a warning saying so.
+    pub fn load(spec: &str) -> Result<(Self, Option<String>)> {
+        use crate::budget::{Head, ModelConfig, total_params};
+        match ModelConfig::load(spec) {
+            Ok(c) => Ok((
+                ModelDims {
+                    name: c.name.clone(),
+                    hidden_size: c.hidden_size,
+                    vocab_size: c.vocab_size,
+                    total_params: Some(total_params(&c, Head::Base)),
+                },
+                None,
+            )),
+            Err(full) => {
+                if !std::path::Path::new(spec).is_file() {
+                    return Err(full);
+                }
+                let dims = Self::from_config_json(spec)?;
+                let warning = format!(
+                    "warning: {full}; using only its hidden_size ({}) and vocab_size ({}), so the share of all parameters is unknown",
+                    dims.hidden_size, dims.vocab_size
+                );
+                Ok((dims, Some(warning)))
+            }
         }
+    }
+
+    /// Reads only `hidden_size` (or `d_model` / `n_embd`) and `vocab_size` from an HF
+    /// `config.json`; the total parameter count stays unknown.
+    pub fn from_config_json(spec: &str) -> Result<Self> {
+        let path = std::path::Path::new(spec);
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Config {
             path: path.into(),

@@ -485,11 +485,13 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
             specs.len()
         )));
     }
-    let models: Vec<dead::ModelDims> = opts
-        .models
-        .iter()
-        .map(|m| dead::ModelDims::load(m))
-        .collect::<Result<_>>()?;
+    let mut warnings = Vec::new();
+    let mut models: Vec<dead::ModelDims> = Vec::with_capacity(opts.models.len());
+    for m in &opts.models {
+        let (dims, warning) = dead::ModelDims::load(m)?;
+        warnings.extend(warning);
+        models.push(dims);
+    }
     let texts = if opts.corpus.is_empty() {
         None
     } else {
@@ -497,7 +499,6 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
         Some((files.len(), corpus::read_corpus(&files)?))
     };
 
-    let mut warnings = Vec::new();
     let mut audits = Vec::with_capacity(specs.len());
     let mut surfaces = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
