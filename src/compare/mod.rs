@@ -515,21 +515,6 @@ pub const CODE_REPORT_TOKENIZERS: &[&str] = &[
     "o200k_base",
 ];
 
-/// The per-language whitespace and identifier tables of `reports/code-tokenization.md`:
-/// [`compare`] over `corpus` (normally `corpora/code`) with [`CODE_REPORT_TOKENIZERS`], then
-/// [`CompareReport::language_tables`]. Deterministic for the same files.
-pub fn code_tokenization_tables(corpus: &str) -> Result<Vec<Table>> {
-    let opts = CompareOptions {
-        paths: vec![corpus.to_string()],
-        tokenizers: CODE_REPORT_TOKENIZERS
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        ..Default::default()
-    };
-    Ok(compare(&opts)?.language_tables())
-}
-
 /// Runs the comparison with tokenizers already loaded (`opts.tokenizers` is ignored).
 pub fn compare_with(opts: &CompareOptions, toks: &[Arc<dyn Tokenizer>]) -> Result<CompareReport> {
     if opts.paths.is_empty() {

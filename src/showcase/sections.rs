@@ -393,8 +393,31 @@ fn init_whole(probes: &[Vec<String>]) -> bool {
     probes.iter().all(|p| p.len() == 1)
 }
 
-const CODE_COMMAND: &str = "tokstat compare corpora/code \
+const CODE_COMMAND: &str = "tokstat compare \
+$(find corpora/code -type f ! -name MANIFEST.tsv ! -name README.md | sort) \
 -t modernbert,xlm-roberta,roberta,cl100k_base,o200k_base --format markdown";
+
+/// The source files of `corpora/code` (its README and per-folder MANIFEST.tsv left out), sorted.
+fn code_files(root: &Path) -> Result<Vec<String>> {
+    let base = under(root, "corpora/code");
+    let mut files = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(&base)];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let p = entry.map_err(|e| Error::io(&dir, e))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("MANIFEST.tsv" | "README.md")
+            ) {
+                files.push(p.display().to_string());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
 
 /// `rel` under `root`, written without a leading `./` when `root` is the current directory (so
 /// that paths in the report do not depend on how the root was named).
@@ -515,7 +538,7 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
 pub fn code(root: &Path) -> Result<Section> {
     use crate::compare::{self, CODE_REPORT_TOKENIZERS, CompareOptions};
     let opts = CompareOptions {
-        paths: vec![under(root, "corpora/code")],
+        paths: code_files(root)?,
         tokenizers: CODE_REPORT_TOKENIZERS
             .iter()
             .map(|s| s.to_string())
@@ -558,9 +581,9 @@ pub fn code(root: &Path) -> Result<Section> {
     let bytes: u64 = report.inputs.iter().map(|i| i.bytes).sum();
     let _ = writeln!(
         md,
-        "How {} treat real code: {} unmodified source files ({} bytes) in `corpora/code` \
-         (11 languages; sources and licenses in its README and MANIFEST files). cl100k_base and \
-         o200k_base are outside references.\n",
+        "How {} treat real code: the {} unmodified source files ({} bytes) of `corpora/code` \
+         (11 languages; sources and licenses in its README and MANIFEST files, which are left \
+         out of the counts). cl100k_base and o200k_base are outside references.\n",
         CODE_REPORT_TOKENIZERS
             .iter()
             .map(|n| format!("`{n}`"))
