@@ -19,13 +19,15 @@ pub enum Error {
         known: String,
     },
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    ///
+    /// The I/O error is part of the message (and not also a `source()`, so that error chains
+    /// printed with `{:#}` do not repeat it).
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file involved.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A `tokenizer.json` that does not parse or load.
     #[error("{}: not a valid tokenizer.json: {message}", path.display())]
@@ -99,7 +101,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

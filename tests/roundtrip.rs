@@ -1,12 +1,14 @@
 //! Property: byte-level BPE tokenizers lose nothing. decode(encode(s)) == s for arbitrary Unicode
-//! strings (after NFC for OLMo/ModernBERT, whose normalizer is NFC by definition).
+//! strings, up to the tokenizer's own normalizer (OLMo/ModernBERT apply NFC, with the Unicode
+//! data of HF `tokenizers`: e.g. it does not reorder U+1134D U+1133B, which current NFC does).
 
-use proptest::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tokstat::tokenizer::{self, Tokenizer};
-use unicode_normalization::UnicodeNormalization;
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+use tokenizers::{NormalizedString, Normalizer};
+use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
 
 fn loaded(name: &str) -> Arc<dyn Tokenizer> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<dyn Tokenizer>>>> = OnceLock::new();
@@ -19,7 +21,35 @@ fn loaded(name: &str) -> Arc<dyn Tokenizer> {
         .clone()
 }
 
-fn check(name: &str, s: &str, nfc: bool) -> Result<(), TestCaseError> {
+/// `s` as the bundled tokenizer's normalizer rewrites it (unchanged when it has none).
+fn normalized(name: &str, s: &str) -> String {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<HfTokenizer>>>> = OnceLock::new();
+    let hf = {
+        let mut map = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .expect("cache lock");
+        map.entry(name.to_string())
+            .or_insert_with(|| {
+                let b = tokenizer::find_bundled(name).expect("bundled");
+                let Source::Embedded(gz) = b.source else {
+                    panic!("{name} is not a tokenizer.json")
+                };
+                Arc::new(HfTokenizer::from_gzip(name, gz).expect("loads"))
+            })
+            .clone()
+    };
+    match hf.inner().get_normalizer() {
+        Some(n) => {
+            let mut ns = NormalizedString::from(s);
+            n.normalize(&mut ns).expect("normalizes");
+            ns.get().to_string()
+        }
+        None => s.to_string(),
+    }
+}
+
+fn check(name: &str, s: &str, hf: bool) -> Result<(), TestCaseError> {
     let t = loaded(name);
     let enc = t
         .encode(s, false)
@@ -27,8 +57,8 @@ fn check(name: &str, s: &str, nfc: bool) -> Result<(), TestCaseError> {
     let back = t
         .decode(&enc.ids, false)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let want: String = if nfc {
-        s.nfc().collect()
+    let want = if hf {
+        normalized(name, s)
     } else {
         s.to_string()
     };
@@ -41,15 +71,25 @@ fn check(name: &str, s: &str, nfc: bool) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        // Deterministic: the same cases on every run.
+        rng_seed: RngSeed::Fixed(0x746f_6b73_7461_74),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn byte_level_roundtrip(s in "\\PC{0,40}|[ \t\n\\PC]{0,40}|.{0,20}") {
-        for name in ["roberta", "r50k_base", "p50k_base", "cl100k_base", "o200k_base"] {
+        for name in ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"] {
             check(name, &s, false)?;
         }
-        for name in ["modernbert", "olmo"] {
+        for name in ["roberta", "modernbert", "olmo"] {
             check(name, &s, true)?;
         }
     }
@@ -57,11 +97,23 @@ proptest! {
     #[test]
     fn arbitrary_chars_roundtrip(chars in proptest::collection::vec(any::<char>(), 0..30)) {
         let s: String = chars.into_iter().collect();
-        for name in ["roberta", "cl100k_base", "o200k_base"] {
+        for name in ["cl100k_base", "o200k_base"] {
             check(name, &s, false)?;
         }
-        for name in ["modernbert", "olmo"] {
+        for name in ["roberta", "modernbert", "olmo"] {
             check(name, &s, true)?;
         }
+    }
+}
+
+/// The case that found the difference between `tokenizers`' NFC and current Unicode NFC stays
+/// covered: the round trip equals the tokenizer's own normalization.
+#[test]
+fn newer_unicode_reordering_follows_the_tokenizers_normalizer() {
+    let s = "\u{1134d}\u{1133b}";
+    for name in ["modernbert", "olmo"] {
+        let t = loaded(name);
+        let ids = t.encode(s, false).expect("encode").ids;
+        assert_eq!(t.decode(&ids, false).expect("decode"), normalized(name, s));
     }
 }

@@ -60,6 +60,19 @@ pub(crate) fn json<T: Serialize>(v: &T) -> Result<String> {
 
 /// Computes every file of the report.
 pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
+    for dir in [
+        "corpora/code",
+        "corpora/multilingual",
+        "corpora/code-retrieval",
+    ] {
+        if !opts.root.join(dir).is_dir() {
+            return Err(Error::InvalidArgument(format!(
+                "`{}` has no {dir}/: run `tokstat report` from the repository root or pass \
+                 --root DIR",
+                opts.root.display()
+            )));
+        }
+    }
     let sections = vec![
         sections::budget()?,
         sections::code(&opts.root)?,
