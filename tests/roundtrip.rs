@@ -75,7 +75,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 256,
         // Deterministic: the same cases on every run.
-        rng_seed: RngSeed::Fixed(0x746f_6b73_7461_74),
+        rng_seed: RngSeed::Fixed(0x0074_6f6b_7374_6174),
         failure_persistence: None,
         ..ProptestConfig::default()
     }
