@@ -893,11 +893,22 @@ pub fn retrieval(opts: &ReportOptions) -> Result<Section> {
         o.seed,
         o.eval_split
     );
+    let same_as = |mut reference: RetrievalOptions| {
+        reference.data_dir = o.data_dir.clone();
+        &reference == o
+    };
+    let flags = if same_as(RetrievalOptions::default()) {
+        ""
+    } else if same_as(RetrievalOptions::quick()) {
+        " --quick"
+    } else {
+        " [the settings in config.options]"
+    };
     let _ = writeln!(
         md,
-        "Command: `tokstat retrieval --format json > reports/data/retrieval.json`, rendered with \
-         `tokstat retrieval --from-json reports/data/retrieval.json --format markdown` · data: \
-         [`data/retrieval.json`](data/retrieval.json) (every setting is in `config`)\n"
+        "Command: `tokstat retrieval{flags} --format json > reports/data/retrieval.json`, rendered \
+         with `tokstat retrieval --from-json reports/data/retrieval.json --format markdown` · \
+         data: [`data/retrieval.json`](data/retrieval.json) (every setting is in `config`)\n"
     );
     md.push_str("![MRR@10 per language, trained encoder](retrieval-mrr.svg)\n\n");
     md.push_str("## Run\n\n| | |\n|---|---|\n");
