@@ -66,8 +66,10 @@ impl HfTokenizer {
         }
         let text = std::str::from_utf8(json)
             .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
-        let mut inner =
-            tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?;
+        let mut inner = match load_unigram_directly(text) {
+            Some(t) => t,
+            None => tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?,
+        };
         untrim_offsets(&mut inner);
         let added = inner.get_added_tokens_decoder();
         let specials: HashSet<u32> = added
@@ -121,6 +123,81 @@ impl HfTokenizer {
             message: e.to_string(),
         }
     }
+}
+
+/// Loads a `tokenizer.json` whose model is a unigram LM without `tokenizers`' generic model
+/// deserializer, which buffers the model three times (serde content, a JSON value, then the
+/// model) — for XLM-R's 250,002 pieces most of the load time. The parts are deserialized with
+/// the same types and assembled the way `tokenizers` assembles them (builder, then the added
+/// tokens in file order), so the result is the same tokenizer. Returns `None` when the file is
+/// not of that shape, and the caller falls back to the generic loader (which also reports errors).
+fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
+    use serde_json::value::RawValue;
+    use tokenizers::models::unigram::Unigram;
+    use tokenizers::{
+        AddedToken, NormalizerWrapper, PaddingParams, PreTokenizerWrapper, TokenizerBuilder,
+        TruncationParams,
+    };
+
+    #[derive(serde::Deserialize)]
+    struct Parts<'a> {
+        version: &'a str,
+        #[serde(borrow)]
+        model: &'a RawValue,
+        #[serde(borrow, default)]
+        added_tokens: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        normalizer: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        pre_tokenizer: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        post_processor: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        decoder: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        truncation: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        padding: Option<&'a RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct AddedWithId {
+        #[serde(flatten)]
+        token: AddedToken,
+    }
+    fn part<T: serde::de::DeserializeOwned>(raw: Option<&RawValue>) -> Option<Option<T>> {
+        match raw {
+            None => Some(None),
+            Some(r) => serde_json::from_str::<Option<T>>(r.get()).ok(),
+        }
+    }
+
+    let parts: Parts = serde_json::from_str(text).ok()?;
+    if parts.version != "1.0" {
+        return None;
+    }
+    let model: Unigram = serde_json::from_str(parts.model.get()).ok()?;
+    let added: Vec<AddedWithId> = match parts.added_tokens {
+        Some(r) => serde_json::from_str(r.get()).ok()?,
+        None => Vec::new(),
+    };
+    let mut tok = TokenizerBuilder::<
+        ModelWrapper,
+        NormalizerWrapper,
+        PreTokenizerWrapper,
+        PostProcessorWrapper,
+        DecoderWrapper,
+    >::new()
+    .with_model(ModelWrapper::Unigram(model))
+    .with_normalizer(part(parts.normalizer)?)
+    .with_pre_tokenizer(part(parts.pre_tokenizer)?)
+    .with_post_processor(part(parts.post_processor)?)
+    .with_decoder(part(parts.decoder)?)
+    .with_truncation(part::<TruncationParams>(parts.truncation)?)
+    .with_padding(part::<PaddingParams>(parts.padding)?)
+    .build()
+    .ok()?;
+    tok.add_tokens(added.into_iter().map(|a| a.token)).ok()?;
+    Some(tokenizers::Tokenizer::from(tok))
 }
 
 /// Turns off `trim_offsets` in RoBERTa / byte-level post-processors.
@@ -273,6 +350,29 @@ mod tests {
             Some("[UNK]")
         );
         assert_eq!(json_field(r#"{"unk_id":null}"#, "\"unk_id\":"), None);
+    }
+
+    #[test]
+    fn xlm_roberta_takes_the_direct_unigram_path() {
+        let Some(b) = crate::tokenizer::find_bundled("xlm-roberta") else {
+            panic!("xlm-roberta is bundled")
+        };
+        let super::super::Source::Embedded(gz) = b.source else {
+            panic!("xlm-roberta is a tokenizer.json")
+        };
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(gz)
+            .read_to_string(&mut json)
+            .unwrap();
+        let t = load_unigram_directly(&json).expect("direct loader accepts XLM-R");
+        assert_eq!(t.get_vocab_size(true), 250_002);
+        // BPE files are left to the generic loader.
+        assert!(
+            load_unigram_directly(
+                r#"{"version":"1.0","model":{"type":"BPE","vocab":{},"merges":[]}}"#
+            )
+            .is_none()
+        );
     }
 
     #[test]
