@@ -314,6 +314,17 @@ impl Tokenizer for HfTokenizer {
         }
     }
 
+    fn added_tokens(&self) -> Vec<(u32, String, bool)> {
+        let mut added: Vec<(u32, String, bool)> = self
+            .inner
+            .get_added_tokens_decoder()
+            .into_iter()
+            .map(|(id, t)| (id, t.content, t.special))
+            .collect();
+        added.sort();
+        added
+    }
+
     fn fingerprint(&self) -> String {
         self.fingerprint
             .get_or_init(|| match &self.fingerprint_source {

@@ -142,6 +142,12 @@ pub trait Tokenizer: Send + Sync {
     /// The word-start marker the vocabulary uses in place of a leading space (`Ġ` or `▁`).
     fn space_marker(&self) -> Option<char>;
 
+    /// Added tokens (HF `added_tokens`) as `(id, content, special)`, sorted by id; empty for
+    /// tokenizers without them.
+    fn added_tokens(&self) -> Vec<(u32, String, bool)> {
+        Vec::new()
+    }
+
     /// A short fingerprint of the tokenizer's definition: the first 16 hex digits of the sha256 of
     /// its `tokenizer.json` (for bundled ones, the checksums in `assets/tokenizers/PROVENANCE.md`).
     fn fingerprint(&self) -> String;

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::report::{Cell, Table, visible_whitespace};
-use crate::tokenizer::{self, HfTokenizer, Tokenizer};
+use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
 pub use dead::DeadBudget;
@@ -431,35 +431,9 @@ pub fn classify_ids(spec: &str) -> Result<Vec<Reachability>> {
 }
 
 fn load(spec: &str) -> Result<Loaded> {
-    let hf = match tokenizer::find_bundled(spec) {
-        Some(b) => match b.source {
-            tokenizer::Source::Embedded(gz) => Some(HfTokenizer::from_gzip(b.name, gz)?),
-            tokenizer::Source::Tiktoken(_) => None,
-        },
-        None => {
-            tokenizer::canonical_name(spec)?;
-            Some(HfTokenizer::from_file(std::path::Path::new(spec))?)
-        }
-    };
-    match hf {
-        Some(h) => {
-            let mut added: Vec<(u32, String, bool)> = h
-                .inner()
-                .get_added_tokens_decoder()
-                .into_iter()
-                .map(|(id, t)| (id, t.content, t.special))
-                .collect();
-            added.sort();
-            Ok(Loaded {
-                tok: Arc::new(h),
-                added,
-            })
-        }
-        None => Ok(Loaded {
-            tok: tokenizer::load(spec)?,
-            added: Vec::new(),
-        }),
-    }
+    let tok = tokenizer::load(spec)?;
+    let added = tok.added_tokens();
+    Ok(Loaded { tok, added })
 }
 
 /// Runs the audit.
