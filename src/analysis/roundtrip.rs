@@ -9,6 +9,10 @@
 //!   otherwise (a newline or tab that became a space);
 //! - the NFC or NFKC form of the next few original characters (up to 8, shortest first) is what
 //!   follows in the decoded text: "NFC changed character" / "NFKC changed character";
+//! - the decoded text has the next original characters lowercased, stripped of their accents
+//!   (the canonical decomposition without its combining marks), or both, as BERT's normaliser
+//!   does: "normalised: lowercased", "normalised: accents stripped" or
+//!   "normalised: lowercased, accents stripped";
 //! - the decoded text has `<unk>`/`[UNK]` or U+FFFD there: "unknown token";
 //! - otherwise the smallest skip of up to 8 characters on either side after which the two texts
 //!   agree again on 4 characters decides: "character removed", "character inserted" or
@@ -136,6 +140,28 @@ fn normalised_match(a: &str, b: &str) -> Option<(usize, usize, &'static str)> {
     None
 }
 
+/// If `b` starts with `c` lowercased, stripped of accents, or both (BERT's normaliser), the
+/// bytes of `b` that stand for `c` and the reason.
+fn case_or_accent_match(c: char, b: &str) -> Option<(usize, &'static str)> {
+    let lower: String = c.to_lowercase().collect();
+    let strip = |s: &str| -> String {
+        s.nfd()
+            .filter(|&m| !unicode_normalization::char::is_combining_mark(m))
+            .collect()
+    };
+    let stripped = strip(&c.to_string());
+    let both = strip(&lower);
+    let original = c.to_string();
+    [
+        (lower, "normalised: lowercased"),
+        (stripped, "normalised: accents stripped"),
+        (both, "normalised: lowercased, accents stripped"),
+    ]
+    .into_iter()
+    .find(|(form, _)| !form.is_empty() && *form != original && b.starts_with(form.as_str()))
+    .map(|(form, reason)| (form.len(), reason))
+}
+
 /// Most characters skipped on either side when looking for the next common text.
 const MAX_RESYNC_CHARS: usize = 8;
 
@@ -261,6 +287,12 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
             j += lb;
             continue;
         }
+        if let Some((lb, form)) = case_or_accent_match(ca, &b[j..]) {
+            note(&mut r, i, j, form, ca.len_utf8());
+            i += ca.len_utf8();
+            j += lb;
+            continue;
+        }
         if let Some(unk) = ["<unk>", "[UNK]", "\u{FFFD}"]
             .iter()
             .find(|u| b[j..].starts_with(**u))
@@ -344,6 +376,29 @@ mod tests {
         assert_eq!(r.reasons["NFKC changed character"], (1, 3));
         assert_eq!(r.reasons["trailing whitespace dropped"], (1, 1));
         assert_eq!(r.differing_bytes, 4);
+    }
+
+    #[test]
+    fn bert_normaliser_reasons() {
+        // BERT uncased lowercases and strips accents: "Café Été" → "cafe ete".
+        let r = compare_roundtrip("Caf\u{e9} \u{c9}t\u{e9}", "cafe ete");
+        assert_eq!(r.reasons["normalised: lowercased"], (1, 1));
+        assert_eq!(r.reasons["normalised: accents stripped"], (2, 4));
+        assert_eq!(
+            r.reasons["normalised: lowercased, accents stripped"],
+            (1, 2)
+        );
+        let f = r.first_difference.unwrap();
+        assert_eq!(
+            (f.byte_offset, f.reason.as_str()),
+            (0, "normalised: lowercased")
+        );
+        // Uppercase kept, only a changed letter is a replacement.
+        let r = compare_roundtrip("Cat", "Cot");
+        assert!(
+            !r.reasons.keys().any(|k| k.starts_with("normalised")),
+            "{r:?}"
+        );
     }
 
     #[test]

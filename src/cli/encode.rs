@@ -34,6 +34,8 @@ pub struct Args {
 #[derive(Debug, Serialize)]
 struct EncodeOutput {
     tokenizer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
     ids: Vec<u32>,
     tokens: Vec<String>,
     offsets: Vec<(usize, usize)>,
@@ -56,6 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<String> {
             .with_context(|| format!("encoding with {}", t.name()))?;
         outputs.push(EncodeOutput {
             tokenizer: t.name().to_string(),
+            path: t.path().map(|p| p.display().to_string()),
             ids: enc.ids,
             tokens: enc.tokens,
             offsets: enc.offsets,

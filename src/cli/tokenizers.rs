@@ -1,47 +1,76 @@
-//! `tokstat tokenizers`: the bundled tokenizers.
+//! `tokstat tokenizers`: the bundled tokenizers, or the ones named.
 
 use serde::Serialize;
 
 use crate::report::{self, Cell, Format, Table};
-use crate::tokenizer::{self, Algorithm, BUNDLED, VocabSize};
+use crate::tokenizer::{self, Algorithm, BUNDLED, ServingSettings, Tokenizer, VocabSize};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Tokenizers to describe (names, aliases or paths to a tokenizer.json; commas allowed).
+    /// Without any, every bundled tokenizer is listed.
+    tokenizers: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
+/// One row of `tokstat tokenizers` (the JSON contract).
 #[derive(Debug, Serialize)]
 struct Entry {
-    name: &'static str,
+    name: String,
+    /// The file, for tokenizers given by path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
     aliases: &'static [&'static str],
     algorithm: Algorithm,
     vocab_size: VocabSize,
+    /// Truncation and padding settings of the file, turned off at load.
+    ignored_settings: ServingSettings,
     description: &'static str,
     source: &'static str,
     license: &'static str,
 }
 
+impl Entry {
+    fn new(t: &dyn Tokenizer) -> Self {
+        let bundled = tokenizer::find_bundled(t.name()).filter(|_| t.path().is_none());
+        Entry {
+            name: t.name().to_string(),
+            path: t.path().map(|p| p.display().to_string()),
+            aliases: bundled.map_or(&[], |b| b.aliases),
+            algorithm: t.algorithm(),
+            vocab_size: t.vocab_size(),
+            ignored_settings: t.serving_settings(),
+            description: bundled.map_or("", |b| b.description),
+            source: bundled.map_or("", |b| b.origin),
+            license: bundled.map_or("", |b| b.license),
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<String> {
-    use rayon::prelude::*;
-    let entries = BUNDLED
-        .par_iter()
-        .map(|b| {
-            let t = tokenizer::load(b.name)?;
-            Ok::<_, crate::Error>(Entry {
-                name: b.name,
-                aliases: b.aliases,
-                algorithm: t.algorithm(),
-                vocab_size: t.vocab_size(),
-                description: b.description,
-                source: b.origin,
-                license: b.license,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let specs = tokenizer::split_specs(&args.tokenizers);
+    let specs: Vec<String> = if specs.is_empty() {
+        BUNDLED.iter().map(|b| b.name.to_string()).collect()
+    } else {
+        specs
+    };
+    let entries: Vec<Entry> = tokenizer::load_many(&specs)?
+        .iter()
+        .map(|t| Entry::new(t.as_ref()))
+        .collect();
+    Ok(report::render(&entries, &[table(&entries)], args.format)?)
+}
+
+fn table(entries: &[Entry]) -> Table {
+    let title = if entries.iter().all(|e| e.path.is_none()) {
+        "Bundled tokenizers"
+    } else {
+        "Tokenizers"
+    };
     let mut t = Table::new(
-        "Bundled tokenizers",
+        title,
         [
             "name",
             "aliases",
@@ -52,22 +81,24 @@ pub fn run(args: Args) -> anyhow::Result<String> {
             "special",
             "source",
             "license",
+            "ignored settings",
         ],
     );
-    for e in &entries {
+    for e in entries {
         t.row(vec![
-            Cell::text(e.name),
+            Cell::text(&e.name),
             Cell::text(e.aliases.join(", ")),
             Cell::text(e.algorithm.to_string()),
             Cell::count(e.vocab_size.total),
             Cell::count(e.vocab_size.regular),
             Cell::count(e.vocab_size.added),
             Cell::count(e.vocab_size.special),
-            Cell::text(e.source),
+            Cell::text(e.path.as_deref().unwrap_or(e.source)),
             Cell::text(e.license),
+            Cell::text(e.ignored_settings.to_string()),
         ]);
     }
     t.note("vocab = ids the embedding matrix needs (max id + 1); added = added tokens outside the model vocabulary, of which special = flagged special.");
-    t.note("Any path to a tokenizer.json also works wherever a tokenizer name is taken (-t ./tokenizer.json).");
-    Ok(report::render(&entries, &[t], args.format)?)
+    t.note("Any path to a tokenizer.json also works wherever a tokenizer name is taken (-t ./tokenizer.json). Its truncation and padding are turned off: tokstat measures the tokenizer, not a model's input window.");
+    t
 }

@@ -145,8 +145,11 @@ pub struct CompareReport {
 /// Everything measured for one tokenizer.
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenizerReport {
-    /// Canonical tokenizer name.
+    /// Tokenizer name (bundled name, or the directory or file name of a `tokenizer.json`).
     pub name: String,
+    /// The `tokenizer.json` it was loaded from; absent for bundled tokenizers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Tokens, without post-processor special tokens.
     pub tokens: u64,
     /// UTF-8 bytes of the input.
@@ -667,6 +670,7 @@ fn tokenizer_report(
     let rt = &all.roundtrip;
     Ok(TokenizerReport {
         name: tok.name().to_string(),
+        path: tok.path().map(|p| p.display().to_string()),
         tokens: s.tokens,
         bytes: s.bytes,
         chars: s.chars,

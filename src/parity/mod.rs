@@ -110,8 +110,11 @@ pub struct ParityReport {
 /// One tokenizer's measurements.
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenizerParity {
-    /// Canonical tokenizer name.
+    /// Tokenizer name (bundled name, or the directory or file name of a `tokenizer.json`).
     pub name: String,
+    /// The `tokenizer.json` it was loaded from; absent for bundled tokenizers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Per language, sorted by code (byte order); the pivot is included (premium 1).
     pub languages: Vec<LanguageParity>,
     /// Summary over the non-pivot languages.
@@ -259,6 +262,7 @@ pub fn measure(
         let summary = summarise(&languages, pivot, worst);
         out.push(TokenizerParity {
             name: tok.name().to_string(),
+            path: tok.path().map(|p| p.display().to_string()),
             languages,
             summary,
         });

@@ -2,18 +2,23 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use tokenizers::{DecoderWrapper, ModelWrapper, PostProcessorWrapper, PreTokenizerWrapper};
 
-use super::{Algorithm, Tokenizer, VocabSize};
+use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
 
 /// A tokenizer loaded from a `tokenizer.json` (bundled or on disk).
+///
+/// The file's serving settings (`truncation`, `padding`) are turned off at load and recorded in
+/// [`ServingSettings`]: tokstat measures the tokenizer, not a model's input window.
 pub struct HfTokenizer {
     name: String,
+    path: Option<PathBuf>,
+    serving: ServingSettings,
     inner: tokenizers::Tokenizer,
     specials: HashSet<u32>,
     unk_id: Option<u32>,
@@ -43,10 +48,19 @@ impl HfTokenizer {
         Self::build(name, &json, FingerprintSource::Embedded(gz))
     }
 
-    /// Loads a `tokenizer.json` from disk. The tokenizer's name is the path as given.
+    /// Loads a `tokenizer.json` from disk, named by [`super::path_label`] (`all-MiniLM-L6-v2`
+    /// for `…/all-MiniLM-L6-v2/tokenizer.json`).
     pub fn from_file(path: &Path) -> Result<Self> {
+        Self::from_file_named(path, &super::path_label(path))
+    }
+
+    /// Loads a `tokenizer.json` from disk under the given display name.
+    pub fn from_file_named(path: &Path, name: &str) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Self::from_json(&path.display().to_string(), &bytes)
+        let mut t = Self::from_json(&path.display().to_string(), &bytes)?;
+        t.name = name.to_string();
+        t.path = Some(path.to_path_buf());
+        Ok(t)
     }
 
     /// Loads a tokenizer from the bytes of a `tokenizer.json`; `name` names it in errors.
@@ -71,6 +85,7 @@ impl HfTokenizer {
             None => tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?,
         };
         untrim_offsets(&mut inner);
+        let serving = disable_serving_settings(&mut inner).map_err(invalid)?;
         let added = inner.get_added_tokens_decoder();
         let specials: HashSet<u32> = added
             .iter()
@@ -103,6 +118,8 @@ impl HfTokenizer {
         };
         Ok(Self {
             name: name.to_string(),
+            path: None,
+            serving,
             inner,
             specials,
             unk_id,
@@ -218,6 +235,28 @@ fn untrim_offsets(inner: &mut tokenizers::Tokenizer) {
     }
 }
 
+/// Turns off truncation and padding, and returns what was turned off.
+///
+/// A file such as sentence-transformers' all-MiniLM-L6-v2 pads and cuts every text to 128
+/// tokens; counted as it stands, every text would be 128 tokens long.
+fn disable_serving_settings(
+    inner: &mut tokenizers::Tokenizer,
+) -> std::result::Result<ServingSettings, String> {
+    use tokenizers::PaddingStrategy;
+    let serving = ServingSettings {
+        truncation: inner.get_truncation().map(|t| t.max_length),
+        padding: inner.get_padding().map(|p| match p.strategy {
+            PaddingStrategy::Fixed(n) => Padding::Fixed(n),
+            PaddingStrategy::BatchLongest => Padding::BatchLongest,
+        }),
+    };
+    inner
+        .with_truncation(None)
+        .map_err(|e| format!("cannot turn truncation off: {e}"))?;
+    inner.with_padding(None);
+    Ok(serving)
+}
+
 /// Reads a scalar field of the model section (the last occurrence of `key` in the file).
 fn json_field(text: &str, key: &str) -> Option<String> {
     let at = text.rfind(key)? + key.len();
@@ -234,6 +273,14 @@ fn json_field(text: &str, key: &str) -> Option<String> {
 impl Tokenizer for HfTokenizer {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn serving_settings(&self) -> ServingSettings {
+        self.serving
     }
 
     fn algorithm(&self) -> Algorithm {

@@ -100,10 +100,71 @@ pub struct VocabSize {
     pub special: usize,
 }
 
+/// Serving settings a `tokenizer.json` carries that tokstat turns off at load.
+///
+/// Embedding models ship files that pad and truncate every text to the model's input window
+/// (all-MiniLM-L6-v2: padding to 128, truncation at 128). Left on, they would make every count
+/// the window size. Both are disabled when the file is loaded; this records what was disabled,
+/// so that `tokstat tokenizers` and `tokstat vocab` can say so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ServingSettings {
+    /// `truncation.max_length` of the file, if it truncates.
+    pub truncation: Option<usize>,
+    /// The file's padding, if it pads.
+    pub padding: Option<Padding>,
+}
+
+/// How a `tokenizer.json` pads (HF `PaddingStrategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// Every text to this many tokens.
+    Fixed(usize),
+    /// Every text of a batch to the longest one's length.
+    BatchLongest,
+}
+
+impl ServingSettings {
+    /// Whether the file carried no serving settings.
+    pub fn is_empty(&self) -> bool {
+        self.truncation.is_none() && self.padding.is_none()
+    }
+}
+
+impl std::fmt::Display for ServingSettings {
+    /// `padding to 128 and truncation at 128 ignored`, or the empty string.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        match self.padding {
+            Some(Padding::Fixed(n)) => parts.push(format!("padding to {n}")),
+            Some(Padding::BatchLongest) => parts.push("padding to the longest in a batch".into()),
+            None => {}
+        }
+        if let Some(n) = self.truncation {
+            parts.push(format!("truncation at {n}"));
+        }
+        if parts.is_empty() {
+            return Ok(());
+        }
+        write!(f, "{} ignored", parts.join(" and "))
+    }
+}
+
 /// One tokenizer, whatever its implementation.
 pub trait Tokenizer: Send + Sync {
-    /// Canonical name (`modernbert`, `cl100k_base`, or the path of a `tokenizer.json`).
+    /// Display name: the bundled name (`modernbert`, `cl100k_base`), or for a file the name of
+    /// its directory or file (see [`path_label`]), unique among the tokenizers of one run.
     fn name(&self) -> &str;
+
+    /// The file the tokenizer was loaded from; `None` for bundled tokenizers.
+    fn path(&self) -> Option<&Path> {
+        None
+    }
+
+    /// The serving settings (truncation, padding) of the file that were turned off at load.
+    fn serving_settings(&self) -> ServingSettings {
+        ServingSettings::default()
+    }
 
     /// The algorithm of the underlying model.
     fn algorithm(&self) -> Algorithm;
@@ -341,6 +402,9 @@ fn load_bundled(b: &'static BundledTokenizer) -> Result<Arc<dyn Tokenizer>> {
 }
 
 /// Loads several tokenizers (each at most once), in the order given, in parallel.
+///
+/// Tokenizers given by path are named by [`path_labels`], so that two files in directories of
+/// the same name, or a directory named like a bundled tokenizer, stay apart in every table.
 pub fn load_many(specs: &[String]) -> Result<Vec<Arc<dyn Tokenizer>>> {
     use rayon::prelude::*;
     let mut names: Vec<String> = Vec::new();
@@ -350,7 +414,104 @@ pub fn load_many(specs: &[String]) -> Result<Vec<Arc<dyn Tokenizer>>> {
             names.push(c);
         }
     }
-    names.par_iter().map(|n| load(n)).collect()
+    let bundled: Vec<&str> = names
+        .iter()
+        .filter(|n| find_bundled(n).is_some())
+        .map(String::as_str)
+        .collect();
+    let paths: Vec<&Path> = names
+        .iter()
+        .filter(|n| find_bundled(n).is_none())
+        .map(Path::new)
+        .collect();
+    let mut labels = path_labels(&paths, &bundled).into_iter();
+    let jobs: Vec<(&str, Option<String>)> = names
+        .iter()
+        .map(|n| match find_bundled(n) {
+            Some(_) => (n.as_str(), None),
+            None => (n.as_str(), labels.next()),
+        })
+        .collect();
+    jobs.par_iter()
+        .map(|(spec, label)| match label {
+            Some(label) => Ok(
+                Arc::new(HfTokenizer::from_file_named(Path::new(spec), label)?)
+                    as Arc<dyn Tokenizer>,
+            ),
+            None => load(spec),
+        })
+        .collect()
+}
+
+/// A readable name for a tokenizer file: the directory of a `tokenizer.json`
+/// (`…/all-MiniLM-L6-v2/tokenizer.json` → `all-MiniLM-L6-v2`), the model of a Hugging Face
+/// cache snapshot (`models--org--name/snapshots/<rev>/tokenizer.json` → `name`), or the file
+/// name without `.json` (`my-tok.json` → `my-tok`).
+pub fn path_label(path: &Path) -> String {
+    path_labels(&[path], &[]).pop().unwrap_or_default()
+}
+
+/// Readable, unique names for several tokenizer files (see [`path_label`]).
+///
+/// Where two names would be equal, or equal to one of `taken` (the bundled names of the same
+/// run), each of the colliding names takes more of its path (`a/model`, `b/model`) until all
+/// differ; paths that are equal in every component keep the path as given.
+pub fn path_labels(paths: &[&Path], taken: &[&str]) -> Vec<String> {
+    let parts: Vec<Vec<String>> = paths.iter().map(|p| label_parts(p)).collect();
+    let mut depth = vec![1usize; paths.len()];
+    let label = |i: usize, d: usize| -> String {
+        let p = &parts[i];
+        if d > p.len() {
+            return paths[i].display().to_string();
+        }
+        p[p.len() - d..].join("/")
+    };
+    loop {
+        let labels: Vec<String> = (0..paths.len()).map(|i| label(i, depth[i])).collect();
+        let mut grew = false;
+        for i in 0..paths.len() {
+            let clash = taken.contains(&labels[i].as_str())
+                || (0..paths.len()).any(|j| j != i && labels[j] == labels[i]);
+            if clash && depth[i] <= parts[i].len() {
+                depth[i] += 1;
+                grew = true;
+            }
+        }
+        if !grew {
+            return labels;
+        }
+    }
+}
+
+/// The path components a label is built from, innermost last: the file's stem unless it is
+/// `tokenizer.json`, and its directories, with a Hugging Face cache snapshot
+/// (`models--org--name/snapshots/<rev>`) folded into `name`.
+fn label_parts(path: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    if parts.last().is_some_and(|f| f == "tokenizer.json") && parts.len() > 1 {
+        parts.pop();
+    } else if let Some(f) = parts.last_mut() {
+        if let Some(stem) = f.strip_suffix(".json") {
+            *f = stem.to_string();
+        }
+    }
+    let n = parts.len();
+    if n >= 3 && parts[n - 2] == "snapshots" && parts[n - 3].starts_with("models--") {
+        let repo = parts[n - 3]
+            .rsplit("--")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        parts.truncate(n - 3);
+        parts.push(repo);
+    }
+    parts
 }
 
 /// Splits comma-separated tokenizer lists (`-t a,b -t c`) into names.
@@ -392,6 +553,46 @@ mod tests {
         let e = canonical_name("robreta").unwrap_err().to_string();
         assert!(e.contains("did you mean `roberta`"), "{e}");
         assert!(e.contains("xlm-roberta"), "{e}");
+    }
+
+    #[test]
+    fn path_labels_are_readable_and_unique() {
+        let p = |s: &str| Path::new(s).to_path_buf();
+        assert_eq!(
+            path_label(&p("models/all-MiniLM-L6-v2/tokenizer.json")),
+            "all-MiniLM-L6-v2"
+        );
+        assert_eq!(path_label(&p("my-tok.json")), "my-tok");
+        assert_eq!(
+            path_label(&p(
+                "hub/models--sentence-transformers--all-MiniLM-L6-v2/snapshots/c9745ed1/tokenizer.json"
+            )),
+            "all-MiniLM-L6-v2"
+        );
+        let (a, b) = (p("x/a/model/tokenizer.json"), p("y/b/model/tokenizer.json"));
+        assert_eq!(path_labels(&[&a, &b], &[]), ["a/model", "b/model"]);
+        // A directory named like a bundled tokenizer of the same run takes its parent too.
+        let r = p("ckpt/roberta/tokenizer.json");
+        assert_eq!(path_labels(&[&r], &["roberta"]), ["ckpt/roberta"]);
+        // Only the colliding names grow.
+        let c = p("z/other/tokenizer.json");
+        assert_eq!(
+            path_labels(&[&a, &b, &c], &[]),
+            ["a/model", "b/model", "other"]
+        );
+    }
+
+    #[test]
+    fn serving_settings_read_as_a_sentence() {
+        let s = ServingSettings {
+            truncation: Some(128),
+            padding: Some(Padding::Fixed(128)),
+        };
+        assert_eq!(
+            s.to_string(),
+            "padding to 128 and truncation at 128 ignored"
+        );
+        assert_eq!(ServingSettings::default().to_string(), "");
     }
 
     #[test]

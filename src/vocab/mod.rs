@@ -113,8 +113,13 @@ impl Serialize for VocabReport {
 /// The audit of one tokenizer (one element of the JSON array).
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenizerVocab {
-    /// Canonical tokenizer name.
+    /// Tokenizer name (bundled name, or the directory or file name of a `tokenizer.json`).
     pub name: String,
+    /// The `tokenizer.json` it was loaded from; absent for bundled tokenizers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Truncation and padding settings of the file, turned off at load.
+    pub ignored_settings: crate::tokenizer::ServingSettings,
     /// Number of ids (max id + 1, added tokens included): the rows of the embedding matrix.
     pub vocab_size: usize,
     /// Ids by kind.
@@ -125,8 +130,9 @@ pub struct TokenizerVocab {
     pub scripts: Vec<ScriptCount>,
     /// Whitespace-only tokens.
     pub whitespace: WhitespaceTokens,
-    /// Tokens whose surface is a space followed by a non-space (vocabulary spelling with a
-    /// leading `Ġ` or `▁`).
+    /// Tokens that begin a word: a surface of a space followed by a non-space (vocabulary
+    /// spelling with a leading `Ġ` or `▁`), or for WordPiece a piece without the `##`
+    /// continuation prefix.
     pub word_start: usize,
     /// Digit-only tokens.
     pub digits: DigitTokens,
@@ -690,6 +696,7 @@ fn audit_with_classes(
     let mut digit_lengths: BTreeMap<usize, usize> = BTreeMap::new();
     let mut code = CodeTokens::default();
     let mut word_start = 0;
+    let wordpiece = tok.algorithm() == crate::tokenizer::Algorithm::WordPiece;
     for (t, class) in &content {
         *scripts.entry(token::token_script(&t.bytes)).or_default() += 1;
         if let Some(shape) = token::whitespace_shape(&t.bytes) {
@@ -713,7 +720,7 @@ fn audit_with_classes(
                 }
             }
         }
-        if token::is_word_start(&t.bytes) {
+        if token::is_word_start(t, wordpiece) {
             word_start += 1;
         }
         if let Some(n) = token::digit_run(&t.bytes) {
@@ -790,6 +797,8 @@ fn audit_with_classes(
 
     let audit = TokenizerVocab {
         name: tok.name().to_string(),
+        path: tok.path().map(|p| p.display().to_string()),
+        ignored_settings: tok.serving_settings(),
         vocab_size: vocab.len(),
         composition,
         lengths,
@@ -930,7 +939,14 @@ impl VocabReport {
                 Cell::count(a.code_like.tokens),
             ]);
         }
-        t.note("unused: placeholders such as [unused0] or madeupword0000; word-start: a leading Ġ/▁ marker before a non-space; counts after `special` are over non-special tokens.");
+        t.note("unused: placeholders such as [unused0] or madeupword0000; word-start: a leading Ġ/▁ marker before a non-space, or a WordPiece piece without ##; counts after `special` are over non-special tokens.");
+        for a in self
+            .tokenizers
+            .iter()
+            .filter(|a| !a.ignored_settings.is_empty())
+        {
+            t.note(format!("{}: {}.", a.name, a.ignored_settings));
+        }
         out.push(t);
 
         let mut t = Table::new(

@@ -233,10 +233,19 @@ pub fn whitespace_shape(bytes: &[u8]) -> Option<WhitespaceShape> {
     })
 }
 
-/// Whether a token starts a word: its surface starts with a space (the `Ġ`/`▁` marker) followed
-/// by something other than whitespace.
-pub fn is_word_start(bytes: &[u8]) -> bool {
-    match bytes.split_first() {
+/// Whether a token starts a word.
+///
+/// Marker vocabularies spell a word start: the surface starts with a space (the `Ġ`/`▁`
+/// marker) followed by something other than whitespace. WordPiece (`wordpiece`) spells the
+/// opposite: a regular piece continues a word with `##` and starts one otherwise (BERT; Wu et
+/// al. 2016); placeholders such as `[unused0]` start nothing.
+pub fn is_word_start(token: &VocabToken, wordpiece: bool) -> bool {
+    if wordpiece {
+        return token.kind == TokenKind::Regular
+            && !token.spelling.starts_with("##")
+            && token.bytes.iter().any(|b| !b.is_ascii_whitespace());
+    }
+    match token.bytes.split_first() {
         Some((b' ', rest)) => rest.iter().any(|b| !b.is_ascii_whitespace()),
         _ => false,
     }
@@ -378,9 +387,26 @@ mod tests {
         assert_eq!(whitespace_shape(b"\n  "), Some(WhitespaceShape::Mixed));
         assert_eq!(whitespace_shape(b" a"), None);
         assert_eq!(whitespace_shape(b""), None);
-        assert!(is_word_start(b" the"));
-        assert!(!is_word_start(b"   "));
-        assert!(!is_word_start(b"the"));
+        let t = |s: &str| VocabToken {
+            spelling: s.to_string(),
+            bytes: surface_bytes(s, false, None),
+            kind: TokenKind::Regular,
+        };
+        let marked = |s: &str| VocabToken {
+            bytes: surface_bytes(s, false, Some('▁')),
+            ..t(s)
+        };
+        assert!(is_word_start(&marked("▁the"), false));
+        assert!(!is_word_start(&marked("▁▁▁"), false));
+        assert!(!is_word_start(&marked("the"), false));
+        // WordPiece: `##` continues a word, anything else starts one.
+        assert!(is_word_start(&t("the"), true));
+        assert!(!is_word_start(&t("##ing"), true));
+        let unused = VocabToken {
+            kind: TokenKind::Unused,
+            ..t("[unused0]")
+        };
+        assert!(!is_word_start(&unused, true));
         assert_eq!(digit_run(b" 2024"), Some(4));
         assert_eq!(digit_run(b"7"), Some(1));
         assert_eq!(digit_run(b"7a"), None);
