@@ -5,8 +5,10 @@
 //! are aligned greedily, character by character, resynchronising after each difference:
 //! - both sides at whitespace or an invisible format character (U+200B–U+200D, U+2060, U+FEFF,
 //!   U+00AD), or one side: the two runs are compared as a whole — "zero-width character changed"
-//!   when the original run holds such a character, "whitespace run collapsed" when the decoded run is shorter or missing, "whitespace changed"
-//!   otherwise (a newline or tab that became a space);
+//!   when the original run holds such a character, "whitespace inserted" when the original has
+//!   none there (the prefix space of ByteLevel's `add_prefix_space`), "whitespace run collapsed"
+//!   when the decoded run is shorter or missing, "whitespace changed" otherwise (a newline or tab
+//!   that became a space);
 //! - the NFC or NFKC form of the next few original characters (up to 8, shortest first) is what
 //!   follows in the decoded text: "NFC changed character" / "NFKC changed character";
 //! - the decoded text has the next original characters lowercased, stripped of their accents
@@ -271,6 +273,8 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
             let (la, lb) = (ea - ra, eb - rb);
             let reason = if a[i..ea].chars().any(is_zero_width) {
                 "zero-width character changed"
+            } else if la == 0 {
+                "whitespace inserted"
             } else if lb < la {
                 "whitespace run collapsed"
             } else {
@@ -376,6 +380,12 @@ mod tests {
         assert_eq!(r.reasons["NFKC changed character"], (1, 3));
         assert_eq!(r.reasons["trailing whitespace dropped"], (1, 1));
         assert_eq!(r.differing_bytes, 4);
+    }
+
+    #[test]
+    fn prefix_space_is_inserted_whitespace() {
+        let r = compare_roundtrip("def f", " def f");
+        assert_eq!(r.reasons["whitespace inserted"], (1, 1));
     }
 
     #[test]

@@ -93,14 +93,19 @@ impl HfTokenizer {
             .map(|(id, _)| *id)
             .collect();
         let model_vocab = inner.get_vocab_size(false);
-        let total = inner.get_vocab_size(true);
+        let total = added
+            .keys()
+            .map(|&id| id as usize + 1)
+            .chain([model_id_end(inner.get_model()), inner.get_vocab_size(true)])
+            .max()
+            .unwrap_or(0);
         let added_outside = added
             .keys()
             .filter(|&&id| (id as usize) >= model_vocab)
             .count();
         let vocab = VocabSize {
             total,
-            regular: total - added_outside,
+            regular: model_vocab.min(total - added_outside),
             added: added_outside,
             special: specials.len(),
         };
@@ -232,6 +237,21 @@ fn untrim_offsets(inner: &mut tokenizers::Tokenizer) {
             inner.with_post_processor(Some(p));
         }
         _ => {}
+    }
+}
+
+/// Max id + 1 of the model's own vocabulary. Unigram ids are dense (positions of the pieces);
+/// the other models map strings to ids, which may leave gaps (`{"a": 0, "b": 60000}`).
+fn model_id_end(model: &ModelWrapper) -> usize {
+    use tokenizers::Model;
+    let end = |vocab: std::collections::HashMap<String, u32>| {
+        vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0)
+    };
+    match model {
+        ModelWrapper::Unigram(u) => u.get_vocab_size(),
+        ModelWrapper::BPE(m) => end(m.get_vocab()),
+        ModelWrapper::WordPiece(m) => end(m.get_vocab()),
+        ModelWrapper::WordLevel(m) => end(m.get_vocab()),
     }
 }
 
@@ -431,6 +451,17 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn sparse_model_ids_count_to_the_max_id() {
+        // Python `tokenizers` encodes "b a" of this file as [60000, 0].
+        let json = r#"{"version":"1.0","added_tokens":[],"pre_tokenizer":{"type":"Whitespace"},
+            "model":{"type":"WordLevel","vocab":{"a":0,"[UNK]":1,"b":60000},"unk_token":"[UNK]"}}"#;
+        let t = HfTokenizer::from_json("sparse.json", json.as_bytes()).unwrap();
+        let v = t.vocab_size();
+        assert_eq!((v.total, v.regular, v.added), (60_001, 3, 0));
+        assert_eq!(t.encode_ids("b a", false).unwrap(), vec![60_000, 0]);
     }
 
     #[test]

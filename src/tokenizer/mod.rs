@@ -414,6 +414,11 @@ pub fn load_many(specs: &[String]) -> Result<Vec<Arc<dyn Tokenizer>>> {
             names.push(c);
         }
     }
+    if names.is_empty() {
+        return Err(Error::InvalidArgument(
+            "no tokenizer given (-t is empty): name one, e.g. -t roberta".into(),
+        ));
+    }
     let bundled: Vec<&str> = names
         .iter()
         .filter(|n| find_bundled(n).is_some())
