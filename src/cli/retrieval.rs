@@ -85,21 +85,13 @@ pub struct Args {
     format: Format,
 }
 
+/// A parameter count, parsed by the same rule as `tokstat budget`'s.
 fn parse_count(s: &str) -> anyhow::Result<usize> {
-    let t = s.trim().replace('_', "");
-    let (num, mult) = match t.chars().last() {
-        Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
-        Some('m' | 'M') => (&t[..t.len() - 1], 1e6),
-        Some('g' | 'G' | 'b' | 'B') => (&t[..t.len() - 1], 1e9),
-        _ => (t.as_str(), 1.0),
-    };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| anyhow::anyhow!("`{s}` is not a parameter count (e.g. 20000000 or 20M)"))?;
-    if v.is_nan() || v <= 0.0 {
-        bail!("parameter budget `{s}` must be positive");
+    let n = crate::budget::parse_count(s).map_err(|e| anyhow::anyhow!("--budget equal-total: {e}"))?;
+    if n == 0 {
+        bail!("--budget equal-total: the parameter budget must be positive");
     }
-    Ok((v * mult).round() as usize)
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 fn parse_budget(v: &[String]) -> anyhow::Result<Budget> {

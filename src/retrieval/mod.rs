@@ -32,6 +32,7 @@
 
 pub mod bm25;
 pub mod data;
+pub mod limits;
 pub mod metrics;
 pub mod train;
 
@@ -405,7 +406,7 @@ pub fn encoder_config(opts: &RetrievalOptions, vocab_size: usize) -> Result<Enco
             let mut d = step;
             loop {
                 let c = EncoderConfig::with_shape(vocab_size, d, opts.layers, opts.heads);
-                if c.parameters() > p {
+                if c.parameters() > p || d > limits::MAX_DIM {
                     break;
                 }
                 best = Some(c);
@@ -465,16 +466,7 @@ fn dense_ranks(queries: &[Vec<f32>], codes: &[Vec<f32>]) -> Vec<usize> {
 /// Runs the experiment.
 pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     let started = Instant::now();
-    if opts.batch_size < 2 {
-        return Err(Error::InvalidArgument(
-            "--batch-size must be at least 2 (in-batch negatives)".into(),
-        ));
-    }
-    if opts.max_query_tokens == 0 || opts.max_code_tokens == 0 {
-        return Err(Error::InvalidArgument(
-            "token limits must be positive".into(),
-        ));
-    }
+    limits::check_options(opts)?;
     for t in &opts.tokenizers {
         tokenizer::canonical_name(t)?; // unknown names fail before any data is read
     }
@@ -524,6 +516,13 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         }
     }
     let toks: Vec<Arc<dyn Tokenizer>> = tokenizer::load_many(&opts.tokenizers)?;
+    if opts.load_dir.is_none() {
+        let available = limits::available_memory();
+        for tok in &toks {
+            let config = encoder_config(opts, tok.vocab_size().total)?;
+            limits::check_memory(tok.name(), &config, opts, available)?;
+        }
+    }
     if toks.is_empty() {
         return Err(Error::InvalidArgument("no tokenizer given".into()));
     }
