@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::input::InputSource;
-use crate::report::{self, Cell, Format, Table, visible_whitespace};
+use crate::report::{Cell, Format, Table, visible_whitespace};
 use crate::tokenizer;
 
 #[derive(Debug, clap::Args)]
@@ -41,7 +43,14 @@ struct EncodeOutput {
     offsets: Vec<(usize, usize)>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<String> {
+/// Rows per rendered table block: a long encoding is printed in blocks of this many tokens, so
+/// that the output is never held in memory whole.
+const ROWS_PER_BLOCK: usize = 20_000;
+
+/// Encodes the text with each tokenizer in turn and writes the result to `out` as it goes: one
+/// tokenizer's encoding is held at a time, and tables are rendered in blocks of
+/// [`ROWS_PER_BLOCK`] rows.
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let text = match (&args.file, args.text.as_deref()) {
         (Some(p), None) => InputSource::File(p.clone()).read_text(args.lossy)?,
         (None, Some("-")) => InputSource::Stdin.read_text(args.lossy)?,
@@ -51,47 +60,80 @@ pub fn run(args: Args) -> anyhow::Result<String> {
     };
     let specs = tokenizer::split_specs(&args.tokenizers);
     let toks = tokenizer::load_many(&specs)?;
-    let mut outputs = Vec::with_capacity(toks.len());
-    for t in &toks {
+    let json_array = args.format == Format::Json && toks.len() > 1;
+    if json_array {
+        out.write_all(b"[")?;
+    }
+    for (k, t) in toks.iter().enumerate() {
         let enc = t
             .encode(&text, args.special)
             .with_context(|| format!("encoding with {}", t.name()))?;
-        outputs.push(EncodeOutput {
+        let output = EncodeOutput {
             tokenizer: t.name().to_string(),
             path: t.path().map(|p| p.display().to_string()),
             ids: enc.ids,
             tokens: enc.tokens,
             offsets: enc.offsets,
-        });
+        };
+        if args.format == Format::Json {
+            if json_array && k > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *out, &output)?;
+        } else {
+            if k > 0 {
+                out.write_all(b"\n")?;
+            }
+            write_tables(&output, &text, args.format, out)?;
+        }
+    }
+    if json_array {
+        out.write_all(b"]")?;
     }
     if args.format == Format::Json {
-        let s = if outputs.len() == 1 {
-            serde_json::to_string(&outputs[0])?
-        } else {
-            serde_json::to_string(&outputs)?
-        };
-        return Ok(s + "\n");
+        out.write_all(b"\n")?;
     }
-    let tables: Vec<Table> = outputs
-        .iter()
-        .map(|o| {
-            let mut t = Table::new(
-                format!("{}: {} tokens", o.tokenizer, o.ids.len()),
-                ["#", "id", "token", "start", "end", "text"],
-            );
-            for (i, ((id, tok), (s, e))) in o.ids.iter().zip(&o.tokens).zip(&o.offsets).enumerate()
-            {
-                t.row(vec![
-                    Cell::count(i),
-                    Cell::text(id.to_string()),
-                    Cell::text(visible_whitespace(tok)),
-                    Cell::count(*s),
-                    Cell::count(*e),
-                    Cell::text(visible_whitespace(text.get(*s..*e).unwrap_or(""))),
-                ]);
-            }
-            t
-        })
-        .collect();
-    Ok(report::render(&outputs, &tables, args.format)?)
+    Ok(())
+}
+
+/// Writes one encoding as tables of at most [`ROWS_PER_BLOCK`] rows.
+fn write_tables(
+    o: &EncodeOutput,
+    text: &str,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let n = o.ids.len();
+    let blocks = n.div_ceil(ROWS_PER_BLOCK).max(1);
+    for b in 0..blocks {
+        let rows = b * ROWS_PER_BLOCK..((b + 1) * ROWS_PER_BLOCK).min(n);
+        let title = if blocks == 1 {
+            format!("{}: {} tokens", o.tokenizer, n)
+        } else {
+            format!(
+                "{}: {} tokens, #{} to #{}",
+                o.tokenizer,
+                n,
+                rows.start,
+                rows.end - 1
+            )
+        };
+        let mut t = Table::new(title, ["#", "id", "token", "start", "end", "text"]);
+        for i in rows {
+            let (s, e) = o.offsets[i];
+            t.row(vec![
+                Cell::count(i),
+                Cell::text(o.ids[i].to_string()),
+                Cell::text(visible_whitespace(&o.tokens[i])),
+                Cell::count(s),
+                Cell::count(e),
+                Cell::text(visible_whitespace(text.get(s..e).unwrap_or(""))),
+            ]);
+        }
+        if b > 0 {
+            out.write_all(b"\n")?;
+        }
+        out.write_all(t.render(format).as_bytes())?;
+    }
+    Ok(())
 }

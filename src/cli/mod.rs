@@ -50,7 +50,7 @@ pub fn run() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Report(a) => report::run(a)?,
         Command::Tokenizers(a) => tokenizers::run(a)?,
-        Command::Encode(a) => encode::run(a)?,
+        Command::Encode(a) => return write_stream(|out| encode::run(a, out)),
         Command::Budget(a) => budget::run(a)?,
         Command::Parity(a) => parity::run(a)?,
         Command::Compare(a) => compare::run(a)?,
@@ -58,6 +58,28 @@ pub fn run() -> anyhow::Result<()> {
         Command::Vocab(a) => vocab::run(a)?,
     };
     write_stdout(&out)
+}
+
+/// Runs a command that writes its output as it goes, to a buffered stdout, treating a closed
+/// pipe as success.
+fn write_stream(
+    run: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = run(&mut out).and_then(|()| Ok(out.flush()?));
+    match result {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        r => r,
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let kind = e
+        .downcast_ref::<std::io::Error>()
+        .map(std::io::Error::kind)
+        .or_else(|| e.downcast_ref::<serde_json::Error>()?.io_error_kind());
+    kind == Some(std::io::ErrorKind::BrokenPipe)
 }
 
 /// Writes to stdout, treating a closed pipe (`tokstat … | head`) as success.

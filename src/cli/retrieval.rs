@@ -87,7 +87,8 @@ pub struct Args {
 
 /// A parameter count, parsed by the same rule as `tokstat budget`'s.
 fn parse_count(s: &str) -> anyhow::Result<usize> {
-    let n = crate::budget::parse_count(s).map_err(|e| anyhow::anyhow!("--budget equal-total: {e}"))?;
+    let n =
+        crate::budget::parse_count(s).map_err(|e| anyhow::anyhow!("--budget equal-total: {e}"))?;
     if n == 0 {
         bail!("--budget equal-total: the parameter budget must be positive");
     }

@@ -41,11 +41,7 @@ fn check_range(option: &str, value: usize, min: usize, max: usize) -> Result<()>
     if (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(out_of_range(
-            option,
-            value,
-            &format!("use {min} to {max}"),
-        ))
+        Err(out_of_range(option, value, &format!("use {min} to {max}")))
     }
 }
 
