@@ -20,6 +20,7 @@
 //!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids (`tokstat retrieval`);
 //! - [`showcase`]: the published comparison checked claim by claim (`tokstat report`);
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
+//! - [`output`]: atomic file writes (temporary file, then rename);
 //! - [`report`]: the table / JSON / CSV / Markdown renderers and SVG charts every command shares.
 //!
 //! ```
@@ -42,6 +43,7 @@ pub mod compare;
 pub mod encoder;
 mod error;
 pub mod input;
+pub mod output;
 pub mod parity;
 pub mod report;
 pub mod retrieval;

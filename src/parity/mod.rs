@@ -482,10 +482,9 @@ impl ParityReport {
         premium_svg(self)
     }
 
-    /// Writes the SVG chart to `path`.
+    /// Writes the SVG chart to `path`, atomically.
     pub fn write_svg(&self, path: &std::path::Path) -> Result<()> {
-        let svg = self.svg()?;
-        std::fs::write(path, svg).map_err(|e| Error::io(path, e))
+        crate::output::write_atomic(path, self.svg()?.as_bytes())
     }
 }
 

@@ -86,14 +86,12 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
     Ok(files)
 }
 
-/// Writes the files under `out`, creating directories as needed.
+/// Writes the files under `out`, creating directories as needed: all of them or none (see
+/// [`crate::output::write_all_atomic`]), so that a failure leaves the previous report as it was.
 pub fn write(files: &[ReportFile], out: &Path) -> Result<()> {
-    for f in files {
-        let p = out.join(&f.path);
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        std::fs::write(&p, &f.contents).map_err(|e| Error::io(&p, e))?;
-    }
-    Ok(())
+    let files: Vec<(std::path::PathBuf, &[u8])> = files
+        .iter()
+        .map(|f| (out.join(&f.path), f.contents.as_ref()))
+        .collect();
+    crate::output::write_all_atomic(&files)
 }
