@@ -82,7 +82,8 @@ impl HfTokenizer {
             .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
         let mut inner = match load_unigram_directly(text) {
             Some(t) => t,
-            None => tokenizers::Tokenizer::from_bytes(json).map_err(|e| invalid(e.to_string()))?,
+            None => tokenizers::Tokenizer::from_bytes(json)
+                .map_err(|e| invalid(explain_load_error(text, &e.to_string())))?,
         };
         untrim_offsets(&mut inner);
         let serving = disable_serving_settings(&mut inner).map_err(invalid)?;
@@ -220,6 +221,58 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     .ok()?;
     tok.add_tokens(added.into_iter().map(|a| a.token)).ok()?;
     Some(tokenizers::Tokenizer::from(tok))
+}
+
+/// Says which part of a `tokenizer.json` `tokenizers` could not load.
+///
+/// serde reports an unknown `type` as "data did not match any variant of untagged enum … at line
+/// L column C", which reads like a syntax error. When the file is valid JSON, the message names
+/// the top-level section that holds that position and its `type`.
+fn explain_load_error(text: &str, message: &str) -> String {
+    use serde_json::value::RawValue;
+    let sections: std::collections::BTreeMap<&str, &RawValue> = match serde_json::from_str(text) {
+        Ok(s) => s,
+        Err(e) => return format!("not valid JSON: {e}"),
+    };
+    let Some(at) = error_offset(text, message) else {
+        return format!("valid JSON, but `tokenizers` cannot load it: {message}");
+    };
+    let base = text.as_ptr() as usize;
+    let section = sections.iter().find(|(_, raw)| {
+        let start = raw.get().as_ptr() as usize - base;
+        (start..start + raw.get().len()).contains(&at)
+    });
+    match section {
+        Some((name, raw)) => {
+            let kind = serde_json::from_str::<serde_json::Value>(raw.get())
+                .ok()
+                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
+                .map(|t| format!(" (type `{t}`)"))
+                .unwrap_or_default();
+            format!(
+                "valid JSON, but its `{name}`{kind} is not a form `tokenizers` {} knows: {message}",
+                TOKENIZERS_VERSION
+            )
+        }
+        None => format!("valid JSON, but `tokenizers` cannot load it: {message}"),
+    }
+}
+
+/// The `tokenizers` release tokstat is built with.
+const TOKENIZERS_VERSION: &str = "0.23";
+
+/// The byte offset of serde's "at line L column C" in `text` (columns count bytes).
+fn error_offset(text: &str, message: &str) -> Option<usize> {
+    let tail = &message[message.rfind(" at line ")? + " at line ".len()..];
+    let mut words = tail.split_whitespace();
+    let line: usize = words.next()?.parse().ok()?;
+    let column: usize = words.nth(1)?.parse().ok()?;
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    Some(line_start + column.saturating_sub(1))
 }
 
 /// Turns off `trim_offsets` in RoBERTa / byte-level post-processors.
@@ -462,6 +515,21 @@ mod tests {
         let v = t.vocab_size();
         assert_eq!((v.total, v.regular, v.added), (60_001, 3, 0));
         assert_eq!(t.encode_ids("b a", false).unwrap(), vec![60_000, 0]);
+    }
+
+    #[test]
+    fn an_unknown_type_names_its_section() {
+        let json = r#"{"version":"1.0","added_tokens":[],
+"pre_tokenizer":{"type":"NoSuchThing"},
+"model":{"type":"WordLevel","vocab":{"a":0,"[UNK]":1},"unk_token":"[UNK]"}}"#;
+        let e = HfTokenizer::from_json("t.json", json.as_bytes())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("valid JSON, but its `pre_tokenizer` (type `NoSuchThing`)"),
+            "{e}"
+        );
     }
 
     #[test]
