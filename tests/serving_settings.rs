@@ -233,6 +233,59 @@ fn tokenizers_command_says_what_was_ignored() {
 }
 
 #[test]
+fn a_model_in_the_local_hugging_face_cache_is_found_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_tokenizers(dir.path());
+    // The layout huggingface_hub writes: refs/main → commit, snapshots/<commit>/ → blobs/.
+    let cache = dir.path().join("hub");
+    let repo = cache.join("models--sentence-transformers--all-MiniLM-L6-v2");
+    let commit = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf";
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::create_dir_all(repo.join("blobs")).unwrap();
+    std::fs::create_dir_all(repo.join("snapshots").join(commit)).unwrap();
+    std::fs::write(repo.join("refs/main"), commit).unwrap();
+    std::fs::copy(&files["all-MiniLM-L6-v2"], repo.join("blobs/cb202bfe")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../blobs/cb202bfe",
+        repo.join("snapshots").join(commit).join("tokenizer.json"),
+    )
+    .unwrap();
+    let out = tokstat()
+        .env("HF_HUB_CACHE", &cache)
+        .args([
+            "encode",
+            "-t",
+            "sentence-transformers/all-MiniLM-L6-v2",
+            "Hello there",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tokenizer"], "all-MiniLM-L6-v2");
+    assert_eq!(v["ids"], serde_json::json!([7592, 2045]));
+    // HF_HOME/hub is the default cache; a name not in it is an error that says where it looked.
+    let out = tokstat()
+        .env_remove("HF_HUB_CACHE")
+        .env("HF_HOME", dir.path())
+        .args(["encode", "-t", "bert-base-uncased", "hi"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("unknown tokenizer `bert-base-uncased`") && stderr.contains("hub"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn wordpiece_and_bert_normaliser_are_measured_right() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_tokenizers(dir.path());

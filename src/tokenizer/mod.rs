@@ -13,6 +13,7 @@
 
 mod bytelevel;
 mod hf;
+pub mod hub_cache;
 mod tiktoken;
 
 use std::path::Path;
@@ -323,11 +324,35 @@ pub fn find_bundled(name: &str) -> Option<&'static BundledTokenizer> {
 
 /// Resolves a name to its canonical form without loading anything.
 ///
-/// Bundled names and aliases map to the canonical name; anything that looks like a path
-/// (contains a path separator, ends in `.json`, or exists on disk) is kept as given.
+/// In order: a bundled name or alias maps to the canonical name; an existing file is kept as
+/// given, and a directory becomes its `tokenizer.json`; a Hugging Face repository id
+/// (`bert-base-uncased`, `Qwen/Qwen2.5-0.5B`) found in the local hub cache (see [`hub_cache`])
+/// becomes the `tokenizer.json` of the snapshot `refs/main` points to. Anything else that looks
+/// like a path (a separator, or a `.json` ending) is kept, so that reading it names the file.
 pub fn canonical_name(spec: &str) -> Result<String> {
     if let Some(b) = find_bundled(spec) {
         return Ok(b.name.to_string());
+    }
+    let path = Path::new(spec);
+    if path.is_dir() {
+        let file = path.join("tokenizer.json");
+        if file.is_file() {
+            return Ok(file.display().to_string());
+        }
+        return Err(Error::InvalidArgument(format!(
+            "{spec}: a directory without a tokenizer.json"
+        )));
+    }
+    if path.exists() {
+        return Ok(spec.to_string());
+    }
+    if hub_cache::is_repo_id(spec) {
+        let cached = hub_cache::cache_dir()
+            .and_then(|c| hub_cache::cached_file(&c, spec, "main", "tokenizer.json"));
+        return match cached {
+            Some(file) => Ok(file.display().to_string()),
+            None => Err(unknown(spec)),
+        };
     }
     if looks_like_path(spec) {
         return Ok(spec.to_string());
@@ -359,22 +384,25 @@ fn unknown(spec: &str) -> Error {
     Error::UnknownTokenizer {
         name: spec.to_string(),
         suggestion,
-        known: all.join(", ") + ", or a path to a tokenizer.json",
+        known: all.join(", ")
+            + ", a path to a tokenizer.json (or its directory), or a Hugging Face model whose tokenizer.json is in the local cache"
+            + &hub_cache::cache_dir()
+                .map(|d| format!(" ({})", d.display()))
+                .unwrap_or_default(),
     }
 }
 
-/// Loads a tokenizer by bundled name, alias, or path to a `tokenizer.json`.
+/// Loads a tokenizer by bundled name, alias, path to a `tokenizer.json` (or its directory), or
+/// Hugging Face model name found in the local hub cache (see [`canonical_name`]).
 ///
 /// Only the tokenizer asked for is decompressed and parsed. Bundled tokenizers are loaded once
 /// per process and shared (they are immutable); files are read anew on every call.
 pub fn load(spec: &str) -> Result<Arc<dyn Tokenizer>> {
-    if let Some(b) = find_bundled(spec) {
-        return load_bundled(b);
+    let name = canonical_name(spec)?;
+    match find_bundled(&name) {
+        Some(b) => load_bundled(b),
+        None => Ok(Arc::new(HfTokenizer::from_file(Path::new(&name))?)),
     }
-    if looks_like_path(spec) {
-        return Ok(Arc::new(HfTokenizer::from_file(Path::new(spec))?));
-    }
-    Err(unknown(spec))
 }
 
 fn load_bundled(b: &'static BundledTokenizer) -> Result<Arc<dyn Tokenizer>> {
