@@ -100,26 +100,79 @@ impl<'a> View<'a> {
 
 /// `dst[m × n] = a[m × k] · b[k × n]` (row-major `dst`), single-threaded `gemm`.
 fn gemm(m: usize, n: usize, k: usize, dst: &mut [f32], a: View, b: View) -> CResult<()> {
-    if dst.len() != m * n || !a.fits(m, k) || !b.fits(k, n) {
-        bail!("matrix product: operand sizes do not match {m}×{k} · {k}×{n}");
+    if dst.len() != m * n {
+        bail!(
+            "matrix product: destination holds {} elements, not {m}×{n}",
+            dst.len()
+        );
     }
+    gemm_into(m, n, k, dst, n, a, b)
+}
+
+/// `dst[m × n] = a[m × k] · b[k × n]` where row i of `dst` starts at `i · dst_rs`; elements of
+/// `dst` outside those rows are left alone.
+fn gemm_into(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    dst_rs: usize,
+    a: View,
+    b: View,
+) -> CResult<()> {
     if m == 0 || n == 0 {
         return Ok(());
     }
+    if dst_rs < n || (m - 1) * dst_rs + n > dst.len() || !a.fits(m, k) || !b.fits(k, n) {
+        bail!("matrix product: operand sizes do not match {m}×{k} · {k}×{n}");
+    }
     if k == 0 {
-        dst.fill(0.0);
+        for row in dst.chunks_mut(dst_rs).take(m) {
+            row[..n].fill(0.0);
+        }
         return Ok(());
     }
-    // SAFETY: every index gemm reads, (i·rs + j·cs) over the stated extents, lies inside the
-    // slices (checked by `fits` above), and `dst` holds exactly m·n elements.
+    // SAFETY: every index gemm reads, i·rs + j·cs over the stated extents, lies inside the
+    // operand slices (checked by `fits`), and every index it writes, i·dst_rs + j with i < m,
+    // j < n, lies inside `dst` (checked above).
+    unsafe { gemm_raw(m, n, k, dst.as_mut_ptr(), dst_rs, a, b) };
+    Ok(())
+}
+
+/// A new row-major `[m × n]` matrix `a · b`, written once by `gemm` (no zero-fill first).
+fn gemm_new(m: usize, n: usize, k: usize, a: View, b: View) -> CResult<Vec<f32>> {
+    if !a.fits(m, k) || !b.fits(k, n) {
+        bail!("matrix product: operand sizes do not match {m}×{k} · {k}×{n}");
+    }
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(vec![0f32; m * n]);
+    }
+    let mut out: Vec<f32> = Vec::with_capacity(m * n);
+    // SAFETY: the operands are in bounds (checked by `fits`); with `read_dst = false` gemm only
+    // writes the m·n destination elements, which are exactly the capacity reserved above, so
+    // after the call all of them are initialised.
+    unsafe {
+        gemm_raw(m, n, k, out.as_mut_ptr(), n, a, b);
+        out.set_len(m * n);
+    }
+    Ok(out)
+}
+
+/// `dst = a · b` through `gemm`, single-threaded, without reading `dst`.
+///
+/// # Safety
+/// `a` and `b` must hold their m × k and k × n extents, and `dst` must be valid for writes at
+/// i·dst_rs + j for every i < m, j < n.
+unsafe fn gemm_raw(m: usize, n: usize, k: usize, dst: *mut f32, dst_rs: usize, a: View, b: View) {
+    // SAFETY: guaranteed by the caller.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
-            n as isize,
+            dst_rs as isize,
             false,
             a.data.as_ptr(),
             a.cs as isize,
@@ -135,7 +188,6 @@ fn gemm(m: usize, n: usize, k: usize, dst: &mut [f32], a: View, b: View) -> CRes
             gemm::Parallelism::None,
         );
     }
-    Ok(())
 }
 
 /// `y = x·W` for `x: [n, k]`, `W: [k, m]` (weights stored `[in, out]`).
@@ -159,8 +211,7 @@ impl CustomOp2 for Linear {
         if k != k2 {
             bail!("linear: input has {k} columns, weight has {k2} rows");
         }
-        let mut y = vec![0f32; n * m];
-        gemm(n, m, k, &mut y, View::rows(x, k), View::rows(w, m))?;
+        let y = gemm_new(n, m, k, View::rows(x, k), View::rows(w, m))?;
         Ok((CpuStorage::F32(y), Shape::from((n, m))))
     }
 
@@ -173,15 +224,14 @@ impl CustomOp2 for Linear {
     ) -> CResult<(Option<Tensor>, Option<Tensor>)> {
         let (n, k) = x.dims2()?;
         let m = w.dim(1)?;
-        let mut dx = vec![0f32; n * k];
-        let mut dw = vec![0f32; k * m];
-        with_f32(g, |g| {
-            with_f32(w, |w| {
-                gemm(n, k, m, &mut dx, View::rows(g, m), View::transposed(w, m))
+        let (dx, dw) = with_f32(g, |g| -> CResult<_> {
+            let dx = with_f32(w, |w| {
+                gemm_new(n, k, m, View::rows(g, m), View::transposed(w, m))
             })??;
-            with_f32(x, |x| {
-                gemm(k, m, n, &mut dw, View::transposed(x, k), View::rows(g, m))
-            })?
+            let dw = with_f32(x, |x| {
+                gemm_new(k, m, n, View::transposed(x, k), View::rows(g, m))
+            })??;
+            Ok((dx, dw))
         })??;
         Ok((Some(tensor(dx, (n, k))?), Some(tensor(dw, (k, m))?)))
     }
@@ -424,10 +474,10 @@ pub struct AttentionShape {
     pub lens: Vec<usize>,
     /// Sliding window: a query attends to keys at distance ≤ this (`None`: global attention).
     pub half_window: Option<usize>,
-    /// RoPE cosines `[len, head_dim/2]` (half-split layout).
-    pub cos: Vec<f32>,
-    /// RoPE sines `[len, head_dim/2]`.
-    pub sin: Vec<f32>,
+    /// RoPE cosines `[≥ len, head_dim/2]` (half-split layout; a longer table is fine).
+    pub cos: Arc<[f32]>,
+    /// RoPE sines `[≥ len, head_dim/2]`.
+    pub sin: Arc<[f32]>,
 }
 
 impl AttentionShape {
@@ -444,13 +494,27 @@ impl AttentionShape {
         }
     }
 
+    /// Every (sequence, head) block with at least one real token.
+    fn blocks(&self) -> impl Iterator<Item = Block> + '_ {
+        self.lens.iter().enumerate().flat_map(move |(s, &n)| {
+            (0..self.heads)
+                .filter(move |_| n > 0)
+                .map(move |head| Block {
+                    row: s * self.len,
+                    n,
+                    head,
+                    index: s * self.heads + head,
+                })
+        })
+    }
+
     fn check(&self) -> CResult<()> {
         let half = self.head_dim / 2;
         if self.head_dim % 2 != 0
             || self.lens.len() != self.batch
             || self.lens.iter().any(|&n| n > self.len)
-            || self.cos.len() != self.len * half
-            || self.sin.len() != self.len * half
+            || self.cos.len() < self.len * half
+            || self.sin.len() < self.len * half
         {
             bail!("attention: inconsistent shape {self:?}");
         }
@@ -469,8 +533,9 @@ pub struct Attention {
     cache: Mutex<Option<AttentionCache>>,
 }
 
-/// Rotated queries and keys `[batch, heads, len, head_dim]` and probabilities
-/// `[batch, heads, len, len]` of a forward pass, kept for the backward pass.
+/// Rotated queries and keys `[batch, heads, len, head_dim]` and attention probabilities (an
+/// n × n block per sequence and head, blocks len² apart) of a forward pass, kept for the
+/// backward pass.
 #[derive(Debug)]
 struct AttentionCache {
     q: Vec<f32>,
@@ -506,7 +571,7 @@ impl Attention {
             p: vec![0f32; b * h * l * l],
         };
         let mut ctx = vec![0f32; b * l * sh.dim()];
-        attention_fwd(sh, qkv, &mut cache, &mut ctx);
+        attention_fwd(sh, qkv, &mut cache, &mut ctx)?;
         Ok((ctx, cache))
     }
 }
@@ -535,71 +600,82 @@ fn rope_transpose(dy: &[f32], cos: &[f32], sin: &[f32], dx: &mut [f32]) {
     }
 }
 
+/// Softmax of `row[j0..j1] · scale` in place; the rest of the row (masked keys) becomes 0.
+#[inline(always)]
+fn masked_softmax(row: &mut [f32], j0: usize, j1: usize, scale: f32) {
+    row[..j0].fill(0.0);
+    row[j1..].fill(0.0);
+    let open = &mut row[j0..j1];
+    let mut max = f32::NEG_INFINITY;
+    for v in open.iter_mut() {
+        *v *= scale;
+        max = max.max(*v);
+    }
+    for v in open.iter_mut() {
+        *v = simd::exp(*v - max);
+    }
+    let inv = 1.0 / simd::sum(open);
+    for v in open.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// Views of one (sequence, head) block: where its rows start in `qkv` / `ctx`.
+#[derive(Clone, Copy)]
+struct Block {
+    /// First row of the sequence in the packed `[batch·len, ·]` matrices.
+    row: usize,
+    /// Real tokens.
+    n: usize,
+    /// Head index.
+    head: usize,
+    /// Index of the block in the caches.
+    index: usize,
+}
+
 #[inline(always)]
 fn attention_fwd_body(
     sh: &AttentionShape,
     qkv: &[f32],
     cache: &mut AttentionCache,
     ctx: &mut [f32],
-) {
-    let (l, h, hd) = (sh.len, sh.heads, sh.head_dim);
-    let d = sh.dim();
+) -> CResult<()> {
+    let (l, hd, d) = (sh.len, sh.head_dim, sh.dim());
     let half = hd / 2;
     let scale = 1.0 / (hd as f32).sqrt();
-    let mut kt = vec![0f32; hd * l];
-    for (s, &n) in sh.lens.iter().enumerate() {
-        for head in 0..h {
-            let blk = (s * h + head) * l;
-            let qr = &mut cache.q[blk * hd..(blk + l) * hd];
-            let kr = &mut cache.k[blk * hd..(blk + l) * hd];
-            for p in 0..n {
-                let row = &qkv[(s * l + p) * 3 * d..(s * l + p + 1) * 3 * d];
-                let (c, sn) = (
-                    &sh.cos[p * half..(p + 1) * half],
-                    &sh.sin[p * half..(p + 1) * half],
-                );
-                let o = head * hd;
-                rope(&row[o..o + hd], c, sn, &mut qr[p * hd..(p + 1) * hd]);
-                rope(
-                    &row[d + o..d + o + hd],
-                    c,
-                    sn,
-                    &mut kr[p * hd..(p + 1) * hd],
-                );
-            }
-            for j in 0..n {
-                for t in 0..hd {
-                    kt[t * n + j] = kr[j * hd + t];
-                }
-            }
-            let probs = &mut cache.p[blk * l..(blk + l) * l];
-            for i in 0..n {
-                let (j0, j1) = sh.keys(i, n);
-                let pr = &mut probs[i * l + j0..i * l + j1];
-                pr.fill(0.0);
-                for t in 0..hd {
-                    simd::axpy(pr, qr[i * hd + t], &kt[t * n + j0..t * n + j1]);
-                }
-                let mut max = f32::NEG_INFINITY;
-                for v in pr.iter_mut() {
-                    *v *= scale;
-                    max = max.max(*v);
-                }
-                for v in pr.iter_mut() {
-                    *v = simd::exp(*v - max);
-                }
-                let inv = 1.0 / simd::sum(pr);
-                for v in pr.iter_mut() {
-                    *v *= inv;
-                }
-                let out = &mut ctx[(s * l + i) * d + head * hd..(s * l + i) * d + (head + 1) * hd];
-                for (j, &pj) in (j0..j1).zip(pr.iter()) {
-                    let v = &qkv[(s * l + j) * 3 * d + 2 * d + head * hd..][..hd];
-                    simd::axpy(out, pj, v);
-                }
-            }
+    for blk in sh.blocks() {
+        let (n, o) = (blk.n, blk.head * hd);
+        let qr = &mut cache.q[blk.index * l * hd..][..n * hd];
+        let kr = &mut cache.k[blk.index * l * hd..][..n * hd];
+        for p in 0..n {
+            let row = &qkv[(blk.row + p) * 3 * d..][..3 * d];
+            let (c, sn) = (&sh.cos[p * half..][..half], &sh.sin[p * half..][..half]);
+            rope(&row[o..o + hd], c, sn, &mut qr[p * hd..(p + 1) * hd]);
+            rope(
+                &row[d + o..d + o + hd],
+                c,
+                sn,
+                &mut kr[p * hd..(p + 1) * hd],
+            );
         }
+        let probs = &mut cache.p[blk.index * l * l..][..n * n];
+        gemm(
+            n,
+            n,
+            hd,
+            probs,
+            View::rows(qr, hd),
+            View::transposed(kr, hd),
+        )?;
+        for (i, row) in probs.chunks_exact_mut(n).enumerate() {
+            let (j0, j1) = sh.keys(i, n);
+            masked_softmax(row, j0, j1, scale);
+        }
+        let v = View::rows(&qkv[blk.row * 3 * d + 2 * d + o..], 3 * d);
+        let out = &mut ctx[blk.row * d + o..];
+        gemm_into(n, hd, n, out, d, View::rows(probs, n), v)?;
     }
+    Ok(())
 }
 
 dispatch!(fn attention_fwd(
@@ -607,7 +683,14 @@ dispatch!(fn attention_fwd(
     qkv: &[f32],
     cache: &mut AttentionCache,
     ctx: &mut [f32],
-) => attention_fwd_body);
+) -> CResult<()> => attention_fwd_body);
+
+/// Scratch matrices of the backward pass, sized for the padded length.
+struct AttentionScratch {
+    dp: Vec<f32>,
+    dq: Vec<f32>,
+    dk: Vec<f32>,
+}
 
 #[inline(always)]
 fn attention_bwd_body(
@@ -616,76 +699,42 @@ fn attention_bwd_body(
     cache: &AttentionCache,
     dctx: &[f32],
     dqkv: &mut [f32],
-) {
-    let (l, h, hd) = (sh.len, sh.heads, sh.head_dim);
-    let d = sh.dim();
+    scratch: &mut AttentionScratch,
+) -> CResult<()> {
+    let (l, hd, d) = (sh.len, sh.head_dim, sh.dim());
     let half = hd / 2;
     let scale = 1.0 / (hd as f32).sqrt();
-    let mut vt = vec![0f32; hd * l];
-    let mut dkt = vec![0f32; hd * l];
-    let mut dvt = vec![0f32; hd * l];
-    let mut dq = vec![0f32; hd];
-    let mut ds = vec![0f32; l];
-    let mut tmp = vec![0f32; hd];
-    for (s, &n) in sh.lens.iter().enumerate() {
-        for head in 0..h {
-            let blk = (s * h + head) * l;
-            let qr = &cache.q[blk * hd..(blk + l) * hd];
-            let kr = &cache.k[blk * hd..(blk + l) * hd];
-            let probs = &cache.p[blk * l..(blk + l) * l];
-            for j in 0..n {
-                let v = &qkv[(s * l + j) * 3 * d + 2 * d + head * hd..][..hd];
-                for t in 0..hd {
-                    vt[t * n + j] = v[t];
-                }
-            }
-            dkt[..hd * n].fill(0.0);
-            dvt[..hd * n].fill(0.0);
-            for i in 0..n {
-                let (j0, j1) = sh.keys(i, n);
-                let pr = &probs[i * l + j0..i * l + j1];
-                let go = &dctx[(s * l + i) * d + head * hd..][..hd];
-                // dP = dctx·vᵀ, then the softmax's backward.
-                let dp = &mut ds[j0..j1];
-                dp.fill(0.0);
-                for t in 0..hd {
-                    simd::axpy(dp, go[t], &vt[t * n + j0..t * n + j1]);
-                    simd::axpy(&mut dvt[t * n + j0..t * n + j1], go[t], pr);
-                }
-                let rowdot = simd::dot(pr, dp);
-                for (x, &p) in dp.iter_mut().zip(pr) {
-                    *x = p * (*x - rowdot) * scale;
-                }
-                dq.fill(0.0);
-                for (j, &g) in (j0..j1).zip(dp.iter()) {
-                    simd::axpy(&mut dq, g, &kr[j * hd..(j + 1) * hd]);
-                }
-                for t in 0..hd {
-                    simd::axpy(&mut dkt[t * n + j0..t * n + j1], qr[i * hd + t], dp);
-                }
-                let (c, sn) = (
-                    &sh.cos[i * half..(i + 1) * half],
-                    &sh.sin[i * half..(i + 1) * half],
-                );
-                let row = &mut dqkv[(s * l + i) * 3 * d..(s * l + i + 1) * 3 * d];
-                rope_transpose(&dq, c, sn, &mut row[head * hd..(head + 1) * hd]);
-            }
-            for j in 0..n {
-                let (c, sn) = (
-                    &sh.cos[j * half..(j + 1) * half],
-                    &sh.sin[j * half..(j + 1) * half],
-                );
-                for t in 0..hd {
-                    tmp[t] = dkt[t * n + j];
-                }
-                let row = &mut dqkv[(s * l + j) * 3 * d..(s * l + j + 1) * 3 * d];
-                rope_transpose(&tmp, c, sn, &mut row[d + head * hd..d + (head + 1) * hd]);
-                for t in 0..hd {
-                    row[2 * d + head * hd + t] = dvt[t * n + j];
-                }
+    for blk in sh.blocks() {
+        let (n, o) = (blk.n, blk.head * hd);
+        let qr = &cache.q[blk.index * l * hd..][..n * hd];
+        let kr = &cache.k[blk.index * l * hd..][..n * hd];
+        let probs = &cache.p[blk.index * l * l..][..n * n];
+        let go = View::rows(&dctx[blk.row * d + o..], d);
+        let v_part = &qkv[blk.row * 3 * d + 2 * d + o..];
+        // dP = dctx·Vᵀ and dV = Pᵀ·dctx.
+        let dp = &mut scratch.dp[..n * n];
+        gemm(n, n, hd, dp, go, View::transposed(v_part, 3 * d))?;
+        let dv = &mut dqkv[blk.row * 3 * d + 2 * d + o..];
+        gemm_into(n, hd, n, dv, 3 * d, View::transposed(probs, n), go)?;
+        // Softmax backward: dS = P ⊙ (dP − rowsum(P ⊙ dP)), times the score scale.
+        for (pr, dr) in probs.chunks_exact(n).zip(dp.chunks_exact_mut(n)) {
+            let rowdot = simd::dot(pr, dr);
+            for (x, &p) in dr.iter_mut().zip(pr) {
+                *x = p * (*x - rowdot) * scale;
             }
         }
+        // dQ = dS·K and dK = dSᵀ·Q (rotated), then back through RoPE.
+        let (dq, dk) = (&mut scratch.dq[..n * hd], &mut scratch.dk[..n * hd]);
+        gemm(n, hd, n, dq, View::rows(dp, n), View::rows(kr, hd))?;
+        gemm(n, hd, n, dk, View::transposed(dp, n), View::rows(qr, hd))?;
+        for p in 0..n {
+            let (c, sn) = (&sh.cos[p * half..][..half], &sh.sin[p * half..][..half]);
+            let row = &mut dqkv[(blk.row + p) * 3 * d..][..3 * d];
+            rope_transpose(&dq[p * hd..][..hd], c, sn, &mut row[o..o + hd]);
+            rope_transpose(&dk[p * hd..][..hd], c, sn, &mut row[d + o..d + o + hd]);
+        }
     }
+    Ok(())
 }
 
 dispatch!(fn attention_bwd(
@@ -694,7 +743,8 @@ dispatch!(fn attention_bwd(
     cache: &AttentionCache,
     dctx: &[f32],
     dqkv: &mut [f32],
-) => attention_bwd_body);
+    scratch: &mut AttentionScratch,
+) -> CResult<()> => attention_bwd_body);
 
 impl CustomOp1 for Attention {
     fn name(&self) -> &'static str {
@@ -724,7 +774,15 @@ impl CustomOp1 for Attention {
                 None => self.forward(qkv)?.1,
             };
             let mut dqkv = vec![0f32; qkv.len()];
-            with_f32(g, |g| attention_bwd(&self.shape, qkv, &cache, g, &mut dqkv))?;
+            let (l, hd) = (self.shape.len, self.shape.head_dim);
+            let mut scratch = AttentionScratch {
+                dp: vec![0f32; l * l],
+                dq: vec![0f32; l * hd],
+                dk: vec![0f32; l * hd],
+            };
+            with_f32(g, |g| {
+                attention_bwd(&self.shape, qkv, &cache, g, &mut dqkv, &mut scratch)
+            })??;
             Ok(dqkv)
         })??;
         Ok(Some(tensor(dqkv, qkv.shape().clone())?))
@@ -1112,7 +1170,8 @@ mod tests {
         let (lens, l, heads, hd) = (vec![9, 5, 1], 9, 2, 6);
         let d = heads * hd;
         let theta = 100.0;
-        let (cos, sin) = enc::rope_table_data(l, hd, theta);
+        let (cos, sin) = enc::rope_table_data(l + 3, hd, theta);
+        let (cos, sin) = (cos.into(), sin.into());
         let shape = Arc::new(AttentionShape {
             batch: 3,
             len: l,

@@ -38,7 +38,7 @@ mod simd;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use candle_core::{D, DType, Device, Tensor, Var};
 use rayon::prelude::*;
@@ -262,6 +262,16 @@ pub struct Encoder {
     /// Core tensors in [`EncoderConfig::core_shapes`] order.
     pub core: Vec<Var>,
     device: Device,
+    rope: Mutex<Option<RopeTables>>,
+}
+
+/// RoPE cos/sin tables of the global and local θ for positions `0..len`, shared by every
+/// attention op of a forward pass and grown when a longer batch arrives.
+#[derive(Debug, Clone)]
+struct RopeTables {
+    len: usize,
+    global: (Arc<[f32]>, Arc<[f32]>),
+    local: (Arc<[f32]>, Arc<[f32]>),
 }
 
 impl std::fmt::Debug for Encoder {
@@ -302,6 +312,7 @@ impl Encoder {
             embeddings,
             core,
             device,
+            rope: Mutex::new(None),
         })
     }
 
@@ -348,13 +359,13 @@ impl Encoder {
         let norm = |x: &Tensor, w: &Tensor| x.apply_op2(w, fused::LayerNorm { eps });
         let linear = |x: &Tensor, w: &Tensor| x.apply_op2(w, fused::Linear);
         x = norm(&x, weight()?)?;
+        let tables = self.rope_tables(l);
         let shape = |global: bool| -> Arc<fused::AttentionShape> {
-            let theta = if global {
-                cfg.global_rope_theta
+            let (cos, sin) = if global {
+                tables.global.clone()
             } else {
-                cfg.local_rope_theta
+                tables.local.clone()
             };
-            let (cos, sin) = rope_table_data(l, cfg.head_dim(), theta);
             Arc::new(fused::AttentionShape {
                 batch: b,
                 len: l,
@@ -390,6 +401,26 @@ impl Encoder {
         Ok(x.apply_op1(fused::MeanPoolNormalize {
             lens: batch.lens.clone(),
         })?)
+    }
+
+    /// RoPE tables covering at least `len` positions.
+    fn rope_tables(&self, len: usize) -> RopeTables {
+        let mut slot = self.rope.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = slot.as_ref().filter(|t| t.len >= len) {
+            return t.clone();
+        }
+        let hd = self.config.head_dim();
+        let make = |theta: f64| {
+            let (cos, sin) = rope_table_data(len, hd, theta);
+            (Arc::from(cos), Arc::from(sin))
+        };
+        let t = RopeTables {
+            len,
+            global: make(self.config.global_rope_theta),
+            local: make(self.config.local_rope_theta),
+        };
+        *slot = Some(t.clone());
+        t
     }
 
     /// The core weights as tensors: tracked for backprop with `train`, detached otherwise.
@@ -556,6 +587,7 @@ impl Encoder {
                 embeddings,
                 core,
                 device,
+                rope: Mutex::new(None),
             },
             json["run"].clone(),
         ))

@@ -10,9 +10,12 @@
 //! Embedding rows are updated lazily, as PyTorch's `SparseAdam` does: only the rows of ids that
 //! occur in the batch have their moments and values updated (with the global step for bias
 //! correction); rows not in the batch keep their moments and receive no weight decay that step.
-//! All arithmetic runs in plain Rust loops in a fixed order, so it is deterministic.
+//! All arithmetic runs in plain Rust loops in a fixed order, so it is deterministic; embedding
+//! rows are updated in parallel, which cannot change a result because every element's update
+//! depends only on that element.
 
 use candle_core::{Tensor, Var, backprop::GradStore};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Encoder, GatheredRows};
@@ -219,19 +222,42 @@ impl AdamW {
                 var.device(),
             )?)?;
         }
-        for (r, &id) in rows.ids.iter().enumerate() {
-            let base = id as usize * d;
-            for k in 0..d {
-                let i = base + k;
-                update(
-                    &mut enc.embeddings[i],
-                    &mut self.emb_m[i],
-                    &mut self.emb_v[i],
-                    emb_grad[r * d + k],
-                    true,
-                );
-            }
+        // Embedding rows: distinct and ascending, so their slices are disjoint and can be updated
+        // in parallel (each element's update depends only on itself).
+        let mut jobs = Vec::with_capacity(rows.ids.len());
+        let (mut pe, mut pm, mut pv) = (
+            &mut enc.embeddings[..],
+            &mut self.emb_m[..],
+            &mut self.emb_v[..],
+        );
+        let mut consumed = 0;
+        for (&id, g) in rows.ids.iter().zip(emb_grad.chunks_exact(d)) {
+            let skip = (id as usize * d)
+                .checked_sub(consumed)
+                .filter(|&s| s + d <= pe.len());
+            let Some(skip) = skip else {
+                return Err(crate::Error::Model(format!(
+                    "optimiser: embedding row {id} is out of order or out of range"
+                )));
+            };
+            let (e, m, v) = (
+                &mut std::mem::take(&mut pe)[skip..],
+                &mut std::mem::take(&mut pm)[skip..],
+                &mut std::mem::take(&mut pv)[skip..],
+            );
+            let ((e, te), (m, tm), (v, tv)) =
+                (e.split_at_mut(d), m.split_at_mut(d), v.split_at_mut(d));
+            (pe, pm, pv) = (te, tm, tv);
+            consumed = (id as usize + 1) * d;
+            jobs.push((e, m, v, g));
         }
+        jobs.into_par_iter()
+            .with_min_len(256)
+            .for_each(|(e, m, v, g)| {
+                for (((p, m), v), &gi) in e.iter_mut().zip(m).zip(v).zip(g) {
+                    update(p, m, v, gi, true);
+                }
+            });
         Ok(StepInfo { grad_norm, lr })
     }
 }

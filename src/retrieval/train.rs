@@ -12,7 +12,9 @@
 //! the current rayon pool; the loss and its gradient with respect to the embeddings are computed
 //! for the whole batch; then each shard's backward pass runs as a task, and the shards' weight
 //! gradients are summed in shard order. A one-thread pool runs exactly the same tasks one after
-//! another, so the result does not depend on the number of threads.
+//! another, so the result does not depend on the number of threads. (Set `CANDLE_NUM_THREADS=1`,
+//! as the `tokstat` binary does, so that candle's element-wise ops do not start a second worker
+//! pool competing for the same cores.)
 
 use candle_core::{Tensor, Var};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -349,6 +351,58 @@ mod tests {
             nonzero(rows_var.as_tensor()),
             "embedding rows got no gradient"
         );
+    }
+
+    #[test]
+    fn gradients_do_not_depend_on_the_thread_count() {
+        // A batch of 40 pairs → 3 shards (13, 13, 14 pairs) of uneven padding.
+        use crate::encoder::EncoderConfig;
+        let mut rng = SeededRng::new(4);
+        let examples: Vec<TrainExample> = (0..40)
+            .map(|i| TrainExample {
+                group: 0,
+                query: (0..1 + i % 7).map(|_| rng.below(90) as u32).collect(),
+                code: (0..3 + i % 11).map(|_| rng.below(90) as u32).collect(),
+            })
+            .collect();
+        let settings = TrainSettings {
+            batch_size: 40,
+            epochs: 1,
+            steps: None,
+            max_query_tokens: 8,
+            max_code_tokens: 12,
+            temperature: 0.05,
+            optimizer: AdamWConfig {
+                lr: 1e-3,
+                beta1: 0.9,
+                beta2: 0.98,
+                eps: 1e-6,
+                weight_decay: 0.0,
+                warmup_steps: 0,
+                total_steps: 0,
+                clip_norm: 1.0,
+            },
+            warmup_share: 0.1,
+            seed: 1,
+        };
+        let mut cfg = EncoderConfig::with_shape(90, 16, 2, 2);
+        cfg.local_window = 4;
+        let enc = Encoder::new(cfg, 5).unwrap();
+        let batch: Vec<usize> = (0..40).collect();
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (loss, tokens, rows, grads) = pool
+                .install(|| batch_gradients(&enc, &examples, &batch, &settings))
+                .unwrap();
+            (loss, tokens, rows.ids, grads)
+        };
+        let one = on(1);
+        assert!(one.3.rows.iter().any(|&g| g != 0.0));
+        assert_eq!(one, on(2));
+        assert_eq!(one, on(3));
     }
 
     #[test]
