@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench retrieval_train [-- STEPS]`: d = 64, 2 layers, 4 heads, batch 32, query
 //! 32 and code 64 tokens (no padding), a 50,265-row vocabulary; prints steps/s and tokens/s.
-//! candle gets one thread unless `RAYON_NUM_THREADS` is set, as in the `tokstat` binary.
+//! Training runs on one thread unless `RAYON_NUM_THREADS` is set (with 2, the two 16-pair shards
+//! of each batch run in parallel); results are identical for any thread count.
 
 use std::time::Instant;
 
@@ -22,6 +23,12 @@ fn main() {
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         // SAFETY: single-threaded at this point.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
+    }
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // As in the `tokstat` binary: parallelism comes from the training shards, not from a
+        // second worker pool inside candle's element-wise ops.
+        // SAFETY: single-threaded at this point.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
     }
     let steps: usize = std::env::args()
         .skip(1)
@@ -64,7 +71,7 @@ fn main() {
         out.steps,
         out.steps as f64 / secs,
         out.tokens as f64 / secs,
-        candle_core::utils::get_num_threads(),
+        rayon::current_num_threads(),
         out.first_loss,
         out.last_loss
     );

@@ -365,3 +365,25 @@ fn bad_input_gives_clear_errors() {
         "even the smallest encoder",
     );
 }
+
+#[test]
+fn threads_flag_sets_the_pool_and_keeps_results() {
+    // --quick batches hold 32 pairs: two training shards, run one after the other or in parallel.
+    let run = |threads: &str| {
+        let v = run_json(&[
+            "--quick",
+            "-t",
+            "roberta",
+            "--languages",
+            "go",
+            "--steps",
+            "4",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(v["timing"]["threads"], threads.parse::<u64>().unwrap());
+        (v["results"].clone(), v["training"].clone())
+    };
+    assert_eq!(run("1"), run("2"));
+    fails_with(&["--threads", "0"], "--threads must be at least 1");
+}

@@ -80,6 +80,10 @@ pub struct Args {
     /// Do not run anything: render a report saved earlier with `--format json`.
     #[arg(long, value_name = "FILE.json")]
     from_json: Option<PathBuf>,
+    /// Threads for tokenization, training and scoring [default: RAYON_NUM_THREADS, else every
+    /// core]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -149,6 +153,10 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
     o.save_dir = args.save.clone();
     o.load_dir = args.load.clone();
     o.progress = true;
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    o.threads = args.threads;
     if o.epochs == 0 && o.steps.is_none() {
         bail!("--epochs must be at least 1");
     }

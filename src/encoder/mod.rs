@@ -19,22 +19,29 @@
 //!
 //! Weights are initialised from tokstat's own seeded generator ([`rng::SeededRng`]) with a
 //! truncated normal (σ = 0.02, cut at ±2σ) and norms at 1, because candle's CPU generator cannot
-//! be seeded. Training uses only differentiable candle operations (`rope_slow`, `ops::softmax`,
-//! a LayerNorm written from elementary ops): in candle 0.11.1 the fused `rope`,
-//! `softmax_last_dim` and LayerNorm-with-bias have no backward pass.
+//! be seeded. Every layer runs on tokstat's own fused CPU kernels ([`fused`]: RoPE attention with
+//! the sliding-window and padding masks, bias-free LayerNorm, GeGLU, pooling, single-threaded
+//! matrix products), candle custom ops with a forward and a backward pass; candle 0.11.1's own
+//! fused `rope`, `softmax_last_dim` and LayerNorm have no backward pass. The same model written
+//! with candle's elementary ops ([`Encoder::forward_unfused`]) is kept as the reference the
+//! kernels are tested against.
 //!
 //! The token embedding table is kept outside candle as a plain `Vec<f32>`: each step gathers
 //! the rows of the ids in the batch into a small variable, and the optimiser updates only those
 //! rows ([`optim::AdamW`]). A dense update of a 250,002 × 128 table would dominate the
 //! step time for large vocabularies.
 
+pub mod fused;
 pub mod optim;
 pub mod rng;
+mod simd;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use candle_core::{D, DType, Device, Tensor, Var};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -232,8 +239,16 @@ impl GatheredRows {
         GatheredRows { ids, local }
     }
 
-    fn remap(&self, batch: &TokenBatch) -> Vec<u32> {
-        batch.ids.iter().map(|id| self.local[id]).collect()
+    fn remap(&self, batch: &TokenBatch) -> Result<Vec<u32>> {
+        batch
+            .ids
+            .iter()
+            .map(|id| {
+                self.local.get(id).copied().ok_or_else(|| {
+                    Error::Model(format!("token id {id} is not among the gathered rows"))
+                })
+            })
+            .collect()
     }
 }
 
@@ -247,6 +262,16 @@ pub struct Encoder {
     /// Core tensors in [`EncoderConfig::core_shapes`] order.
     pub core: Vec<Var>,
     device: Device,
+    rope: Mutex<Option<RopeTables>>,
+}
+
+/// RoPE cos/sin tables of the global and local θ for positions `0..len`, shared by every
+/// attention op of a forward pass and grown when a longer batch arrives.
+#[derive(Debug, Clone)]
+struct RopeTables {
+    len: usize,
+    global: (Arc<[f32]>, Arc<[f32]>),
+    local: (Arc<[f32]>, Arc<[f32]>),
 }
 
 impl std::fmt::Debug for Encoder {
@@ -287,6 +312,7 @@ impl Encoder {
             embeddings,
             core,
             device,
+            rope: Mutex::new(None),
         })
     }
 
@@ -309,6 +335,9 @@ impl Encoder {
 
     /// Encodes a batch into L2-normalised `[batch, dim]` embeddings, reading token vectors from
     /// `rows_tensor` (the gathered rows of `rows`). With `train` the graph is kept for backprop.
+    ///
+    /// Every layer runs on the fused kernels of [`fused`]; [`Encoder::forward_unfused`] is the
+    /// same model written with candle's elementary ops (used to test the kernels).
     pub fn forward(
         &self,
         batch: &TokenBatch,
@@ -317,10 +346,86 @@ impl Encoder {
         train: bool,
     ) -> Result<Tensor> {
         let cfg = &self.config;
-        let (b, l, d) = (batch.batch_size(), batch.len, cfg.dim);
-        let (h, hd) = (cfg.heads, cfg.head_dim());
-        let w: Vec<Tensor> = self
-            .core
+        let (b, l) = (batch.batch_size(), batch.len);
+        let w = self.weights(train);
+        let local_ids = Tensor::from_vec(rows.remap(batch)?, b * l, &self.device)?;
+        let mut x = rows_tensor.index_select(&local_ids, 0)?; // [b*l, d]
+        let mut next = w.iter();
+        let mut weight = || {
+            next.next()
+                .ok_or_else(|| Error::Model("encoder: missing core tensor".into()))
+        };
+        let eps = cfg.norm_eps as f32;
+        let norm = |x: &Tensor, w: &Tensor| x.apply_op2(w, fused::LayerNorm { eps });
+        let linear = |x: &Tensor, w: &Tensor| x.apply_op2(w, fused::Linear);
+        x = norm(&x, weight()?)?;
+        let tables = self.rope_tables(l);
+        let shape = |global: bool| -> Arc<fused::AttentionShape> {
+            let (cos, sin) = if global {
+                tables.global.clone()
+            } else {
+                tables.local.clone()
+            };
+            Arc::new(fused::AttentionShape {
+                batch: b,
+                len: l,
+                heads: cfg.heads,
+                head_dim: cfg.head_dim(),
+                lens: batch.lens.clone(),
+                half_window: (!global).then_some(cfg.local_window / 2),
+                cos,
+                sin,
+            })
+        };
+        let (global_shape, local_shape) = (shape(true), shape(false));
+        for layer in 0..cfg.layers {
+            let attn_in = if layer == 0 {
+                x.clone()
+            } else {
+                norm(&x, weight()?)?
+            };
+            let (wqkv, wo) = (weight()?, weight()?);
+            let sh = if cfg.is_global(layer) {
+                &global_shape
+            } else {
+                &local_shape
+            };
+            let ctx =
+                linear(&attn_in, wqkv)?.apply_op1(fused::Attention::new(sh.clone(), train))?;
+            x = (x + linear(&ctx, wo)?)?;
+            let (mlp_norm, wi, wo2) = (weight()?, weight()?, weight()?);
+            let act = linear(&norm(&x, mlp_norm)?, wi)?.apply_op1(fused::GeGlu)?;
+            x = (x + linear(&act, wo2)?)?;
+        }
+        x = norm(&x, weight()?)?;
+        Ok(x.apply_op1(fused::MeanPoolNormalize {
+            lens: batch.lens.clone(),
+        })?)
+    }
+
+    /// RoPE tables covering at least `len` positions.
+    fn rope_tables(&self, len: usize) -> RopeTables {
+        let mut slot = self.rope.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = slot.as_ref().filter(|t| t.len >= len) {
+            return t.clone();
+        }
+        let hd = self.config.head_dim();
+        let make = |theta: f64| {
+            let (cos, sin) = rope_table_data(len, hd, theta);
+            (Arc::from(cos), Arc::from(sin))
+        };
+        let t = RopeTables {
+            len,
+            global: make(self.config.global_rope_theta),
+            local: make(self.config.local_rope_theta),
+        };
+        *slot = Some(t.clone());
+        t
+    }
+
+    /// The core weights as tensors: tracked for backprop with `train`, detached otherwise.
+    fn weights(&self, train: bool) -> Vec<Tensor> {
+        self.core
             .iter()
             .map(|v| {
                 if train {
@@ -329,8 +434,22 @@ impl Encoder {
                     v.as_tensor().detach()
                 }
             })
-            .collect();
-        let local_ids = Tensor::from_vec(rows.remap(batch), b * l, &self.device)?;
+            .collect()
+    }
+
+    /// [`Encoder::forward`] written with candle's elementary, differentiable ops only
+    /// (`rope_slow`, `ops::softmax`, a LayerNorm of broadcast ops, an additive mask): the
+    /// reference the fused kernels are tested against.
+    pub fn forward_unfused(
+        &self,
+        batch: &TokenBatch,
+        rows: &GatheredRows,
+        rows_tensor: &Tensor,
+    ) -> Result<Tensor> {
+        let cfg = &self.config;
+        let (b, l, h) = (batch.batch_size(), batch.len, cfg.heads);
+        let w = self.weights(true);
+        let local_ids = Tensor::from_vec(rows.remap(batch)?, b * l, &self.device)?;
         let mut x = rows_tensor.index_select(&local_ids, 0)?; // [b*l, d]
         let mut k = 0;
         let mut next = || {
@@ -338,21 +457,6 @@ impl Encoder {
             &w[k - 1]
         };
         x = layer_norm(&x, next(), cfg.norm_eps)?;
-
-        // Additive masks: padding keys, and the sliding window of local layers.
-        let mut pad = vec![0f32; b * l];
-        for (bi, &n) in batch.lens.iter().enumerate() {
-            for p in n..l {
-                pad[bi * l + p] = -1e9;
-            }
-        }
-        let pad = Tensor::from_vec(pad, (b, 1, 1, l), &self.device)?;
-        let window = window_mask(l, cfg.local_window);
-        let window = Tensor::from_vec(window, (1, 1, l, l), &self.device)?;
-        let local_mask = pad.broadcast_add(&window)?;
-        let (cos_g, sin_g) = rope_tables(l, hd, cfg.global_rope_theta, &self.device)?;
-        let (cos_l, sin_l) = rope_tables(l, hd, cfg.local_rope_theta, &self.device)?;
-        let scale = 1.0 / (hd as f64).sqrt();
 
         for layer in 0..cfg.layers {
             let attn_in = if layer == 0 {
@@ -362,30 +466,12 @@ impl Encoder {
             };
             let (wqkv, wo) = (next(), next());
             let qkv = attn_in.matmul(wqkv)?; // [b*l, 3d]
-            let heads = |part: usize| -> Result<Tensor> {
-                Ok(qkv
-                    .narrow(1, part * d, d)?
-                    .reshape((b, l, h, hd))?
-                    .transpose(1, 2)?
-                    .contiguous()?)
-            };
-            let (q, kk, v) = (heads(0)?, heads(1)?, heads(2)?);
-            let global = cfg.is_global(layer);
-            let (cos, sin) = if global {
-                (&cos_g, &sin_g)
+            let ctx = if cfg.is_global(layer) {
+                attention_unfused(&qkv, &batch.lens, h, None, cfg.global_rope_theta)?
             } else {
-                (&cos_l, &sin_l)
+                let window = Some(cfg.local_window);
+                attention_unfused(&qkv, &batch.lens, h, window, cfg.local_rope_theta)?
             };
-            let q = candle_nn::rotary_emb::rope_slow(&q, cos, sin)?;
-            let kk = candle_nn::rotary_emb::rope_slow(&kk, cos, sin)?;
-            let scores = (q.matmul(&kk.t()?.contiguous()?)? * scale)?;
-            let scores = scores.broadcast_add(if global { &pad } else { &local_mask })?;
-            let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
-            let ctx = probs
-                .matmul(&v)?
-                .transpose(1, 2)?
-                .contiguous()?
-                .reshape((b * l, d))?;
             x = (x + ctx.matmul(wo)?)?;
 
             let (norm, wi, wo2) = (next(), next(), next());
@@ -395,42 +481,40 @@ impl Encoder {
             x = (x + act.matmul(wo2)?)?;
         }
         x = layer_norm(&x, next(), cfg.norm_eps)?;
-
-        // Mean pooling over real tokens, then L2 normalisation.
-        let mut mask = vec![0f32; b * l];
-        for (bi, &n) in batch.lens.iter().enumerate() {
-            for p in 0..n {
-                mask[bi * l + p] = 1.0 / n as f32;
-            }
-        }
-        let mask = Tensor::from_vec(mask, (b, l, 1), &self.device)?;
-        let pooled = x.reshape((b, l, d))?.broadcast_mul(&mask)?.sum(1)?; // [b, d]
-        let norm = (pooled.sqr()?.sum_keepdim(1)? + 1e-12)?.sqrt()?;
-        Ok(pooled.broadcast_div(&norm)?)
+        mean_pool_normalize(&x, &batch.lens, l)
     }
 
     /// Embeds many sequences for evaluation, `batch_size` at a time, in length order for tight
-    /// padding; returns one L2-normalised vector per input in input order.
+    /// padding; returns one L2-normalised vector per input in input order. Batches run in
+    /// parallel on the current rayon pool; each is computed independently, so the result does
+    /// not depend on the thread count. `on_batch` is called with each finished batch's size.
     pub fn embed_all(
         &self,
         seqs: &[Vec<u32>],
         max_len: usize,
         batch_size: usize,
-        mut on_batch: impl FnMut(usize),
+        on_batch: impl Fn(usize) + Sync,
     ) -> Result<Vec<Vec<f32>>> {
         let mut order: Vec<usize> = (0..seqs.len()).collect();
         order.sort_by_key(|&i| (seqs[i].len().min(max_len), i));
+        let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
+        let embedded: Vec<Vec<Vec<f32>>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let refs: Vec<&[u32]> = chunk.iter().map(|&i| seqs[i].as_slice()).collect();
+                let batch = TokenBatch::new(&refs, max_len);
+                let rows = GatheredRows::of(&[&batch]);
+                let t = self.gather(&rows)?;
+                let emb = self.forward(&batch, &rows, &t, false)?.to_vec2::<f32>()?;
+                on_batch(chunk.len());
+                Ok(emb)
+            })
+            .collect::<Result<_>>()?;
         let mut out = vec![Vec::new(); seqs.len()];
-        for chunk in order.chunks(batch_size.max(1)) {
-            let refs: Vec<&[u32]> = chunk.iter().map(|&i| seqs[i].as_slice()).collect();
-            let batch = TokenBatch::new(&refs, max_len);
-            let rows = GatheredRows::of(&[&batch]);
-            let t = self.gather(&rows)?;
-            let emb = self.forward(&batch, &rows, &t, false)?.to_vec2::<f32>()?;
+        for (chunk, emb) in chunks.iter().zip(embedded) {
             for (&i, e) in chunk.iter().zip(emb) {
                 out[i] = e;
             }
-            on_batch(chunk.len());
         }
         Ok(out)
     }
@@ -503,6 +587,7 @@ impl Encoder {
                 embeddings,
                 core,
                 device,
+                rope: Mutex::new(None),
             },
             json["run"].clone(),
         ))
@@ -525,9 +610,68 @@ pub fn window_mask(len: usize, window: usize) -> Vec<f32> {
         .collect()
 }
 
+/// Multi-head RoPE attention over `qkv: [b·len, 3d]` from elementary ops: RoPE with `theta`
+/// (`rope_slow`), an additive −1e9 mask on padding keys and, with `window`, on keys farther
+/// than `window / 2`, `ops::softmax`. Returns `[b·len, d]`.
+pub(crate) fn attention_unfused(
+    qkv: &Tensor,
+    lens: &[usize],
+    heads: usize,
+    window: Option<usize>,
+    theta: f64,
+) -> Result<Tensor> {
+    let (rows, three_d) = qkv.dims2()?;
+    let (b, d) = (lens.len(), three_d / 3);
+    let (l, hd) = (rows / b, d / heads);
+    let dev = qkv.device();
+    let mut pad = vec![0f32; b * l];
+    for (bi, &n) in lens.iter().enumerate() {
+        for p in n..l {
+            pad[bi * l + p] = -1e9;
+        }
+    }
+    let mut mask = Tensor::from_vec(pad, (b, 1, 1, l), dev)?;
+    if let Some(w) = window {
+        mask = mask.broadcast_add(&Tensor::from_vec(window_mask(l, w), (1, 1, l, l), dev)?)?;
+    }
+    let (cos, sin) = rope_tables(l, hd, theta, dev)?;
+    let part = |k: usize| -> Result<Tensor> {
+        Ok(qkv
+            .narrow(1, k * d, d)?
+            .reshape((b, l, heads, hd))?
+            .transpose(1, 2)?
+            .contiguous()?)
+    };
+    let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+    let q = candle_nn::rotary_emb::rope_slow(&q, &cos, &sin)?;
+    let k = candle_nn::rotary_emb::rope_slow(&k, &cos, &sin)?;
+    let scores = (q.matmul(&k.t()?.contiguous()?)? * (1.0 / (hd as f64).sqrt()))?;
+    let probs = candle_nn::ops::softmax(&scores.broadcast_add(&mask)?, D::Minus1)?;
+    Ok(probs
+        .matmul(&v)?
+        .transpose(1, 2)?
+        .contiguous()?
+        .reshape((b * l, d))?)
+}
+
+/// Mean pooling over each sequence's real tokens, then L2 normalisation, from elementary ops.
+pub(crate) fn mean_pool_normalize(x: &Tensor, lens: &[usize], l: usize) -> Result<Tensor> {
+    let (b, d) = (lens.len(), x.dim(1)?);
+    let mut mask = vec![0f32; b * l];
+    for (bi, &n) in lens.iter().enumerate() {
+        for p in 0..n {
+            mask[bi * l + p] = 1.0 / n as f32;
+        }
+    }
+    let mask = Tensor::from_vec(mask, (b, l, 1), x.device())?;
+    let pooled = x.reshape((b, l, d))?.broadcast_mul(&mask)?.sum(1)?; // [b, d]
+    let norm = (pooled.sqr()?.sum_keepdim(1)? + 1e-12)?.sqrt()?;
+    Ok(pooled.broadcast_div(&norm)?)
+}
+
 /// LayerNorm without bias over the last dimension: `(x − mean) / sqrt(var + ε) · w`, written
 /// from elementary ops so that it has a backward pass in candle.
-fn layer_norm(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
+pub(crate) fn layer_norm(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
     let mean = x.mean_keepdim(D::Minus1)?;
     let xc = x.broadcast_sub(&mean)?;
     let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
@@ -536,8 +680,8 @@ fn layer_norm(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
 }
 
 /// RoPE tables `[len, head_dim/2]`: angle(p, i) = p · θ^(−2i/head_dim) (Su et al. 2021), in the
-/// half-split layout HF's `rotate_half` and candle's `rope_slow` use.
-fn rope_tables(len: usize, head_dim: usize, theta: f64, dev: &Device) -> Result<(Tensor, Tensor)> {
+/// half-split layout HF's `rotate_half` and candle's `rope_slow` use. Returns (cos, sin).
+pub(crate) fn rope_table_data(len: usize, head_dim: usize, theta: f64) -> (Vec<f32>, Vec<f32>) {
     let half = head_dim / 2;
     let mut cos = Vec::with_capacity(len * half);
     let mut sin = Vec::with_capacity(len * half);
@@ -549,6 +693,18 @@ fn rope_tables(len: usize, head_dim: usize, theta: f64, dev: &Device) -> Result<
             sin.push(a.sin() as f32);
         }
     }
+    (cos, sin)
+}
+
+/// [`rope_table_data`] as `[len, head_dim/2]` tensors.
+pub(crate) fn rope_tables(
+    len: usize,
+    head_dim: usize,
+    theta: f64,
+    dev: &Device,
+) -> Result<(Tensor, Tensor)> {
+    let half = head_dim / 2;
+    let (cos, sin) = rope_table_data(len, head_dim, theta);
     Ok((
         Tensor::from_vec(cos, (len, half), dev)?,
         Tensor::from_vec(sin, (len, half), dev)?,

@@ -10,13 +10,59 @@
 //! Embedding rows are updated lazily, as PyTorch's `SparseAdam` does: only the rows of ids that
 //! occur in the batch have their moments and values updated (with the global step for bias
 //! correction); rows not in the batch keep their moments and receive no weight decay that step.
-//! All arithmetic runs in plain Rust loops in a fixed order, so it is deterministic.
+//! All arithmetic runs in plain Rust loops in a fixed order, so it is deterministic; embedding
+//! rows are updated in parallel, which cannot change a result because every element's update
+//! depends only on that element.
 
 use candle_core::{Tensor, Var, backprop::GradStore};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Encoder, GatheredRows};
 use crate::Result;
+
+/// The gradients of one step, as plain vectors: one per core tensor (in
+/// [`super::EncoderConfig::core_shapes`] order) and one for the gathered embedding rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradients {
+    /// Per core tensor, flattened.
+    pub core: Vec<Vec<f32>>,
+    /// `[rows, dim]` gradient of the gathered embedding rows, flattened.
+    pub rows: Vec<f32>,
+}
+
+impl Gradients {
+    /// Reads the gradients of `enc`'s core variables and of `rows_var` from a backward pass
+    /// (zeros for a tensor the pass did not reach).
+    pub fn collect(enc: &Encoder, rows_var: &Var, grads: &GradStore) -> Result<Self> {
+        let grad_of = |t: &Tensor| -> Result<Vec<f32>> {
+            Ok(match grads.get(t) {
+                Some(g) => g.flatten_all()?.to_vec1::<f32>()?,
+                None => vec![0.0; t.elem_count()],
+            })
+        };
+        Ok(Gradients {
+            core: enc
+                .core
+                .iter()
+                .map(|v| grad_of(v.as_tensor()))
+                .collect::<Result<_>>()?,
+            rows: grad_of(rows_var.as_tensor())?,
+        })
+    }
+
+    /// Adds `other` element-wise (same shapes).
+    pub fn add(&mut self, other: &Gradients) {
+        for (a, b) in self
+            .core
+            .iter_mut()
+            .chain(std::iter::once(&mut self.rows))
+            .zip(other.core.iter().chain(std::iter::once(&other.rows)))
+        {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+    }
+}
 
 /// Optimiser settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,30 +158,30 @@ impl AdamW {
     }
 
     /// Applies one update from `grads`: the core variables of `enc` and the embedding rows in
-    /// `rows`, whose gathered variable is `rows_var`.
+    /// `rows`.
     pub fn step(
         &mut self,
         enc: &mut Encoder,
         rows: &GatheredRows,
-        rows_var: &Var,
-        grads: &GradStore,
+        grads: &Gradients,
     ) -> Result<StepInfo> {
-        let grad_of = |t: &Tensor, n: usize| -> Result<Vec<f32>> {
-            Ok(match grads.get(t) {
-                Some(g) => g.flatten_all()?.to_vec1::<f32>()?,
-                None => vec![0.0; n],
-            })
-        };
-        let mut core_grads = Vec::with_capacity(enc.core.len());
-        for (v, st) in enc.core.iter().zip(&self.core) {
-            core_grads.push(grad_of(v.as_tensor(), st.value.len())?);
-        }
         let d = enc.config.dim;
-        let emb_grad = grad_of(rows_var.as_tensor(), rows.ids.len() * d)?;
-
+        let core_grads = &grads.core;
+        let emb_grad = &grads.rows;
+        if core_grads.len() != self.core.len()
+            || core_grads
+                .iter()
+                .zip(&self.core)
+                .any(|(g, s)| g.len() != s.value.len())
+            || emb_grad.len() != rows.ids.len() * d
+        {
+            return Err(crate::Error::Model(
+                "optimiser: gradient shapes do not match the encoder".into(),
+            ));
+        }
         let sq: f64 = core_grads
             .iter()
-            .chain(std::iter::once(&emb_grad))
+            .chain(std::iter::once(emb_grad))
             .map(|g| g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>())
             .sum();
         let grad_norm = sq.sqrt();
@@ -165,7 +211,7 @@ impl AdamW {
             *p -= (lr * delta) as f32;
         };
 
-        for ((var, st), g) in enc.core.iter().zip(&mut self.core).zip(&core_grads) {
+        for ((var, st), g) in enc.core.iter().zip(&mut self.core).zip(core_grads) {
             let decay = st.decay;
             for (((p, m), v), &gi) in st.value.iter_mut().zip(&mut st.m).zip(&mut st.v).zip(g) {
                 update(p, m, v, gi, decay);
@@ -176,19 +222,42 @@ impl AdamW {
                 var.device(),
             )?)?;
         }
-        for (r, &id) in rows.ids.iter().enumerate() {
-            let base = id as usize * d;
-            for k in 0..d {
-                let i = base + k;
-                update(
-                    &mut enc.embeddings[i],
-                    &mut self.emb_m[i],
-                    &mut self.emb_v[i],
-                    emb_grad[r * d + k],
-                    true,
-                );
-            }
+        // Embedding rows: distinct and ascending, so their slices are disjoint and can be updated
+        // in parallel (each element's update depends only on itself).
+        let mut jobs = Vec::with_capacity(rows.ids.len());
+        let (mut pe, mut pm, mut pv) = (
+            &mut enc.embeddings[..],
+            &mut self.emb_m[..],
+            &mut self.emb_v[..],
+        );
+        let mut consumed = 0;
+        for (&id, g) in rows.ids.iter().zip(emb_grad.chunks_exact(d)) {
+            let skip = (id as usize * d)
+                .checked_sub(consumed)
+                .filter(|&s| s + d <= pe.len());
+            let Some(skip) = skip else {
+                return Err(crate::Error::Model(format!(
+                    "optimiser: embedding row {id} is out of order or out of range"
+                )));
+            };
+            let (e, m, v) = (
+                &mut std::mem::take(&mut pe)[skip..],
+                &mut std::mem::take(&mut pm)[skip..],
+                &mut std::mem::take(&mut pv)[skip..],
+            );
+            let ((e, te), (m, tm), (v, tv)) =
+                (e.split_at_mut(d), m.split_at_mut(d), v.split_at_mut(d));
+            (pe, pm, pv) = (te, tm, tv);
+            consumed = (id as usize + 1) * d;
+            jobs.push((e, m, v, g));
         }
+        jobs.into_par_iter()
+            .with_min_len(256)
+            .for_each(|(e, m, v, g)| {
+                for (((p, m), v), &gi) in e.iter_mut().zip(m).zip(v).zip(g) {
+                    update(p, m, v, gi, true);
+                }
+            });
         Ok(StepInfo { grad_norm, lr })
     }
 }

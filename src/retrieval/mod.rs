@@ -25,10 +25,10 @@
 //!
 //! **Determinism.** Every random number comes from a seeded generator; the optimiser and the
 //! scoring run in plain Rust loops in a fixed order; tokenization runs in parallel but is
-//! collected in input order. candle's CPU matrix products split work across threads without
-//! changing the order of each dot product's additions, so the same seed and inputs give
-//! byte-identical metrics with 1 or 2 threads (checked on a 2-core machine); only the `timing`
-//! section of the report differs between runs.
+//! collected in input order. Training splits each batch into fixed shards whose gradients are
+//! summed in shard order ([`train`]), and every kernel runs on one thread in a fixed order, so
+//! the same seed and inputs give byte-identical metrics with any thread count (a test runs 1 and
+//! 2 threads); only the `timing` section of the report differs between runs.
 
 pub mod bm25;
 pub mod data;
@@ -124,6 +124,10 @@ pub struct RetrievalOptions {
     /// Show progress bars on stderr (they stay hidden when stderr is not a terminal).
     #[serde(skip)]
     pub progress: bool,
+    /// Threads for the run (`None`: the current rayon pool, i.e. `RAYON_NUM_THREADS` or every
+    /// core). Results do not depend on it.
+    #[serde(skip)]
+    pub threads: Option<usize>,
 }
 
 impl Default for RetrievalOptions {
@@ -161,6 +165,7 @@ impl Default for RetrievalOptions {
             save_dir: None,
             load_dir: None,
             progress: false,
+            threads: None,
         }
     }
 }
@@ -300,8 +305,8 @@ pub struct TokenizerTiming {
 pub struct Timing {
     /// Whole run, seconds.
     pub total_seconds: f64,
-    /// Threads candle's matrix products used (`RAYON_NUM_THREADS`; the `tokstat` binary sets 1
-    /// unless the variable is set).
+    /// Threads of the run (`--threads`, else `RAYON_NUM_THREADS`, else every core): training
+    /// splits each batch into shards that run in parallel, evaluation embeds batches in parallel.
     pub threads: usize,
     /// Per tokenizer.
     pub tokenizers: Vec<TokenizerTiming>,
@@ -463,8 +468,19 @@ fn dense_ranks(queries: &[Vec<f32>], codes: &[Vec<f32>]) -> Vec<usize> {
         .collect()
 }
 
-/// Runs the experiment.
+/// Runs the experiment, on a pool of `opts.threads` threads when set.
 pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
+    match opts.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("--threads {n}: {e}")))?
+            .install(|| run_in_pool(opts)),
+        None => run_in_pool(opts),
+    }
+}
+
+fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     let started = Instant::now();
     limits::check_options(opts)?;
     for t in &opts.tokenizers {
@@ -742,7 +758,7 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         training: summaries,
         timing: Timing {
             total_seconds: started.elapsed().as_secs_f64(),
-            threads: candle_core::utils::get_num_threads(),
+            threads: rayon::current_num_threads(),
             tokenizers: timings,
         },
     })

@@ -6,14 +6,28 @@
 //! S = Q·Cᵀ/τ, loss = ½·(CE(S, diag) + CE(Sᵀ, diag)), where CE is the mean cross-entropy of
 //! each row against its own pair. A batch holds pairs of one language (harder negatives than a
 //! mix of languages); the batch order is shuffled across languages every epoch.
+//!
+//! **Data parallelism.** A step cuts its batch into shards of at most [`SHARD_PAIRS`] pairs
+//! (the cut depends only on the batch size). Each shard's forward pass runs as its own task on
+//! the current rayon pool; the loss and its gradient with respect to the embeddings are computed
+//! for the whole batch; then each shard's backward pass runs as a task, and the shards' weight
+//! gradients are summed in shard order. A one-thread pool runs exactly the same tasks one after
+//! another, so the result does not depend on the number of threads. (Set `CANDLE_NUM_THREADS=1`,
+//! as the `tokstat` binary does, so that candle's element-wise ops do not start a second worker
+//! pool competing for the same cores.)
 
 use candle_core::{Tensor, Var};
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use crate::Result;
-use crate::encoder::optim::{AdamW, AdamWConfig};
+use crate::encoder::fused::{self, InfoNce, SeedGradient};
+use crate::encoder::optim::{AdamW, AdamWConfig, Gradients};
 use crate::encoder::rng::SeededRng;
 use crate::encoder::{Encoder, GatheredRows, TokenBatch};
+
+/// Largest number of pairs in one data-parallel shard of a batch.
+pub const SHARD_PAIRS: usize = 16;
 
 /// One training example: token ids of the query and the code, and its language group.
 #[derive(Debug, Clone)]
@@ -134,28 +148,15 @@ pub fn train(
         }
         let batch = &batches[next];
         next += 1;
-        let queries: Vec<&[u32]> = batch
-            .iter()
-            .map(|&i| examples[i].query.as_slice())
-            .collect();
-        let codes: Vec<&[u32]> = batch.iter().map(|&i| examples[i].code.as_slice()).collect();
-        let qb = TokenBatch::new(&queries, settings.max_query_tokens);
-        let cb = TokenBatch::new(&codes, settings.max_code_tokens);
-        tokens += qb.tokens() + cb.tokens();
-        let rows = GatheredRows::of(&[&qb, &cb]);
-        let rows_var = Var::from_tensor(&enc.gather(&rows)?)?;
-        let q = enc.forward(&qb, &rows, rows_var.as_tensor(), true)?;
-        let c = enc.forward(&cb, &rows, rows_var.as_tensor(), true)?;
-        let loss = info_nce(&q, &c, settings.temperature)?;
-        let value = loss.to_scalar::<f32>()? as f64;
+        let (value, step_tokens, rows, grads) = batch_gradients(enc, examples, batch, settings)?;
+        tokens += step_tokens;
         if !value.is_finite() {
             return Err(crate::Error::Model(format!(
                 "training diverged at step {} (loss {value}); lower the learning rate",
                 losses.len() + 1
             )));
         }
-        let grads = loss.backward()?;
-        opt.step(enc, &rows, &rows_var, &grads)?;
+        opt.step(enc, &rows, &grads)?;
         losses.push(value);
         let secs = started.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!(
@@ -176,8 +177,104 @@ pub fn train(
     })
 }
 
-/// Symmetric InfoNCE over in-batch negatives (see the module docs).
+/// One shard of a batch: its queries and its code, each padded to the shard's longest sequence.
+struct Shard {
+    queries: TokenBatch,
+    codes: TokenBatch,
+}
+
+/// The shards of a batch: ⌈len / SHARD_PAIRS⌉ contiguous pieces of near-equal size.
+fn shards(examples: &[TrainExample], batch: &[usize], settings: &TrainSettings) -> Vec<Shard> {
+    let n = batch.len().div_ceil(SHARD_PAIRS).max(1);
+    (0..n)
+        .map(|k| {
+            let part = &batch[k * batch.len() / n..(k + 1) * batch.len() / n];
+            let queries: Vec<&[u32]> = part.iter().map(|&i| examples[i].query.as_slice()).collect();
+            let codes: Vec<&[u32]> = part.iter().map(|&i| examples[i].code.as_slice()).collect();
+            Shard {
+                queries: TokenBatch::new(&queries, settings.max_query_tokens),
+                codes: TokenBatch::new(&codes, settings.max_code_tokens),
+            }
+        })
+        .collect()
+}
+
+/// Forward and backward passes of one batch, data-parallel over its shards on the current rayon
+/// pool. Returns the loss, the real tokens processed, the gathered embedding rows and the
+/// gradients (summed over shards in shard order).
+pub fn batch_gradients(
+    enc: &Encoder,
+    examples: &[TrainExample],
+    batch: &[usize],
+    settings: &TrainSettings,
+) -> Result<(f64, usize, GatheredRows, Gradients)> {
+    let shards = shards(examples, batch, settings);
+    let all: Vec<&TokenBatch> = shards.iter().flat_map(|s| [&s.queries, &s.codes]).collect();
+    let tokens = all.iter().map(|b| b.tokens()).sum();
+    let rows = GatheredRows::of(&all);
+    let rows_var = Var::from_tensor(&enc.gather(&rows)?)?;
+    let rows_t = rows_var.as_tensor();
+    let outs: Vec<(Tensor, Tensor)> = shards
+        .par_iter()
+        .map(|s| {
+            Ok((
+                enc.forward(&s.queries, &rows, rows_t, true)?,
+                enc.forward(&s.codes, &rows, rows_t, true)?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let d = enc.config.dim;
+    let mut q = Vec::with_capacity(batch.len() * d);
+    let mut c = Vec::with_capacity(batch.len() * d);
+    for (qs, cs) in &outs {
+        q.extend(qs.flatten_all()?.to_vec1::<f32>()?);
+        c.extend(cs.flatten_all()?.to_vec1::<f32>()?);
+    }
+    let (loss, dq, dc) = fused::info_nce_with_grad(&q, &c, d, settings.temperature as f32);
+    let mut offsets = Vec::with_capacity(outs.len());
+    let mut start = 0;
+    for s in &shards {
+        offsets.push(start);
+        start += s.queries.batch_size();
+    }
+    let parts: Vec<Gradients> = outs
+        .par_iter()
+        .zip(&offsets)
+        .map(|((qs, cs), &off)| {
+            let n = qs.dim(0)?;
+            let dev = qs.device();
+            let seed = SeedGradient {
+                first: Tensor::from_slice(&dq[off * d..(off + n) * d], (n, d), dev)?,
+                second: Tensor::from_slice(&dc[off * d..(off + n) * d], (n, d), dev)?,
+            };
+            let grads = qs.apply_op2(cs, seed)?.backward()?;
+            Gradients::collect(enc, &rows_var, &grads)
+        })
+        .collect::<Result<_>>()?;
+    let mut parts = parts.into_iter();
+    let mut total = parts
+        .next()
+        .ok_or_else(|| crate::Error::Model("empty training batch".into()))?;
+    for p in parts {
+        total.add(&p);
+    }
+    Ok((loss as f64, tokens, rows, total))
+}
+
+/// Symmetric InfoNCE over in-batch negatives (see the module docs), as the fused op
+/// [`fused::InfoNce`].
 pub fn info_nce(q: &Tensor, c: &Tensor, temperature: f64) -> Result<Tensor> {
+    Ok(q.apply_op2(
+        c,
+        InfoNce {
+            temperature: temperature as f32,
+        },
+    )?)
+}
+
+/// [`info_nce`] from candle's elementary ops (`cross_entropy` both ways): the reference the
+/// fused op is tested against.
+pub fn info_nce_unfused(q: &Tensor, c: &Tensor, temperature: f64) -> Result<Tensor> {
     let b = q.dim(0)?;
     let logits = (q.matmul(&c.t()?)? / temperature)?;
     let labels = Tensor::arange(0u32, b as u32, q.device())?;
@@ -254,6 +351,58 @@ mod tests {
             nonzero(rows_var.as_tensor()),
             "embedding rows got no gradient"
         );
+    }
+
+    #[test]
+    fn gradients_do_not_depend_on_the_thread_count() {
+        // A batch of 40 pairs → 3 shards (13, 13, 14 pairs) of uneven padding.
+        use crate::encoder::EncoderConfig;
+        let mut rng = SeededRng::new(4);
+        let examples: Vec<TrainExample> = (0..40)
+            .map(|i| TrainExample {
+                group: 0,
+                query: (0..1 + i % 7).map(|_| rng.below(90) as u32).collect(),
+                code: (0..3 + i % 11).map(|_| rng.below(90) as u32).collect(),
+            })
+            .collect();
+        let settings = TrainSettings {
+            batch_size: 40,
+            epochs: 1,
+            steps: None,
+            max_query_tokens: 8,
+            max_code_tokens: 12,
+            temperature: 0.05,
+            optimizer: AdamWConfig {
+                lr: 1e-3,
+                beta1: 0.9,
+                beta2: 0.98,
+                eps: 1e-6,
+                weight_decay: 0.0,
+                warmup_steps: 0,
+                total_steps: 0,
+                clip_norm: 1.0,
+            },
+            warmup_share: 0.1,
+            seed: 1,
+        };
+        let mut cfg = EncoderConfig::with_shape(90, 16, 2, 2);
+        cfg.local_window = 4;
+        let enc = Encoder::new(cfg, 5).unwrap();
+        let batch: Vec<usize> = (0..40).collect();
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (loss, tokens, rows, grads) = pool
+                .install(|| batch_gradients(&enc, &examples, &batch, &settings))
+                .unwrap();
+            (loss, tokens, rows.ids, grads)
+        };
+        let one = on(1);
+        assert!(one.3.rows.iter().any(|&g| g != 0.0));
+        assert_eq!(one, on(2));
+        assert_eq!(one, on(3));
     }
 
     #[test]
