@@ -3,9 +3,9 @@
 #
 #   benches/memory.sh [SIZE_MB ...]          (run from the repository root; default: 16 133 1000)
 #
-# Environment: TOKSTAT (binary, default target/release/tokstat), TOKENIZERS (default roberta,
-# one HF tokenizer, so that 1 GB takes minutes, not hours), WORK (where trees are generated, default a temporary
-# directory; trees already there are reused). Each tree comes from benches/gen_tree.sh. Prints
+# Environment: TOKSTAT (binary, default target/release/tokstat), TOKENIZERS (default roberta:
+# one HF tokenizer, so that 1 GB takes under an hour on two busy cores), WORK (where trees are
+# generated, default a temporary directory; trees already there are reused). Each tree comes from benches/gen_tree.sh. Prints
 # one line per size and the ratio of the largest peak to the smallest; exits non-zero when that
 # ratio is above 1.25 (the bound documented in docs/compare.md#memory).
 set -euo pipefail
