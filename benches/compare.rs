@@ -28,14 +28,14 @@ fn main() {
 }
 
 fn corpus_texts() -> Vec<String> {
-    let (files, _) =
-        tokstat::compare::input::collect_inputs(&[CORPUS.to_string()], None).expect("corpora/code");
+    let (files, _) = tokstat::input::walk::files(
+        &[CORPUS.to_string()],
+        tokstat::input::WalkOptions::default(),
+    )
+    .expect("corpora/code");
     files
         .iter()
-        .filter_map(|f| match &f.source {
-            tokstat::input::InputSource::File(p) => std::fs::read_to_string(p).ok(),
-            tokstat::input::InputSource::Stdin => None,
-        })
+        .filter_map(|f| std::fs::read_to_string(&f.path).ok())
         .collect()
 }
 

@@ -56,6 +56,17 @@ pub enum Error {
         /// Byte offset of the first NUL byte.
         offset: usize,
     },
+    /// A file found by walking a directory that would be skipped, under `--strict`.
+    #[error("{path}: {detail} (--strict stops at the first file it cannot read as text)")]
+    SkippedInput {
+        /// The file, as found below the path the user gave.
+        path: String,
+        /// Why it cannot be read.
+        detail: String,
+    },
+    /// The run was interrupted (Ctrl-C) before it finished; nothing was written.
+    #[error("interrupted; no output written")]
+    Interrupted,
     /// A tokenizer failed while encoding or decoding.
     #[error("tokenizer `{name}`: {message}")]
     Tokenizer {

@@ -19,8 +19,9 @@
 //! - [`retrieval`]: the code-retrieval experiment: one encoder trained per tokenizer, scored with
 //!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids (`tokstat retrieval`);
 //! - [`showcase`]: the published comparison checked claim by claim (`tokstat report`);
-//! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
-//! - [`output`]: atomic file writes (temporary file, then rename);
+//! - [`input`]: the one directory walker (ignore rules), reading text verbatim with clear errors
+//!   for binary or non-UTF-8 data, and the log of skipped files;
+//! - [`output`]: output files written atomically (temporary file, then rename);
 //! - [`report`]: the table / JSON / CSV / Markdown renderers and SVG charts every command shares.
 //!
 //! ```

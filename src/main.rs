@@ -14,6 +14,11 @@ fn main() {
     }
     if let Err(e) = tokstat::cli::run() {
         eprintln!("Error: {e:#}");
-        std::process::exit(1);
+        let interrupted = matches!(
+            e.downcast_ref::<tokstat::Error>(),
+            Some(tokstat::Error::Interrupted)
+        );
+        // 130 = 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+        std::process::exit(if interrupted { 130 } else { 1 });
     }
 }

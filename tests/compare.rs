@@ -199,7 +199,7 @@ fn scripts_for_text() {
         let sum: u64 = rows.iter().map(|r| r["tokens"].as_u64().unwrap()).sum();
         assert_eq!(sum, t["tokens"].as_u64().unwrap());
     }
-    assert_eq!(v["inputs"][0]["language"], "text");
+    assert_eq!(v["input_totals"]["by_language"][0]["language"], "text");
 }
 
 #[test]
@@ -243,54 +243,26 @@ fn invalid_utf8_names_file_and_offset_unless_lossy() {
 }
 
 #[test]
-fn directories_skip_binary_files_and_vcs_folders() {
+fn directories_leave_out_vcs_folders_even_without_ignore_rules() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     std::fs::write(dir.path().join(".git/config.py"), "x = 1\n").unwrap();
-    std::fs::write(dir.path().join("blob.bin"), b"\x89PNG\0\0\0").unwrap();
     std::fs::write(dir.path().join("a.py"), "x = 1\n").unwrap();
-    let out = tokstat()
-        .args(["compare", "-t", "roberta", "--format", "json"])
-        .arg(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(v["inputs"].as_array().unwrap().len(), 1);
-    assert_eq!(v["inputs"][0]["language"], "python");
-    let reasons: Vec<String> = v["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}",
-                s["path"].as_str().unwrap(),
-                s["reason"].as_str().unwrap()
-            )
-        })
-        .collect();
-    assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains(".git") && r.contains("VCS")),
-        "{reasons:?}"
-    );
-    assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("blob.bin") && r.contains("binary")),
-        "{reasons:?}"
-    );
-    // The table format says what was skipped.
-    tokstat()
-        .args(["compare", "-t", "roberta"])
-        .arg(dir.path())
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("skipped 2"));
+    for extra in [None, Some("--no-ignore")] {
+        let out = tokstat()
+            .args(["compare", "-t", "roberta", "--format", "json"])
+            .args(extra)
+            .arg(dir.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["input_totals"]["files"], 1, "{extra:?}");
+        assert_eq!(v["input_totals"]["by_language"][0]["language"], "python");
+        assert_eq!(v["skipped"].as_array().unwrap().len(), 0);
+    }
 }
 
 /// A file read in 16 KiB chunks gives the same counts as the file encoded whole: the cuts fall
@@ -320,8 +292,8 @@ fn chunked_reading_keeps_the_counts() {
     };
     let chunked = run("16384");
     let whole = run("100000000");
-    assert!(chunked["inputs"][0]["chunks"].as_u64().unwrap() >= 4);
-    assert_eq!(whole["inputs"][0]["chunks"], 1);
+    assert!(chunked["input_totals"]["chunks"].as_u64().unwrap() >= 4);
+    assert_eq!(whole["input_totals"]["chunks"], 1);
     for (a, b) in chunked["tokenizers"]
         .as_array()
         .unwrap()
@@ -459,4 +431,230 @@ fn bundled_corpora_run() {
         scripts.contains(&"Han") && scripts.contains(&"Cyrillic"),
         "{scripts:?}"
     );
+}
+
+/// A tree as found in the wild: an invalid UTF-8 file, a binary file, a `.gitignore`d folder
+/// and source folders named `target/` and `build/` that nothing ignores. There is no git
+/// repository: `.gitignore` is honoured all the same.
+fn wild_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, bytes: &[u8]| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    };
+    write("src/main.rs", b"fn main() {\n    let answer = 42;\n}\n");
+    write("src/target/spec.rs", b"fn target_spec() {}\n");
+    write("build/gen.py", b"def build_step():\n    return 1\n");
+    write("src/latin1.c", b"int caf\xe9 = 1;\n");
+    write("assets/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    write("generated/big.rs", b"fn ignored() {}\n");
+    write(".gitignore", b"generated/\n");
+    dir
+}
+
+fn skipped_paths(v: &Value) -> Vec<(String, String)> {
+    v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn real_trees_skip_bad_files_and_honour_gitignore() {
+    let dir = wild_tree();
+    let root = dir.path().display().to_string();
+    let out = tokstat()
+        .args(["compare", "-t", "roberta", "--format", "json"])
+        .arg(&root)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    // main.rs, src/target/spec.rs and build/gen.py; not generated/ (ignored), not the bad two.
+    assert_eq!(v["input_totals"]["files"], 3, "{}", v["input_totals"]);
+    let langs: Vec<(String, u64)> = v["input_totals"]["by_language"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["language"].as_str().unwrap().to_string(),
+                l["files"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(langs, [("python".to_string(), 1), ("rust".to_string(), 2)]);
+    let sep = std::path::MAIN_SEPARATOR;
+    assert_eq!(
+        skipped_paths(&v),
+        [
+            (
+                format!("{root}{sep}assets{sep}logo.png"),
+                "binary".to_string()
+            ),
+            (
+                format!("{root}{sep}src{sep}latin1.c"),
+                "invalid_utf8".to_string()
+            ),
+        ]
+    );
+    assert_eq!(v["skipped"][1]["detail"], "invalid UTF-8 at byte offset 7");
+    assert_eq!(v["skipped_by_reason"]["binary"], 1);
+    assert_eq!(v["skipped_by_reason"]["invalid_utf8"], 1);
+
+    // The table says what was skipped, in one line.
+    tokstat()
+        .args(["compare", "-t", "roberta"])
+        .arg(&root)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "skipped 2 files: 1 binary, 1 invalid UTF-8; see --format json",
+        ));
+
+    // --strict stops at the first bad file in walk order (assets/ before src/).
+    tokstat()
+        .args(["compare", "-t", "roberta", "--strict"])
+        .arg(&root)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "{root}{sep}assets{sep}logo.png: binary file"
+        )))
+        .stderr(predicate::str::contains("--strict"));
+
+    // --lossy reads the Latin-1 file; --no-ignore adds generated/ and the hidden .gitignore.
+    let out = tokstat()
+        .args(["compare", "-t", "roberta", "--format", "json", "--lossy"])
+        .arg("--no-ignore")
+        .arg(&root)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["input_totals"]["files"], 6, "{}", v["input_totals"]);
+    assert_eq!(v["skipped_by_reason"]["binary"], 1);
+}
+
+#[test]
+fn per_file_rows_stream_to_a_file() {
+    let dir = wild_tree();
+    let rows = dir.path().join("rows.jsonl");
+    tokstat()
+        .args([
+            "compare",
+            "-t",
+            "roberta,modernbert",
+            "--format",
+            "json",
+            "--per-file",
+        ])
+        .arg(&rows)
+        .arg(dir.path().join("src"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&rows).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // src/latin1.c is skipped; main.rs before target/spec.rs (walk order).
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["path"].as_str().unwrap().ends_with("main.rs"));
+    assert_eq!(lines[0]["language"], "rust");
+    assert_eq!(lines[0]["tokens"][0]["tokenizer"], "roberta");
+    assert_eq!(lines[0]["tokens"][1]["tokenizer"], "modernbert");
+    // `fn target_spec() {}⏎` in RoBERTa's BPE: fn, Ġtarget, _, spec, (), Ġ{}, Ċ → at least 5
+    // and no more than the 20 bytes of the file.
+    let t = lines[1]["tokens"][0]["tokens"].as_u64().unwrap();
+    assert!((5..=20).contains(&t), "{t}");
+    // A failed run leaves no file behind.
+    let rows2 = dir.path().join("rows2.jsonl");
+    tokstat()
+        .args(["compare", "-t", "roberta", "--strict", "--per-file"])
+        .arg(&rows2)
+        .arg(dir.path().join("src"))
+        .assert()
+        .failure();
+    assert!(!rows2.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp-"))
+            .count(),
+        0
+    );
+}
+
+/// Ctrl-C (SIGINT) stops a run cleanly: a clear message, exit code 130, no `--per-file` output
+/// and no temporary file left behind.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_without_output() {
+    let src = std::fs::read_to_string("corpora/code/python/cpython__heapq.py").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    for i in 0..400 {
+        std::fs::write(tree.join(format!("f{i:03}.py")), &src).unwrap();
+    }
+    let rows = dir.path().join("rows.jsonl");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tokstat"))
+        .args([
+            "compare",
+            "-t",
+            "roberta,modernbert",
+            "--format",
+            "json",
+            "--per-file",
+        ])
+        .arg(&rows)
+        .arg(&tree)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The temporary output exists once the Ctrl-C handler is installed: interrupt then.
+    let temp_exists = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp-"))
+    };
+    let start = std::time::Instant::now();
+    while !temp_exists() {
+        assert!(start.elapsed().as_secs() < 60, "no temporary output file");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; no output written"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(!rows.exists());
+    assert!(!temp_exists());
 }

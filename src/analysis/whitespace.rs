@@ -247,6 +247,11 @@ pub struct WhitespaceCounts {
 /// Longest run kept verbatim as a round-trip sample.
 const MAX_SAMPLE_CHARS: usize = 256;
 
+/// Runs longer than [`MAX_SAMPLE_CHARS`] share one cell per class, with this length: the number
+/// of cells stays bounded (6 classes × 257) whatever the input, and so do memory and the
+/// round-trip probes of [`class_rows`].
+pub const LONG_RUN: usize = MAX_SAMPLE_CHARS + 1;
+
 impl WhitespaceCounts {
     /// Counts for one text, given its token spans sorted by start.
     pub fn of_text(text: &str, spans: &[(usize, usize)]) -> Self {
@@ -258,7 +263,10 @@ impl WhitespaceCounts {
             ..Default::default()
         };
         for (p, pt) in pieces.iter().zip(pts) {
-            let cell = c.cells.entry((p.class, p.length)).or_default();
+            let cell = c
+                .cells
+                .entry((p.class, p.length.min(LONG_RUN)))
+                .or_default();
             if cell.occurrences == 0 && p.length <= MAX_SAMPLE_CHARS {
                 cell.sample = text[p.start..p.end].to_string();
             }
@@ -303,7 +311,8 @@ pub fn probe_context(class: WsClass, run: &str) -> (String, (usize, usize)) {
 pub struct WsClassRow {
     /// Class name (module docs).
     pub class: WsClass,
-    /// Run length: characters, or line breaks for `newlines`.
+    /// Run length: characters, or line breaks for `newlines`; [`LONG_RUN`] (257) stands for
+    /// every run longer than 256.
     pub length: usize,
     /// Runs seen.
     pub occurrences: u64,
@@ -432,6 +441,25 @@ pub fn indent_probe(tokenizer: &dyn Tokenizer, max: usize) -> Result<Vec<IndentP
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_runs_share_one_cell() {
+        // Inner runs of 300 and 400 spaces and one of 256: the two long ones share length 257.
+        let text = format!(
+            "a{}b{}c{}d\n",
+            " ".repeat(300),
+            " ".repeat(400),
+            " ".repeat(256)
+        );
+        let c = WhitespaceCounts::of_text(&text, &[]);
+        let inner: Vec<(usize, u64)> = c
+            .cells
+            .iter()
+            .filter(|((class, _), _)| *class == WsClass::Inner)
+            .map(|((_, len), cell)| (*len, cell.occurrences))
+            .collect();
+        assert_eq!(inner, [(256, 1), (LONG_RUN, 2)]);
+    }
 
     fn classes(t: &str) -> Vec<(WsClass, usize)> {
         whitespace_pieces(t)

@@ -6,13 +6,15 @@ use anyhow::Context;
 
 use crate::analysis::identifiers::{LANGS, Lang};
 use crate::compare::{self, CompareOptions};
+use crate::input::WalkOptions;
+use crate::output::AtomicFile;
 use crate::report::{self, Format};
 use crate::tokenizer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files, directories (recursed; VCS/build folders and binary files skipped), or `-` for
-    /// standard input.
+    /// Files, directories, or `-` for standard input. Directories are walked with the rules of
+    /// .gitignore, .ignore and hidden files; files that cannot be read as text are skipped.
     #[arg(required = true)]
     paths: Vec<String>,
     /// Tokenizer names, aliases or tokenizer.json paths; repeat or separate with commas
@@ -29,9 +31,21 @@ pub struct Args {
     /// ruby, yaml, makefile, or text), instead of guessing from file names.
     #[arg(long)]
     lang: Option<String>,
-    /// Replace invalid UTF-8 with U+FFFD instead of failing.
+    /// Replace invalid UTF-8 with U+FFFD instead of failing (or skipping).
     #[arg(long)]
     lossy: bool,
+    /// Fail at the first file found in a directory that cannot be read as text, instead of
+    /// skipping it.
+    #[arg(long)]
+    strict: bool,
+    /// Read every file below the directories: no .gitignore/.ignore rules, hidden files
+    /// included (version-control folders such as .git are still left out).
+    #[arg(long)]
+    no_ignore: bool,
+    /// Write one JSON line per analysed input (path, language, bytes, chunks, tokens per
+    /// tokenizer) to FILE.
+    #[arg(long, value_name = "FILE")]
+    per_file: Option<std::path::PathBuf>,
     /// Chunk size in bytes for reading large files (cut at line boundaries).
     #[arg(long, default_value_t = compare::DEFAULT_CHUNK_BYTES, hide = true)]
     chunk_bytes: usize,
@@ -57,8 +71,27 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         chunk_bytes: args.chunk_bytes.max(1),
         show: args.show,
         progress: std::io::stderr().is_terminal(),
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+            max_depth: None,
+        },
+        strict: args.strict,
+        cancel: Some(super::interrupt_flag()),
     };
-    let mut report = compare::compare(&opts)?;
+    let toks = compare::load_tokenizers(&opts)?;
+    let mut report = match &args.per_file {
+        None => compare::compare_with(&opts, &toks)?,
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            let report = compare::compare_streaming(&opts, &toks, &mut |row| {
+                let mut line = serde_json::to_vec(row)?;
+                line.push(b'\n');
+                file.write_all(&line)
+            })?;
+            file.commit()?;
+            report
+        }
+    };
     let mut out = String::new();
     if args.show {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -12,6 +12,9 @@ mod retrieval;
 mod tokenizers;
 mod vocab;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
 use clap::{Parser, Subcommand};
 
 /// Measure how tokenizers treat code and languages, what their vocabulary costs, and how they
@@ -80,6 +83,26 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         .map(std::io::Error::kind)
         .or_else(|| e.downcast_ref::<serde_json::Error>()?.io_error_kind());
     kind == Some(std::io::ErrorKind::BrokenPipe)
+}
+
+/// The flag set by Ctrl-C: long commands check it and stop with
+/// [`crate::Error::Interrupted`] before writing anything. A second Ctrl-C exits at once (code 130).
+/// The handler is installed on first use.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = Arc::clone(&flag);
+        // Without a handler (another one installed already), Ctrl-C keeps its default action.
+        let _ = ctrlc::set_handler(move || {
+            if set.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\ninterrupted: stopping (Ctrl-C again to quit at once)");
+        });
+        flag
+    })
+    .clone()
 }
 
 /// Writes to stdout, treating a closed pipe (`tokstat … | head`) as success.

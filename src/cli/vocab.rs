@@ -21,6 +21,10 @@ pub struct Args {
     /// Examples per reachability class and most frequent tokens listed.
     #[arg(long, default_value_t = 5)]
     examples: usize,
+    /// Read every file of the --corpus directories: no .gitignore/.ignore rules, hidden files
+    /// included.
+    #[arg(long)]
+    no_ignore: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -31,6 +35,10 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         models: crate::tokenizer::split_specs(&args.models),
         corpus: args.corpus,
         examples: args.examples,
+        walk: crate::input::WalkOptions {
+            no_ignore: args.no_ignore,
+            max_depth: None,
+        },
         ..VocabOptions::default()
     };
     if !args.tokenizers.is_empty() {

@@ -1,33 +1,9 @@
-//! Finding the input files and reading them in line-aligned chunks.
+//! The inputs of a comparison, read in line-aligned chunks.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
 
 use crate::analysis::identifiers::{Lang, code_line_starts};
-use crate::input::InputSource;
-use crate::{Error, Result};
-
-/// Folders never entered when a directory is walked (version control, build output, caches).
-pub const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    ".bzr",
-    "_darcs",
-    "target",
-    "node_modules",
-    "build",
-    "dist",
-    "__pycache__",
-    ".venv",
-    "venv",
-    ".tox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".gradle",
-];
+use crate::input::{Found, InputSource};
 
 /// One input to read.
 #[derive(Debug, Clone)]
@@ -40,92 +16,33 @@ pub struct InputFile {
     pub lang: Option<Lang>,
     /// Its size if known (for the progress bar).
     pub size: u64,
+    /// Named on the command line (or standard input): content that cannot be read is an error,
+    /// not a skip.
+    pub named: bool,
 }
 
-/// Something left out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    /// The path.
-    pub path: String,
-    /// Why: `binary file (NUL byte at offset N)`, `VCS/build folder`, `not a regular file`.
-    pub reason: String,
-}
-
-/// Expands the command-line paths: files as given, directories recursed in name order
-/// (skipping [`SKIPPED_DIRS`] and symbolic links to directories), `-` as standard input.
-/// `lang` overrides the language found from each file's name. A missing path is an error.
-pub fn collect_inputs(
-    paths: &[String],
-    lang: Option<Lang>,
-) -> Result<(Vec<InputFile>, Vec<Skipped>)> {
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    for p in paths {
-        if p == "-" {
-            files.push(InputFile {
+impl InputFile {
+    /// The input for a file or standard input found by the [walker](crate::input::walk);
+    /// `lang` overrides the language found from the file's name. `None` for a skipped entry.
+    pub fn from_found(found: Found, lang: Option<Lang>) -> Option<InputFile> {
+        match found {
+            Found::Stdin => Some(InputFile {
                 source: InputSource::Stdin,
                 display: "-".into(),
                 lang,
                 size: 0,
-            });
-            continue;
-        }
-        let path = PathBuf::from(p);
-        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.is_dir() {
-            walk(&path, lang, &mut files, &mut skipped)?;
-        } else {
-            push_file(&path, meta.len(), lang, &mut files);
-        }
-    }
-    Ok((files, skipped))
-}
-
-fn push_file(path: &Path, size: u64, lang: Option<Lang>, files: &mut Vec<InputFile>) {
-    files.push(InputFile {
-        source: InputSource::File(path.to_path_buf()),
-        display: path.display().to_string(),
-        lang: lang.or_else(|| Lang::from_path(path)),
-        size,
-    });
-}
-
-fn walk(
-    dir: &Path,
-    lang: Option<Lang>,
-    files: &mut Vec<InputFile>,
-    skipped: &mut Vec<Skipped>,
-) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .collect::<std::io::Result<Vec<_>>>()
-        .map_err(|e| Error::io(dir, e))?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let path = e.path();
-        let ft = e.file_type().map_err(|err| Error::io(&path, err))?;
-        let name = e.file_name();
-        if ft.is_dir() {
-            if SKIPPED_DIRS.iter().any(|d| name == *d) {
-                skipped.push(Skipped {
-                    path: path.display().to_string(),
-                    reason: "VCS/build folder".into(),
-                });
-            } else {
-                walk(&path, lang, files, skipped)?;
-            }
-        } else {
-            // Follow symbolic links to files, not to directories (no cycles).
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => push_file(&path, m.len(), lang, files),
-                _ => skipped.push(Skipped {
-                    path: path.display().to_string(),
-                    reason: "not a regular file".into(),
-                }),
-            }
+                named: true,
+            }),
+            Found::File(f) => Some(InputFile {
+                lang: lang.or_else(|| Lang::from_path(&f.path)),
+                source: InputSource::File(f.path),
+                display: f.display,
+                size: f.size,
+                named: f.named,
+            }),
+            Found::Skipped(_) => None,
         }
     }
-    Ok(())
 }
 
 /// Where a chunk ends so that the next chunk starts a line and the counts do not change.

@@ -23,21 +23,37 @@
 //! # Ok::<(), tokstat::Error>(())
 //! ```
 //!
+//! **Inputs.** Paths are expanded by the one [walker](crate::input::walk) (ignore rules, hidden
+//! files, symbolic links, sorted order). A file found in a directory that cannot be read as
+//! text is skipped with a [`SkipReason`] and the run goes on; a named file or standard input is
+//! an error; [`CompareOptions::strict`] turns every skip into an error.
+//!
 //! **Large inputs.** Files are processed in parallel (rayon) in batches of 64, each batch's
-//! results folded into running totals in input order, so memory is bounded by the batch and the
-//! output is deterministic; within a file the tokenizers run in parallel. A file is read in
-//! chunks of [`CompareOptions::chunk_bytes`] (default [`DEFAULT_CHUNK_BYTES`], 4 MiB); files
-//! smaller than a chunk are encoded whole. Each chunk is encoded on its own and the counts are
-//! added. The cut ([`input::cut_point`]) is after a newline that sits between two printable
+//! results folded into running totals in input order, so the output is deterministic. A file is
+//! read in chunks of [`CompareOptions::chunk_bytes`] (default [`DEFAULT_CHUNK_BYTES`], 256 KiB);
+//! files smaller than a chunk are encoded whole. Each chunk is encoded on its own and the counts
+//! are added. The cut ([`input::cut_point`]) is after a newline that sits between two printable
 //! ASCII characters (`x⏎d`) and, for code, outside comments and strings. There the byte-level
 //! BPE pre-tokenisers (GPT-2/RoBERTa, OLMo/ModernBERT, tiktoken) split the same way as in the
 //! whole file, UAX #29 breaks, and no whitespace run or identifier crosses the cut, so tokens,
 //! words, identifiers, scripts and whitespace counts equal those of the whole file (tested with
 //! 16 KiB chunks in `tests/compare.rs`). Known effects: XLM-R's `▁word` token at the start of a
 //! chunk does not overlap the newline before it, so a few newline runs (at most one per cut)
-//! lose a shared token; a chunk of 4 MiB without any clean cut (one giant line, CRLF line ends,
-//! or a string/comment longer than the chunk) is cut after its last newline, or at a character
+//! lose a shared token; a chunk without any clean cut (one giant line, CRLF line ends, or a
+//! string/comment longer than the chunk) is cut after its last newline, or at a character
 //! boundary, and there the counts can differ by a token or two.
+//!
+//! **Memory.** Nothing is kept per file: the walker is lazy, each input's counts are folded
+//! into per-language totals, and per-file rows go to the `on_file` callback of
+//! [`compare_streaming`] (`--per-file`). Every total is bounded: whitespace cells by class ×
+//! length (runs over 256 share one cell, [`whitespace::LONG_RUN`]), the most fragmented
+//! identifiers as a top-10 merged exactly, scripts by the Unicode script list, round-trip reasons
+//! by their fixed set, skipped files by [`crate::input::skip::MAX_SKIPPED_LISTED`] (counts stay
+//! exact). There is one level of parallelism — the files of a batch, or the tokenizers of a
+//! batch of one input — so at most one chunk per thread is being encoded. Peak memory is the
+//! tokenizers plus, per thread, one chunk and its encoding (about 100 bytes per input byte for
+//! the HF tokenizers, whose normalised strings keep an alignment per byte); it does not grow with
+//! the number or total size of the files (measured in `docs/compare.md`, `benches/memory.sh`).
 
 pub mod input;
 pub mod show;
@@ -55,25 +71,22 @@ use crate::analysis::whitespace::{
     self, IndentProbe, IndentRow, WhitespaceCounts, WsClass, WsClassRow,
 };
 use crate::analysis::{TextStats, ratio, spans, text_stats};
-use crate::input::InputSource;
+use crate::input::{Found, InputSource, SkipLog, SkipReason, Skipped, WalkOptions, Walker};
 use crate::report::{Cell, Table};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
-pub use input::{InputFile, Skipped};
+pub use input::InputFile;
 pub use show::{ShowBlock, render_show};
 
-/// Default chunk size for reading large files: 4 MiB.
-pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+/// Default chunk size for reading large files: 256 KiB (see the module docs on memory).
+pub const DEFAULT_CHUNK_BYTES: usize = 256 << 10;
 
 /// Files processed in parallel before their results are folded into the totals.
 const BATCH_FILES: usize = 64;
 
 /// Bytes of each input shown by `--show`.
 pub const SHOW_BYTES: usize = 16 << 10;
-
-/// Inputs smaller than this (in total) never show a progress bar.
-pub const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 
 /// Largest N of the "N spaces of indentation" tables.
 pub const MAX_INDENT: usize = 16;
@@ -95,9 +108,15 @@ pub struct CompareOptions {
     pub chunk_bytes: usize,
     /// Keep the token-coloured text of each input for `--show`.
     pub show: bool,
-    /// Draw a progress bar on stderr (the CLI sets this when stderr is a terminal); it appears
-    /// only for standard input or inputs of [`PROGRESS_MIN_BYTES`] or more.
+    /// Draw a progress bar (files, bytes, files/s, MB/s) on stderr; the CLI sets this when
+    /// stderr is a terminal.
     pub progress: bool,
+    /// How directories are walked (`--no-ignore`).
+    pub walk: WalkOptions,
+    /// Stop at the first file that would be skipped (`--strict`).
+    pub strict: bool,
+    /// Checked between chunks: when set (Ctrl-C), the run stops with [`Error::Interrupted`].
+    pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for CompareOptions {
@@ -111,13 +130,17 @@ impl Default for CompareOptions {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             show: false,
             progress: false,
+            walk: WalkOptions::default(),
+            strict: false,
+            cancel: None,
         }
     }
 }
 
-/// One input that was analysed.
+/// One input that was analysed: a line of the `--per-file` JSON-lines stream (never kept in
+/// the report, so that memory does not grow with the number of files).
 #[derive(Debug, Clone, Serialize)]
-pub struct InputInfo {
+pub struct FileRow {
     /// Path as given or found (`-` for standard input).
     pub path: String,
     /// Language (`text` when not code).
@@ -126,15 +149,55 @@ pub struct InputInfo {
     pub bytes: u64,
     /// Chunks it was encoded in (1 for files under the chunk size, 0 when empty).
     pub chunks: u64,
+    /// Tokens per tokenizer, in the order asked.
+    pub tokens: Vec<FileTokens>,
+}
+
+/// Tokens of one input for one tokenizer.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileTokens {
+    /// Canonical tokenizer name.
+    pub tokenizer: String,
+    /// Tokens, without post-processor special tokens.
+    pub tokens: u64,
+}
+
+/// What was read, in total and per language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InputTotals {
+    /// Inputs analysed.
+    pub files: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Chunks encoded.
+    pub chunks: u64,
+    /// Per language (`text` for non-code inputs), by name.
+    pub by_language: Vec<LanguageFiles>,
+}
+
+/// Inputs of one language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LanguageFiles {
+    /// Language (`text` when not code).
+    pub language: String,
+    /// Inputs.
+    pub files: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Chunks.
+    pub chunks: u64,
 }
 
 /// The whole report: the JSON contract of `tokstat compare`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompareReport {
-    /// Inputs analysed, in order.
-    pub inputs: Vec<InputInfo>,
-    /// Inputs left out, with the reason.
+    /// What was read (per-file rows: `--per-file`).
+    pub input_totals: InputTotals,
+    /// Files left out, in walk order, with a reason code; at most
+    /// [`crate::input::skip::MAX_SKIPPED_LISTED`] are listed.
     pub skipped: Vec<Skipped>,
+    /// Files left out per reason code (exact, even beyond the listed ones).
+    pub skipped_by_reason: BTreeMap<SkipReason, u64>,
     /// One entry per tokenizer, in the order asked.
     pub tokenizers: Vec<TokenizerReport>,
     /// Token-coloured text for `--show` (not part of the JSON).
@@ -394,7 +457,7 @@ fn analyze_one(
 /// The result of one input.
 enum Outcome {
     Done {
-        info: InputInfo,
+        row: FileRow,
         lang: Option<Lang>,
         per_tok: Vec<Acc>,
         show: Vec<ShowBlock>,
@@ -402,48 +465,79 @@ enum Outcome {
     Skipped(Skipped),
 }
 
+/// Reads and analyses one input. Content that cannot be read as text (binary, invalid UTF-8,
+/// a read error) skips a file found by walking a directory and is an error for a named file or
+/// standard input.
 fn process_input(
     file: &InputFile,
     toks: &[Arc<dyn Tokenizer>],
     opts: &CompareOptions,
+    parallel_tokenizers: bool,
     bar: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
-    let path = std::path::PathBuf::from(&file.display);
-    let reader: Box<dyn std::io::Read + Send> = match &file.source {
-        InputSource::File(p) => Box::new(std::fs::File::open(p).map_err(|e| Error::io(p, e))?),
+    match analyse_input(file, toks, opts, parallel_tokenizers, bar) {
+        Err(e) if !file.named => match Skipped::from_error(&file.display, &e) {
+            Some(s) => Ok(Outcome::Skipped(s)),
+            None => Err(e),
+        },
+        r => r,
+    }
+}
+
+fn open_input(file: &InputFile) -> Result<Box<dyn std::io::Read + Send>> {
+    Ok(match &file.source {
+        InputSource::File(p) => {
+            Box::new(std::fs::File::open(p).map_err(|e| Error::io(&file.display, e))?)
+        }
         InputSource::Stdin => Box::new(std::io::stdin()),
-    };
+    })
+}
+
+/// Decodes one chunk (`offset` into its input) as UTF-8, or U+FFFD-replaced with `lossy`.
+fn decode_chunk(file: &InputFile, offset: u64, bytes: Vec<u8>, lossy: bool) -> Result<String> {
+    let path = std::path::PathBuf::from(&file.display);
+    if offset == 0 {
+        if let Some(at) = crate::input::binary_marker(&bytes) {
+            return Err(Error::BinaryInput { path, offset: at });
+        }
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) if lossy => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(e) => Err(Error::InvalidUtf8 {
+            path,
+            offset: offset as usize + e.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
+fn analyse_input(
+    file: &InputFile,
+    toks: &[Arc<dyn Tokenizer>],
+    opts: &CompareOptions,
+    parallel_tokenizers: bool,
+    bar: &indicatif::ProgressBar,
+) -> Result<Outcome> {
+    let reader = open_input(file)?;
     let mut chunks =
         input::ChunkReader::new(std::io::BufReader::new(reader), opts.chunk_bytes, file.lang);
     let mut per_tok: Vec<Acc> = vec![Acc::default(); toks.len()];
-    let mut info = InputInfo {
+    let mut row = FileRow {
         path: file.display.clone(),
         language: file.lang.map_or("text", Lang::name).to_string(),
         bytes: 0,
         chunks: 0,
+        tokens: Vec::new(),
     };
     let mut show = Vec::new();
     let mut lines_before = 0usize;
-    while let Some((offset, bytes)) = chunks.next_chunk().map_err(|e| Error::io(&path, e))? {
-        if offset == 0 {
-            if let Some(at) = crate::input::binary_marker(&bytes) {
-                return Ok(Outcome::Skipped(Skipped {
-                    path: file.display.clone(),
-                    reason: format!("binary file (NUL byte at offset {at})"),
-                }));
-            }
-        }
+    while let Some((offset, bytes)) = chunks
+        .next_chunk()
+        .map_err(|e| Error::io(&file.display, e))?
+    {
+        check_cancel(opts)?;
         let n = bytes.len() as u64;
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) if opts.lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            Err(e) => {
-                return Err(Error::InvalidUtf8 {
-                    path,
-                    offset: offset as usize + e.utf8_error().valid_up_to(),
-                });
-            }
-        };
+        let text = decode_chunk(file, offset, bytes, opts.lossy)?;
         let ident_spans = file
             .lang
             .map(|l| identifiers::identifier_spans(&text, l))
@@ -454,19 +548,21 @@ fn process_input(
             lines_before,
         };
         let want_show = opts.show && offset == 0;
-        let results: Vec<(Acc, ShowSpans)> = toks
-            .par_iter()
-            .map(|t| {
-                analyze_one(
-                    &text,
-                    file.lang,
-                    &ident_spans,
-                    t.as_ref(),
-                    &place,
-                    want_show,
-                )
-            })
-            .collect::<Result<_>>()?;
+        let one = |t: &Arc<dyn Tokenizer>| {
+            analyze_one(
+                &text,
+                file.lang,
+                &ident_spans,
+                t.as_ref(),
+                &place,
+                want_show,
+            )
+        };
+        let results: Vec<(Acc, ShowSpans)> = if parallel_tokenizers {
+            toks.par_iter().map(one).collect::<Result<_>>()?
+        } else {
+            toks.iter().map(one).collect::<Result<_>>()?
+        };
         for (k, (acc, sp)) in results.into_iter().enumerate() {
             per_tok[k].add(&acc);
             if let Some(sp) = sp {
@@ -480,23 +576,40 @@ fn process_input(
             }
         }
         lines_before += text.matches('\n').count();
-        info.bytes += n;
-        info.chunks += 1;
+        row.bytes += n;
+        row.chunks += 1;
         bar.inc(n);
     }
-    for a in &mut per_tok {
+    for (a, t) in per_tok.iter_mut().zip(toks) {
         a.files = 1;
+        row.tokens.push(FileTokens {
+            tokenizer: t.name().to_string(),
+            tokens: a.stats.tokens,
+        });
     }
     Ok(Outcome::Done {
-        info,
+        row,
         lang: file.lang,
         per_tok,
         show,
     })
 }
 
+fn check_cancel(opts: &CompareOptions) -> Result<()> {
+    match &opts.cancel {
+        Some(c) if c.load(std::sync::atomic::Ordering::Relaxed) => Err(Error::Interrupted),
+        _ => Ok(()),
+    }
+}
+
 /// Runs the comparison: loads the tokenizers named in `opts` and calls [`compare_with`].
 pub fn compare(opts: &CompareOptions) -> Result<CompareReport> {
+    let toks = load_tokenizers(opts)?;
+    compare_with(opts, &toks)
+}
+
+/// Loads the tokenizers named in `opts` ([`tokenizer::DEFAULT_TRIO`] when none).
+pub fn load_tokenizers(opts: &CompareOptions) -> Result<Vec<Arc<dyn Tokenizer>>> {
     let names: Vec<String> = if opts.tokenizers.is_empty() {
         tokenizer::DEFAULT_TRIO
             .iter()
@@ -505,8 +618,7 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareReport> {
     } else {
         opts.tokenizers.clone()
     };
-    let toks = tokenizer::load_many(&names)?;
-    compare_with(opts, &toks)
+    tokenizer::load_many(&names)
 }
 
 /// The tokenizers of `reports/code-tokenization.md`.
@@ -520,70 +632,177 @@ pub const CODE_REPORT_TOKENIZERS: &[&str] = &[
 
 /// Runs the comparison with tokenizers already loaded (`opts.tokenizers` is ignored).
 pub fn compare_with(opts: &CompareOptions, toks: &[Arc<dyn Tokenizer>]) -> Result<CompareReport> {
+    compare_streaming(opts, toks, &mut |_| Ok(()))
+}
+
+/// Running totals of a comparison: everything kept between batches. Its size does not depend
+/// on the number of files (see the module docs on memory).
+struct Totals {
+    by_lang: Vec<BTreeMap<Option<Lang>, Acc>>,
+    files: BTreeMap<String, LanguageFiles>,
+    skipped: SkipLog,
+    show: Vec<ShowBlock>,
+}
+
+impl Totals {
+    fn new(tokenizers: usize) -> Self {
+        Totals {
+            by_lang: vec![BTreeMap::new(); tokenizers],
+            files: BTreeMap::new(),
+            skipped: SkipLog::default(),
+            show: Vec::new(),
+        }
+    }
+
+    /// Records a skip, or stops the run with `--strict`.
+    fn skip(&mut self, s: Skipped, strict: bool) -> Result<()> {
+        if strict {
+            return Err(Error::SkippedInput {
+                path: s.path,
+                detail: s.detail,
+            });
+        }
+        self.skipped.push(s);
+        Ok(())
+    }
+
+    fn add(
+        &mut self,
+        outcome: Outcome,
+        strict: bool,
+        on_file: &mut dyn FnMut(&FileRow) -> Result<()>,
+    ) -> Result<()> {
+        let (row, lang, per_tok, show) = match outcome {
+            Outcome::Skipped(s) => return self.skip(s, strict),
+            Outcome::Done {
+                row,
+                lang,
+                per_tok,
+                show,
+            } => (row, lang, per_tok, show),
+        };
+        on_file(&row)?;
+        let f = self
+            .files
+            .entry(row.language.clone())
+            .or_insert_with(|| LanguageFiles {
+                language: row.language.clone(),
+                ..Default::default()
+            });
+        f.files += 1;
+        f.bytes += row.bytes;
+        f.chunks += row.chunks;
+        self.show.extend(show);
+        for (k, acc) in per_tok.iter().enumerate() {
+            self.by_lang[k].entry(lang).or_default().add(acc);
+        }
+        Ok(())
+    }
+}
+
+/// The next batch of at most [`BATCH_FILES`] inputs from the walker (skipped entries go to
+/// `totals`).
+fn next_batch(
+    walker: &mut Walker,
+    opts: &CompareOptions,
+    totals: &mut Totals,
+) -> Result<Vec<InputFile>> {
+    let mut batch = Vec::with_capacity(BATCH_FILES);
+    while batch.len() < BATCH_FILES {
+        let Some(found) = walker.next() else { break };
+        match found? {
+            Found::Skipped(s) => totals.skip(s, opts.strict)?,
+            f => batch.extend(InputFile::from_found(f, opts.lang)),
+        }
+    }
+    if opts.text_only {
+        for f in &mut batch {
+            f.lang = None;
+        }
+    }
+    Ok(batch)
+}
+
+fn progress_bar(opts: &CompareOptions) -> indicatif::ProgressBar {
+    if !opts.progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {msg}, {bytes} ({binary_bytes_per_sec}), {elapsed}",
+    ) {
+        b.set_style(style);
+    }
+    b.enable_steady_tick(std::time::Duration::from_millis(200));
+    b
+}
+
+/// Runs the comparison and calls `on_file` with each analysed input's row, in input order
+/// (`--per-file`). Files are walked lazily and folded into running totals batch by batch, so
+/// nothing per file is kept.
+pub fn compare_streaming(
+    opts: &CompareOptions,
+    toks: &[Arc<dyn Tokenizer>],
+    on_file: &mut dyn FnMut(&FileRow) -> Result<()>,
+) -> Result<CompareReport> {
     if opts.paths.is_empty() {
         return Err(Error::InvalidArgument(
             "nothing to compare: give a file, a directory, or - for standard input".into(),
         ));
     }
-    let (mut files, mut skipped) = input::collect_inputs(&opts.paths, opts.lang)?;
-    if opts.text_only {
-        for f in &mut files {
-            f.lang = None;
+    let mut walker = Walker::new(&opts.paths, opts.walk);
+    let mut totals = Totals::new(toks.len());
+    let bar = progress_bar(opts);
+    let started = std::time::Instant::now();
+    let mut done = 0u64;
+    loop {
+        check_cancel(opts)?;
+        let batch = next_batch(&mut walker, opts, &mut totals)?;
+        if batch.is_empty() {
+            break;
         }
-    }
-    let total: u64 = files.iter().map(|f| f.size).sum();
-    let has_stdin = files.iter().any(|f| f.source == InputSource::Stdin);
-    let bar = if opts.progress && (has_stdin || total >= PROGRESS_MIN_BYTES) {
-        let b = indicatif::ProgressBar::with_draw_target(
-            Some(total),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
-        ) {
-            b.set_style(style);
-        }
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut by_lang: Vec<BTreeMap<Option<Lang>, Acc>> = vec![BTreeMap::new(); toks.len()];
-    let mut inputs = Vec::new();
-    let mut show = Vec::new();
-    for batch in files.chunks(BATCH_FILES) {
+        // One level of parallelism only: files in parallel, or the tokenizers of a lone file.
+        // Then at most one chunk per thread is in memory (see the module docs on memory).
+        let parallel_tokenizers = batch.len() == 1;
         let outcomes: Vec<Result<Outcome>> = batch
             .par_iter()
-            .map(|f| process_input(f, toks, opts, &bar))
+            .map(|f| process_input(f, toks, opts, parallel_tokenizers, &bar))
             .collect();
         for o in outcomes {
-            match o? {
-                Outcome::Skipped(s) => skipped.push(s),
-                Outcome::Done {
-                    info,
-                    lang,
-                    per_tok,
-                    show: s,
-                } => {
-                    inputs.push(info);
-                    show.extend(s);
-                    for (k, acc) in per_tok.iter().enumerate() {
-                        by_lang[k].entry(lang).or_default().add(acc);
-                    }
-                }
-            }
+            totals.add(o?, opts.strict, on_file)?;
         }
+        done += batch.len() as u64;
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{done} files ({:.0} files/s)", done as f64 / secs));
     }
     bar.finish_and_clear();
+    finish(totals, toks)
+}
+
+fn finish(totals: Totals, toks: &[Arc<dyn Tokenizer>]) -> Result<CompareReport> {
     let tokenizers = toks
         .iter()
-        .zip(&by_lang)
+        .zip(&totals.by_lang)
         .map(|(t, langs)| tokenizer_report(t.as_ref(), langs))
         .collect::<Result<Vec<_>>>()?;
+    let by_language: Vec<LanguageFiles> = totals.files.into_values().collect();
+    let sum = |f: fn(&LanguageFiles) -> u64| by_language.iter().map(f).sum();
     Ok(CompareReport {
-        inputs,
-        skipped,
+        input_totals: InputTotals {
+            files: sum(|l| l.files),
+            bytes: sum(|l| l.bytes),
+            chunks: sum(|l| l.chunks),
+            by_language,
+        },
+        skipped: totals.skipped.listed().to_vec(),
+        skipped_by_reason: totals
+            .skipped
+            .counts()
+            .iter()
+            .map(|(r, n)| (*r, *n))
+            .collect(),
         tokenizers,
-        show,
+        show: totals.show,
     })
 }
 
@@ -773,37 +992,22 @@ impl CompareReport {
             .tokenizers
             .first()
             .map_or((0, 0, 0), |r| (r.bytes, r.chars, r.words));
-        let mut langs: BTreeMap<&str, usize> = BTreeMap::new();
-        for i in &self.inputs {
-            *langs.entry(i.language.as_str()).or_default() += 1;
-        }
-        let langs: Vec<String> = langs.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let langs: Vec<String> = self
+            .input_totals
+            .by_language
+            .iter()
+            .map(|l| format!("{} {}", l.language, l.files))
+            .collect();
         t.note(format!(
             "{} input(s) ({}): {} bytes, {} chars, {} words (UAX #29). Fertility = tokens per word.",
-            self.inputs.len(),
+            self.input_totals.files,
             langs.join(", "),
             crate::report::group_thousands(bytes as i128),
             crate::report::group_thousands(chars as i128),
             crate::report::group_thousands(words as i128),
         ));
-        if !self.skipped.is_empty() {
-            let shown: Vec<String> = self
-                .skipped
-                .iter()
-                .take(5)
-                .map(|s| format!("{} ({})", s.path, s.reason))
-                .collect();
-            let more = self.skipped.len().saturating_sub(5);
-            t.note(format!(
-                "skipped {}: {}{}",
-                self.skipped.len(),
-                shown.join(", "),
-                if more > 0 {
-                    format!(", and {more} more")
-                } else {
-                    String::new()
-                }
-            ));
+        if let Some(line) = crate::input::skip::summary_line(&self.skipped_by_reason) {
+            t.note(format!("{line}; see --format json"));
         }
         t
     }

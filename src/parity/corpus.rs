@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::input::decode_text;
+use crate::input::{WalkOptions, decode_text};
 use crate::{Error, Result};
 
 /// The bundled parallel corpus, relative to the repository root (FLORES-200 `dev`, 60 languages).
@@ -103,23 +103,29 @@ pub fn split_lines(text: &str) -> Vec<String> {
 }
 
 impl ParallelCorpus {
-    /// Reads every `<lang>_<Script>.txt` file of `dir` (other files are ignored).
+    /// Reads every `<lang>_<Script>.txt` file of `dir` (other files are ignored), found by the
+    /// [walker](crate::input::walk) (so `.gitignore`/`.ignore` rules apply). Every file is part
+    /// of the parallel corpus: one that cannot be read is an error, not a skip.
     ///
     /// Errors: the directory cannot be read; no matching file; a file that is binary or not
     /// UTF-8 (named); files with different line counts (every file and its count named); no line
     /// that is non-blank in every file.
     pub fn load(dir: &Path) -> Result<Self> {
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let walk = WalkOptions {
+            no_ignore: false,
+            max_depth: Some(1),
+        };
+        let (found, _) = crate::input::walk::files(&[dir.display().to_string()], walk)?;
         let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+        for f in found {
+            let Some(name) = f.path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
             if parse_language_file(&name).is_none() {
                 continue;
             }
-            let path = entry.path();
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            files.push((name, decode_text(&path, bytes, false)?));
+            let bytes = std::fs::read(&f.path).map_err(|e| Error::io(&f.path, e))?;
+            files.push((name, decode_text(&f.path, bytes, false)?));
         }
         Self::from_files(dir, files)
     }

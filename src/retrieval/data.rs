@@ -28,7 +28,8 @@ pub fn split_path(dir: &Path, language: &str, split: &str) -> PathBuf {
 }
 
 /// The languages in a data directory: every subdirectory that holds a `train.jsonl` or
-/// `test.jsonl`, sorted by name.
+/// `test.jsonl`, sorted by name, found by the [walker](crate::input::walk) (ignore rules and
+/// hidden folders apply).
 pub fn languages(dir: &Path) -> Result<Vec<String>> {
     if !dir.is_dir() {
         return Err(Error::InvalidArgument(format!(
@@ -36,16 +37,22 @@ pub fn languages(dir: &Path) -> Result<Vec<String>> {
             dir.display()
         )));
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut langs = Vec::new();
-    for e in entries {
-        let e = e.map_err(|e| Error::io(dir, e))?;
-        let p = e.path();
-        if p.is_dir() && (p.join("train.jsonl").is_file() || p.join("test.jsonl").is_file()) {
-            langs.push(e.file_name().to_string_lossy().into_owned());
-        }
-    }
-    langs.sort();
+    let walk = crate::input::WalkOptions {
+        no_ignore: false,
+        max_depth: Some(2),
+    };
+    let (files, _) = crate::input::walk::files(&[dir.display().to_string()], walk)?;
+    let mut langs: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let rel = f.path.strip_prefix(dir).ok()?;
+            let mut parts = rel.components();
+            let lang = parts.next()?.as_os_str().to_str()?;
+            let file = parts.next()?.as_os_str();
+            (file == "train.jsonl" || file == "test.jsonl").then(|| lang.to_string())
+        })
+        .collect();
+    langs.dedup();
     if langs.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "data directory `{}` has no <language>/train.jsonl or test.jsonl",

@@ -397,26 +397,23 @@ const CODE_COMMAND: &str = "tokstat compare \
 $(find corpora/code -type f ! -name MANIFEST.tsv ! -name README.md | sort) \
 -t modernbert,xlm-roberta,roberta,cl100k_base,o200k_base --format markdown";
 
-/// The source files of `corpora/code` (its README and per-folder MANIFEST.tsv left out), sorted.
+/// The source files of `corpora/code` (its README and per-folder MANIFEST.tsv left out), in the
+/// order of the [walker](crate::input::walk).
 fn code_files(root: &Path) -> Result<Vec<String>> {
-    let base = under(root, "corpora/code");
-    let mut files = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(&base)];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-            let p = entry.map_err(|e| Error::io(&dir, e))?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !matches!(
-                p.file_name().and_then(|n| n.to_str()),
+    let (files, _) = crate::input::walk::files(
+        &[under(root, "corpora/code")],
+        crate::input::WalkOptions::default(),
+    )?;
+    Ok(files
+        .into_iter()
+        .filter(|f| {
+            !matches!(
+                f.path.file_name().and_then(|n| n.to_str()),
                 Some("MANIFEST.tsv" | "README.md")
-            ) {
-                files.push(p.display().to_string());
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
+            )
+        })
+        .map(|f| f.display)
+        .collect())
 }
 
 /// `rel` under `root`, written without a leading `./` when `root` is the current directory (so
@@ -577,8 +574,8 @@ pub fn code(root: &Path) -> Result<Section> {
     });
 
     let mut md = String::from("# Code tokenization\n\n");
-    let files = report.inputs.len();
-    let bytes: u64 = report.inputs.iter().map(|i| i.bytes).sum();
+    let files = report.input_totals.files;
+    let bytes = report.input_totals.bytes;
     let _ = writeln!(
         md,
         "How {} treat real code: the {} unmodified source files ({} bytes) of `corpora/code` \

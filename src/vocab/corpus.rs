@@ -1,9 +1,10 @@
 //! Vocabulary use on a corpus: utilization, Rényi efficiency and the most frequent tokens.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::input::{FoundFile, Skipped, WalkOptions};
 use crate::tokenizer::Tokenizer;
 use crate::{Error, Result};
 
@@ -11,64 +12,59 @@ use crate::{Error, Result};
 /// the Noiseless Channel", ACL 2023, found α = 2.5 to correlate best with BLEU).
 pub const RENYI_ALPHA: f64 = 2.5;
 
-/// Expands corpus arguments into files: a file is kept, a directory contributes every regular
-/// file below it (recursively, in sorted order), except hidden entries and the corpus
-/// metadata files `README*`, `LICENSE*` and `MANIFEST*`. A path that does not exist is an error
-/// naming it.
-pub fn corpus_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-        if meta.is_dir() {
-            walk(p, &mut out)?;
-        } else {
-            out.push(p.clone());
-        }
-    }
-    if out.is_empty() {
+/// Corpus metadata left out of a walked directory: `README*`, `LICENSE*`, `MANIFEST*`.
+fn is_metadata(f: &FoundFile) -> bool {
+    !f.named
+        && f.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| {
+                ["README", "LICENSE", "MANIFEST"]
+                    .iter()
+                    .any(|m| n.starts_with(m))
+            })
+}
+
+/// Expands corpus arguments into files with the [walker](crate::input::walk): a file is kept, a
+/// directory contributes its files (ignore rules, hidden entries left out unless `walk` says
+/// otherwise), except the corpus metadata files `README*`, `LICENSE*` and `MANIFEST*`. A path
+/// that does not exist is an error naming it; entries the walker skips are returned beside.
+pub fn corpus_files(
+    paths: &[PathBuf],
+    walk: WalkOptions,
+) -> Result<(Vec<FoundFile>, Vec<Skipped>)> {
+    let args: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let (mut files, skipped) = crate::input::walk::files(&args, walk)?;
+    files.retain(|f| !is_metadata(f));
+    if files.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "--corpus {}: no files found",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
+            args.join(" ")
         )));
     }
-    Ok(out)
+    Ok((files, skipped))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with('.')
-                    || ["README", "LICENSE", "MANIFEST"]
-                        .iter()
-                        .any(|m| n.starts_with(m))
-            })
-        })
+/// Reads the corpus files as text, verbatim. A named file that is binary or not UTF-8 is an
+/// error naming it; such a file found in a directory is skipped and returned beside the texts.
+pub fn read_corpus(files: &[FoundFile]) -> Result<(Vec<String>, Vec<Skipped>)> {
+    let read: Vec<Result<String>> = files
+        .par_iter()
+        .map(|f| crate::input::InputSource::File(f.path.clone()).read_text(false))
         .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.is_file() {
-            out.push(p);
+    let mut texts = Vec::with_capacity(files.len());
+    let mut skipped = Vec::new();
+    for (f, r) in files.iter().zip(read) {
+        match r {
+            Ok(t) => texts.push(t),
+            Err(e) if !f.named => match Skipped::from_error(&f.display, &e) {
+                Some(s) => skipped.push(s),
+                None => return Err(e),
+            },
+            Err(e) => return Err(e),
         }
     }
-    Ok(())
-}
-
-/// Reads the corpus files as text (verbatim; binary or non-UTF-8 files are errors naming the
-/// file).
-pub fn read_corpus(files: &[PathBuf]) -> Result<Vec<String>> {
-    files
-        .par_iter()
-        .map(|f| crate::input::InputSource::File(f.clone()).read_text(false))
-        .collect()
+    Ok((texts, skipped))
 }
 
 /// How often each id occurs when the texts are encoded (without special tokens).
@@ -150,11 +146,12 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let files = corpus_files(&[dir.path().to_path_buf()]).unwrap();
+        let (files, _) = corpus_files(&[dir.path().to_path_buf()], WalkOptions::default()).unwrap();
         let names: Vec<_> = files
             .iter()
             .map(|p| {
-                p.strip_prefix(dir.path())
+                p.path
+                    .strip_prefix(dir.path())
                     .unwrap()
                     .to_str()
                     .unwrap()
@@ -166,7 +163,11 @@ mod tests {
 
     #[test]
     fn missing_corpus_names_path() {
-        let e = corpus_files(&[PathBuf::from("no/such/corpus.txt")]).unwrap_err();
+        let e = corpus_files(
+            &[PathBuf::from("no/such/corpus.txt")],
+            WalkOptions::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("no/such/corpus.txt:"), "{e}");
     }
 }

@@ -54,6 +54,8 @@ pub struct VocabOptions {
     pub corpus: Vec<PathBuf>,
     /// Examples listed per reachability class and most-frequent tokens listed per corpus.
     pub examples: usize,
+    /// How corpus directories are walked (`--no-ignore`).
+    pub walk: crate::input::WalkOptions,
 }
 
 impl Default for VocabOptions {
@@ -66,6 +68,7 @@ impl Default for VocabOptions {
             models: Vec::new(),
             corpus: Vec::new(),
             examples: 5,
+            walk: crate::input::WalkOptions::default(),
         }
     }
 }
@@ -90,6 +93,7 @@ impl VocabOptions {
                 PathBuf::from("corpora/multilingual"),
             ],
             examples: 5,
+            walk: crate::input::WalkOptions::default(),
         }
     }
 }
@@ -475,8 +479,23 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
     let texts = if opts.corpus.is_empty() {
         None
     } else {
-        let files = corpus::corpus_files(&opts.corpus)?;
-        Some((files.len(), corpus::read_corpus(&files)?))
+        let (files, mut skipped) = corpus::corpus_files(&opts.corpus, opts.walk)?;
+        let (texts, unreadable) = corpus::read_corpus(&files)?;
+        skipped.extend(unreadable);
+        let mut log = crate::input::SkipLog::default();
+        for s in skipped {
+            log.push(s);
+        }
+        if let Some(line) = log.summary() {
+            let first: Vec<String> = log
+                .listed()
+                .iter()
+                .take(3)
+                .map(|s| format!("{} ({})", s.path, s.detail))
+                .collect();
+            warnings.push(format!("--corpus: {line} ({})", first.join(", ")));
+        }
+        Some((texts.len(), texts))
     };
 
     let mut audits = Vec::with_capacity(specs.len());

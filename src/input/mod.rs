@@ -1,4 +1,12 @@
-//! Reading input text: verbatim, byte for byte, with clear errors for binary and non-UTF-8 data.
+//! Reading input text: verbatim, byte for byte, with clear errors for binary and non-UTF-8 data;
+//! finding it ([`walk`], the one directory walker of every command); and leaving out what cannot
+//! be read ([`skip`]).
+
+pub mod skip;
+pub mod walk;
+
+pub use skip::{SkipLog, SkipReason, Skipped};
+pub use walk::{Found, FoundFile, WalkOptions, Walker};
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
