@@ -19,6 +19,8 @@
 //! - [`retrieval`]: the code-retrieval experiment: one encoder trained per tokenizer, scored with
 //!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids (`tokstat retrieval`);
 //! - [`showcase`]: the published comparison checked claim by claim (`tokstat report`);
+//! - [`pairs`]: CodeSearchNet-style (query, code) pairs from source trees, parsed with
+//!   tree-sitter (`tokstat pairs`);
 //! - [`input`]: reading text verbatim with clear errors for binary or non-UTF-8 data;
 //! - [`report`]: the table / JSON / CSV / Markdown renderers and SVG charts every command shares.
 //!
@@ -42,6 +44,7 @@ pub mod compare;
 pub mod encoder;
 mod error;
 pub mod input;
+pub mod pairs;
 pub mod parity;
 pub mod report;
 pub mod retrieval;
