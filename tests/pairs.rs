@@ -33,7 +33,11 @@ fn pairs_of(dir: &Path, language: &str) -> Vec<Value> {
         .arg(dir)
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     parse_jsonl(&String::from_utf8_lossy(&out.stdout))
 }
 
@@ -70,7 +74,10 @@ fn records_have_the_retrieval_schema() {
         let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         let mut keys = keys;
         keys.sort_unstable();
-        assert_eq!(keys, ["code", "id", "language", "license", "query", "source"]);
+        assert_eq!(
+            keys,
+            ["code", "id", "language", "license", "query", "source"]
+        );
         assert_eq!(field(r, "language"), "go");
     }
 }
@@ -118,9 +125,7 @@ fn reproduces_the_bundled_corpus_on_its_own_files() {
                 .join(lang)
                 .join(format!("{split}.jsonl"));
             let text = tokstat::retrieval::data::read_text(&path)
-                .or_else(|_| {
-                    tokstat::retrieval::data::read_text(&path.with_extension("jsonl.gz"))
-                })
+                .or_else(|_| tokstat::retrieval::data::read_text(&path.with_extension("jsonl.gz")))
                 .unwrap();
             for bundled in parse_jsonl(&text) {
                 let source = field(&bundled, "source");
@@ -141,26 +146,27 @@ fn reproduces_the_bundled_corpus_on_its_own_files() {
                 }
                 match ours.get(&key) {
                     None => report.push(format!("{source}: not extracted")),
-                    Some(r) if field(r, "query") != field(&bundled, "query") => report.push(
-                        format!(
+                    Some(r) if field(r, "query") != field(&bundled, "query") => {
+                        report.push(format!(
                             "{source}: query\n  ours:    {:?}\n  bundled: {:?}",
                             field(r, "query"),
                             field(&bundled, "query")
-                        ),
-                    ),
-                    Some(r) if field(r, "code") != field(&bundled, "code") => report.push(
-                        format!(
-                            "{source}: code\n  ours:    {:?}\n  bundled: {:?}",
-                            field(r, "code"),
-                            field(&bundled, "code")
-                        ),
-                    ),
+                        ))
+                    }
+                    Some(r) if field(r, "code") != field(&bundled, "code") => report.push(format!(
+                        "{source}: code\n  ours:    {:?}\n  bundled: {:?}",
+                        field(r, "code"),
+                        field(&bundled, "code")
+                    )),
                     Some(_) => {}
                 }
             }
         }
     }
-    assert!(total > 700, "only {total} bundled pairs come from the sample files");
+    assert!(
+        total > 700,
+        "only {total} bundled pairs come from the sample files"
+    );
     assert!(
         report.is_empty(),
         "{} of {total} bundled pairs differ:\n{}",
@@ -223,15 +229,35 @@ fn split_by_project_writes_a_loadable_data_dir() {
     let fixtures = root().join("tests/fixtures/pairs");
     let data = out_dir.path().join("data");
     tokstat()
-        .args(["pairs", "--language", "python", "--split-by-project", "--out"])
+        .args([
+            "pairs",
+            "--language",
+            "python",
+            "--split-by-project",
+            "--out",
+        ])
         .arg(&data)
         .arg(format!("httpx={}", fixtures.join("python").display()))
-        .arg(format!("cpython={}", root().join("corpora/code/python/cpython__heapq.py").display()))
+        .arg(format!(
+            "cpython={}",
+            root()
+                .join("corpora/code/python/cpython__heapq.py")
+                .display()
+        ))
         .arg(format!(
             "textwrap={}",
-            root().join("corpora/code/python/cpython__textwrap.py").display()
+            root()
+                .join("corpora/code/python/cpython__textwrap.py")
+                .display()
         ))
-        .args(["--license", "BSD-3-Clause", "--license", "PSF-2.0", "--license", "PSF-2.0"])
+        .args([
+            "--license",
+            "BSD-3-Clause",
+            "--license",
+            "PSF-2.0",
+            "--license",
+            "PSF-2.0",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("pairs per project"));
@@ -239,16 +265,22 @@ fn split_by_project_writes_a_loadable_data_dir() {
     for split in ["train", "valid", "test"] {
         let pairs = tokstat::retrieval::data::load_split(&data, "python", split).unwrap();
         assert!(!pairs.is_empty(), "{split} is empty");
-        let text = std::fs::read_to_string(data.join("python").join(format!("{split}.jsonl")))
-            .unwrap();
+        let text =
+            std::fs::read_to_string(data.join("python").join(format!("{split}.jsonl"))).unwrap();
         for r in parse_jsonl(&text) {
             let project = field(&r, "source").split(':').next().unwrap().to_string();
-            project_splits.entry(project).or_default().insert(split.to_string());
+            project_splits
+                .entry(project)
+                .or_default()
+                .insert(split.to_string());
             assert!(field(&r, "id").starts_with(&format!("python-{split}-")));
         }
     }
     assert_eq!(project_splits.len(), 3);
-    assert!(project_splits.values().all(|s| s.len() == 1), "{project_splits:?}");
+    assert!(
+        project_splits.values().all(|s| s.len() == 1),
+        "{project_splits:?}"
+    );
 }
 
 #[test]

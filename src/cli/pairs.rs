@@ -164,8 +164,14 @@ fn tables(r: &PairsReport) -> Vec<Table> {
     for (name, n) in [
         ("query length (< 3 or > 256 tokens)", d.query_length),
         ("query with URL or image", d.query_url),
-        ("query boilerplate (TODO, See, Deprecated, ...)", d.query_boilerplate),
-        ("query not English (> 10 % non-ASCII letters)", d.query_non_english),
+        (
+            "query boilerplate (TODO, See, Deprecated, ...)",
+            d.query_boilerplate,
+        ),
+        (
+            "query not English (> 10 % non-ASCII letters)",
+            d.query_non_english,
+        ),
         ("query mostly symbols", d.query_symbols),
         ("syntax error", d.syntax_error),
         ("code < 3 non-blank lines", d.code_too_short),

@@ -60,7 +60,15 @@ fn is_go_prefixed(name: &str, prefix: &str) -> bool {
 /// A compiler or tool directive rather than documentation.
 fn is_directive(comment: &str) -> bool {
     let t = comment.trim_end();
-    ["//go:", "//line ", "//export ", "//sys", "//nolint", "//+build", "//lint:"]
-        .iter()
-        .any(|d| t.starts_with(d))
+    [
+        "//go:",
+        "//line ",
+        "//export ",
+        "//sys",
+        "//nolint",
+        "//+build",
+        "//lint:",
+    ]
+    .iter()
+    .any(|d| t.starts_with(d))
 }

@@ -46,10 +46,16 @@ fn documented_function<'t>(node: Node<'t>, src: &str) -> Option<(Node<'t>, Strin
             let inner = node
                 .child_by_field_name("declaration")
                 .or_else(|| node.child_by_field_name("value"))?;
-            let (f, name) = documented_function(inner, src).or_else(|| {
-                is_function(inner).then(|| (inner, name_of(inner, "name")))
-            })?;
-            Some((f, if name.is_empty() { "default".into() } else { name }))
+            let (f, name) = documented_function(inner, src)
+                .or_else(|| is_function(inner).then(|| (inner, name_of(inner, "name"))))?;
+            Some((
+                f,
+                if name.is_empty() {
+                    "default".into()
+                } else {
+                    name
+                },
+            ))
         }
         "function_declaration" | "generator_function_declaration" | "method_definition" => {
             Some((node, name_of(node, "name")))
@@ -109,7 +115,10 @@ fn first_line_function(node: Node<'_>) -> Option<Node<'_>> {
                 if is_function(c) {
                     return Some(c);
                 }
-                if matches!(c.kind(), "call_expression" | "arguments" | "assignment_expression") {
+                if matches!(
+                    c.kind(),
+                    "call_expression" | "arguments" | "assignment_expression"
+                ) {
                     next.push(c);
                 }
             }
@@ -133,8 +142,8 @@ fn simple_tail(src: &str, end: usize) -> usize {
     let rest = src.get(end..).unwrap_or("");
     let line = rest.split('\n').next().unwrap_or("");
     let line = line.trim_end();
-    let simple = line.chars().all(|c| {
-        c.is_alphanumeric() || " \t)],;._$'\"".contains(c)
-    });
+    let simple = line
+        .chars()
+        .all(|c| c.is_alphanumeric() || " \t)],;._$'\"".contains(c));
     if simple { line.len() } else { 0 }
 }

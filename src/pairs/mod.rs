@@ -300,8 +300,7 @@ pub fn run(roots: &[Root], options: &PairsOptions) -> Result<PairsReport> {
         names.dedup();
         if names.len() < 2 {
             return Err(Error::InvalidArgument(
-                "--split-by-project needs two or more projects (roots with different names)"
-                    .into(),
+                "--split-by-project needs two or more projects (roots with different names)".into(),
             ));
         }
     }
@@ -363,8 +362,12 @@ fn read_source(path: &Path) -> std::result::Result<String, String> {
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         return Err(format!("binary file (NUL byte at offset {offset})"));
     }
-    String::from_utf8(bytes)
-        .map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Reads the `code` strings of a JSONL (or `.jsonl.gz`) file of records, as the
@@ -381,11 +384,14 @@ pub fn read_code_keys(path: &Path) -> Result<Vec<String>> {
             line: i + 1,
             message: e.to_string(),
         })?;
-        let code = v.get("code").and_then(|c| c.as_str()).ok_or_else(|| Error::Data {
-            path: path.to_path_buf(),
-            line: i + 1,
-            message: "no string field `code`".into(),
-        })?;
+        let code = v
+            .get("code")
+            .and_then(|c| c.as_str())
+            .ok_or_else(|| Error::Data {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: "no string field `code`".into(),
+            })?;
         keys.push(select::code_key(code));
     }
     Ok(keys)

@@ -27,7 +27,8 @@ pub(crate) fn extract(src: &str) -> Result<Parsed> {
 
 fn candidate(node: Node<'_>, src: &str, lines: &[&str]) -> Option<Candidate> {
     let name = syntax::field_text(node, "name", src);
-    if name.starts_with("test") || (name.len() > 4 && name.starts_with("__") && name.ends_with("__"))
+    if name.starts_with("test")
+        || (name.len() > 4 && name.starts_with("__") && name.ends_with("__"))
     {
         return None;
     }
@@ -104,7 +105,11 @@ pub(crate) fn string_value(literal: &str) -> Option<String> {
         let body_and_rest = &after[quote.len()..];
         let end = find_closing(body_and_rest, quote, raw)?;
         let body = &body_and_rest[..end];
-        out.push_str(&if raw { body.to_string() } else { unescape(body) });
+        out.push_str(&if raw {
+            body.to_string()
+        } else {
+            unescape(body)
+        });
         rest = skip_between_parts(&body_and_rest[end + quote.len()..]);
     }
     Some(out)
@@ -169,7 +174,9 @@ fn unescape(s: &str) -> String {
                     'u' => 4,
                     _ => 8,
                 };
-                let hex: String = (0..n).filter_map(|_| chars.next_if(|c| c.is_ascii_hexdigit())).collect();
+                let hex: String = (0..n)
+                    .filter_map(|_| chars.next_if(|c| c.is_ascii_hexdigit()))
+                    .collect();
                 match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
                     Some(ch) if hex.len() == n => out.push(ch),
                     _ => {
@@ -268,7 +275,10 @@ mod tests {
 
     #[test]
     fn cleandoc_like_inspect() {
-        assert_eq!(cleandoc("  First.\n\n    More\n      deeper\n  "), "First.\n\nMore\n  deeper");
+        assert_eq!(
+            cleandoc("  First.\n\n    More\n      deeper\n  "),
+            "First.\n\nMore\n  deeper"
+        );
         assert_eq!(cleandoc("\n    Summary.\n    "), "Summary.");
     }
 }

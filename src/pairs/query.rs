@@ -30,7 +30,11 @@ pub fn first_paragraph(language: Language, doc: &str) -> String {
         if t.is_empty() || (i > 0 && columns(line) >= base + 2) {
             break;
         }
-        let t = if i == 0 { strip_leading_p(language, t) } else { t };
+        let t = if i == 0 {
+            strip_leading_p(language, t)
+        } else {
+            t
+        };
         if starts_section(language, t) {
             break;
         }
@@ -53,7 +57,10 @@ fn columns(line: &str) -> usize {
 }
 
 fn strip_leading_p(language: Language, t: &str) -> &str {
-    if matches!(language, Language::Java | Language::Javascript | Language::Php) {
+    if matches!(
+        language,
+        Language::Java | Language::Javascript | Language::Php
+    ) {
         let lower = t.get(..3).map(str::to_ascii_lowercase);
         if lower.as_deref() == Some("<p>") {
             return t[3..].trim_start();
@@ -101,19 +108,60 @@ fn drop_call_seq(doc: &str) -> String {
 }
 
 const PYTHON_SECTIONS: [&str; 22] = [
-    "args", "arguments", "parameters", "params", "returns", "return", "yields", "yield",
-    "raises", "raise", "examples", "example", "notes", "note", "see also", "attributes",
-    "keyword args", "keyword arguments", "other parameters", "references", "warning", "warnings",
+    "args",
+    "arguments",
+    "parameters",
+    "params",
+    "returns",
+    "return",
+    "yields",
+    "yield",
+    "raises",
+    "raise",
+    "examples",
+    "example",
+    "notes",
+    "note",
+    "see also",
+    "attributes",
+    "keyword args",
+    "keyword arguments",
+    "other parameters",
+    "references",
+    "warning",
+    "warnings",
 ];
 
 const PYTHON_FIELDS: [&str; 18] = [
-    ":param", ":parameter", ":arg", ":argument", ":key", ":keyword", ":type", ":raises",
-    ":raise", ":except", ":exception", ":return", ":returns", ":rtype", ":yield", ":yields",
-    ":ivar", ":var",
+    ":param",
+    ":parameter",
+    ":arg",
+    ":argument",
+    ":key",
+    ":keyword",
+    ":type",
+    ":raises",
+    ":raise",
+    ":except",
+    ":exception",
+    ":return",
+    ":returns",
+    ":rtype",
+    ":yield",
+    ":yields",
+    ":ivar",
+    ":var",
 ];
 
 const RUBY_SECTIONS: [&str; 8] = [
-    "example", "examples", "usage", "options", "example:", "examples:", "usage:", "options:",
+    "example",
+    "examples",
+    "usage",
+    "options",
+    "example:",
+    "examples:",
+    "usage:",
+    "options:",
 ];
 
 /// Whether a (trimmed) line starts a section that ends the first paragraph.
@@ -125,9 +173,19 @@ fn starts_section(language: Language, t: &str) -> bool {
     match language {
         Language::Java | Language::Javascript | Language::Php => {
             t.starts_with('@')
-                || ["<p>", "<p ", "<p/", "<pre", "<ul", "<ol", "<table", "<dl", "<blockquote"]
-                    .iter()
-                    .any(|p| lower.starts_with(p))
+                || [
+                    "<p>",
+                    "<p ",
+                    "<p/",
+                    "<pre",
+                    "<ul",
+                    "<ol",
+                    "<table",
+                    "<dl",
+                    "<blockquote",
+                ]
+                .iter()
+                .any(|p| lower.starts_with(p))
                 || (lower.starts_with("<h") && lower[2..].starts_with(|c: char| c.is_ascii_digit()))
         }
         Language::Python => {
@@ -153,13 +211,13 @@ pub fn clean(language: Language, paragraph: &str) -> String {
         Language::Java | Language::Php => {
             unescape_entities(&strip_html_tags(&inline_tags(paragraph)))
         }
-        Language::Javascript => {
-            strip_backticks(&unescape_entities(&strip_html_tags(&inline_tags(paragraph))))
-        }
+        Language::Javascript => strip_backticks(&unescape_entities(&strip_html_tags(
+            &inline_tags(paragraph),
+        ))),
         Language::Python => strip_backticks(&rest_roles(paragraph)),
-        Language::Ruby => {
-            strip_backticks(&unescape_entities(&strip_html_tags(&rdoc_markup(paragraph))))
-        }
+        Language::Ruby => strip_backticks(&unescape_entities(&strip_html_tags(&rdoc_markup(
+            paragraph,
+        )))),
         Language::Go => go_doc_links(paragraph),
     };
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -307,9 +365,12 @@ fn rest_roles(s: &str) -> String {
     let mut rest = s;
     while let Some(colon) = rest.find(':') {
         let after = &rest[colon + 1..];
-        let role_len = after
-            .find(":`")
-            .filter(|&e| e > 0 && after[..e].chars().all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-' || c == '_'));
+        let role_len = after.find(":`").filter(|&e| {
+            e > 0
+                && after[..e]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-' || c == '_')
+        });
         match role_len {
             Some(e) => {
                 out.push_str(&rest[..colon]);
@@ -349,12 +410,16 @@ fn is_rdoc_directive(w: &str) -> bool {
     w.len() > 2
         && w.starts_with(':')
         && w.ends_with(':')
-        && w[1..w.len() - 1].chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+        && w[1..w.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
 }
 
 /// `+x+` → `x` when the markers enclose a word (trailing punctuation allowed).
 fn unwrap_marked(w: &str, m: char) -> String {
-    let core_end = w.trim_end_matches(['.', ',', ';', ':', ')', '?', '!']).len();
+    let core_end = w
+        .trim_end_matches(['.', ',', ';', ':', ')', '?', '!'])
+        .len();
     let (core, tail) = w.split_at(core_end);
     let lead = core.len() - core.trim_start_matches(['(', '"', '\'']).len();
     let (head, core) = core.split_at(lead);
@@ -397,10 +462,12 @@ fn go_doc_links(s: &str) -> String {
             Some(c)
                 if prev_ok
                     && c > 0
-                    && after[..c].trim_start_matches('*').starts_with(|ch: char| ch.is_alphabetic())
                     && after[..c]
-                        .chars()
-                        .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.' || ch == '*' || ch == '/') =>
+                        .trim_start_matches('*')
+                        .starts_with(|ch: char| ch.is_alphabetic())
+                    && after[..c].chars().all(|ch| {
+                        ch.is_alphanumeric() || ch == '_' || ch == '.' || ch == '*' || ch == '/'
+                    }) =>
             {
                 out.push_str(&rest[..open]);
                 out.push_str(&after[..c]);
@@ -432,8 +499,16 @@ pub enum QueryRejection {
 }
 
 const BOILERPLATE: [&str; 10] = [
-    "todo", "fixme", "xxx", "deprecated", "@deprecated", "inheritdoc", ":nodoc:", "see",
-    "copydoc", "(non-javadoc)",
+    "todo",
+    "fixme",
+    "xxx",
+    "deprecated",
+    "@deprecated",
+    "inheritdoc",
+    ":nodoc:",
+    "see",
+    "copydoc",
+    "(non-javadoc)",
 ];
 
 /// Checks a cleaned query against the filters.
@@ -447,9 +522,14 @@ pub fn rejection(query: &str) -> Option<QueryRejection> {
         return Some(QueryRejection::Url);
     }
     let first = lower.split_whitespace().next().unwrap_or("");
-    let first = first.trim_start_matches(['{', '@']).trim_end_matches([':', '.', ',', '}']);
+    let first = first
+        .trim_start_matches(['{', '@'])
+        .trim_end_matches([':', '.', ',', '}']);
     let first_raw = lower.split_whitespace().next().unwrap_or("");
-    if BOILERPLATE.iter().any(|b| first == b.trim_start_matches('@') || first_raw == *b) {
+    if BOILERPLATE
+        .iter()
+        .any(|b| first == b.trim_start_matches('@') || first_raw == *b)
+    {
         return Some(QueryRejection::Boilerplate);
     }
     let letters = query.chars().filter(|c| c.is_alphabetic()).count();
@@ -497,17 +577,32 @@ mod tests {
     fn javadoc_paragraph_and_tags() {
         let doc = "Returns the {@code int} value of {@link Foo#bar(int) the bar}.\nMore words.\n<p>Details.\n@param x the x";
         let p = first_paragraph(Language::Java, doc);
-        assert_eq!(clean(Language::Java, &p), "Returns the int value of the bar. More words.");
-        assert_eq!(clean(Language::Java, "See {@link Map#get} and {@link List}."), "See get and List.");
+        assert_eq!(
+            clean(Language::Java, &p),
+            "Returns the int value of the bar. More words."
+        );
+        assert_eq!(
+            clean(Language::Java, "See {@link Map#get} and {@link List}."),
+            "See get and List."
+        );
         assert_eq!(clean(Language::Java, "a &lt;b&gt; <i>c</i>"), "a <b> c");
     }
 
     #[test]
     fn python_sections_and_roles() {
         let doc = "Return the :func:`len` of ``x``.\n\nArgs:\n  x: thing";
-        assert_eq!(clean(Language::Python, &first_paragraph(Language::Python, doc)), "Return the len of x.");
-        assert_eq!(first_paragraph(Language::Python, "Compute x.\n>>> f(1)\n1"), "Compute x.");
-        assert_eq!(first_paragraph(Language::Python, "Compute x\n    indented example"), "Compute x");
+        assert_eq!(
+            clean(Language::Python, &first_paragraph(Language::Python, doc)),
+            "Return the len of x."
+        );
+        assert_eq!(
+            first_paragraph(Language::Python, "Compute x.\n>>> f(1)\n1"),
+            "Compute x."
+        );
+        assert_eq!(
+            first_paragraph(Language::Python, "Compute x\n    indented example"),
+            "Compute x"
+        );
     }
 
     #[test]
@@ -519,16 +614,31 @@ mod tests {
 
     #[test]
     fn go_links() {
-        assert_eq!(clean(Language::Go, "Reset calls [Reader.Reset] on b[i]."), "Reset calls Reader.Reset on b[i].");
+        assert_eq!(
+            clean(Language::Go, "Reset calls [Reader.Reset] on b[i]."),
+            "Reset calls Reader.Reset on b[i]."
+        );
     }
 
     #[test]
     fn filters() {
         assert_eq!(rejection("Too short"), Some(QueryRejection::Length));
-        assert_eq!(rejection("See the other method here"), Some(QueryRejection::Boilerplate));
+        assert_eq!(
+            rejection("See the other method here"),
+            Some(QueryRejection::Boilerplate)
+        );
         assert_eq!(rejection("Seeks to the given offset"), None);
-        assert_eq!(rejection("Returns the value ===== here"), Some(QueryRejection::Symbols));
-        assert_eq!(rejection("Gibt den Wert zurück für äöü ßäö"), Some(QueryRejection::NonEnglish));
-        assert_eq!(rejection("Fetch https://example.org now"), Some(QueryRejection::Url));
+        assert_eq!(
+            rejection("Returns the value ===== here"),
+            Some(QueryRejection::Symbols)
+        );
+        assert_eq!(
+            rejection("Gibt den Wert zurück für äöü ßäö"),
+            Some(QueryRejection::NonEnglish)
+        );
+        assert_eq!(
+            rejection("Fetch https://example.org now"),
+            Some(QueryRejection::Url)
+        );
     }
 }

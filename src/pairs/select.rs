@@ -9,9 +9,7 @@ use super::query::{self, QueryRejection};
 use super::{Found, PairRecord, PairsOptions, Root};
 
 /// A split of a retrieval data set.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
     /// Training pairs.
@@ -193,12 +191,18 @@ impl Collected {
         let splits = assign_splits(roots, &sized, options);
         let project_split = |k: &Kept| splits[&roots[k.root].project];
         sized.sort_by(|a, b| {
-            (project_split(a).priority(), &roots[a.root].project, &a.rel, a.line).cmp(&(
-                project_split(b).priority(),
-                &roots[b.root].project,
-                &b.rel,
-                b.line,
-            ))
+            (
+                project_split(a).priority(),
+                &roots[a.root].project,
+                &a.rel,
+                a.line,
+            )
+                .cmp(&(
+                    project_split(b).priority(),
+                    &roots[b.root].project,
+                    &b.rel,
+                    b.line,
+                ))
         });
         let mut seen: HashSet<String> = HashSet::new();
         let mut per_split: BTreeMap<Split, Vec<(String, String, usize, PairRecord)>> =
@@ -224,12 +228,10 @@ impl Collected {
                 query: k.query,
                 code: k.code,
             };
-            per_split.entry(project_split_of(&splits, root)).or_default().push((
-                root.project.clone(),
-                k.rel,
-                k.line,
-                record,
-            ));
+            per_split
+                .entry(project_split_of(&splits, root))
+                .or_default()
+                .push((root.project.clone(), k.rel, k.line, record));
         }
         let records = number(per_split, options.language.name());
         let mut projects: Vec<ProjectCount> = splits
@@ -280,8 +282,7 @@ fn assign_splits(
     sized: &[Kept],
     options: &PairsOptions,
 ) -> BTreeMap<String, Split> {
-    let mut sizes: BTreeMap<String, usize> =
-        roots.iter().map(|r| (r.project.clone(), 0)).collect();
+    let mut sizes: BTreeMap<String, usize> = roots.iter().map(|r| (r.project.clone(), 0)).collect();
     for k in sized {
         *sizes.entry(roots[k.root].project.clone()).or_default() += 1;
     }
@@ -302,8 +303,7 @@ fn assign_splits(
                 .into_iter()
                 .max_by(|a, b| {
                     let deficit = |s: &Split| {
-                        s.target_share() * total as f64
-                            - filled.get(s).copied().unwrap_or(0) as f64
+                        s.target_share() * total as f64 - filled.get(s).copied().unwrap_or(0) as f64
                     };
                     deficit(a).total_cmp(&deficit(b))
                 })

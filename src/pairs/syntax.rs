@@ -125,7 +125,11 @@ pub(crate) fn block_doc_text(comment: &str) -> String {
         .enumerate()
         .map(|(i, line)| {
             if i == 0 {
-                return line.strip_prefix(' ').unwrap_or(line).trim_end().to_string();
+                return line
+                    .strip_prefix(' ')
+                    .unwrap_or(line)
+                    .trim_end()
+                    .to_string();
             }
             match line.trim_start().strip_prefix('*') {
                 Some(t) => t.strip_prefix(' ').unwrap_or(t).trim_end().to_string(),

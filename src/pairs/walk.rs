@@ -132,7 +132,12 @@ fn wanted_file(name: &str, language: Language) -> bool {
 fn generated_or_bundle(path: &Path, language: Language) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
     let text = String::from_utf8_lossy(&bytes);
-    let head: String = text.lines().take(30).collect::<Vec<_>>().join("\n").to_lowercase();
+    let head: String = text
+        .lines()
+        .take(30)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
     if let Some(m) = GENERATED_MARKERS.iter().find(|m| head.contains(*m)) {
         return Some(format!("generated file (\"{m}\" in the first 30 lines)"));
     }

@@ -54,7 +54,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-/// The languages in a data directory: every subdirectory that holds a `train.jsonl` or
+/// The languages in a data directory: every subdirectory that holds a `train.jsonl[.gz]` or
 /// `test.jsonl`, sorted by name.
 pub fn languages(dir: &Path) -> Result<Vec<String>> {
     if !dir.is_dir() {
