@@ -358,3 +358,41 @@ fn bundled_train_does_not_leak_into_valid_or_test() {
         }
     }
 }
+
+/// The corpus README's table of added projects matches the train files, project by project,
+/// and so does its table of train pairs per language.
+#[test]
+fn corpus_readme_counts_match_the_train_files() {
+    let readme = std::fs::read_to_string(root().join("corpora/code-retrieval/README.md")).unwrap();
+    let section = readme
+        .split("Every added project")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").nth(1))
+        .expect("table of added projects");
+    let mut per_language: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for lang in LANGUAGES {
+        let counts = per_language.entry(lang.to_string()).or_default();
+        for (_, source) in code_keys(lang, "train") {
+            let project = source.split(':').next().unwrap().to_string();
+            *counts.entry(project).or_default() += 1;
+        }
+    }
+    let mut rows = 0;
+    for line in section.lines().skip(2) {
+        let cols: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let (lang, project, version, pairs) = (cols[0], cols[1], cols[2], cols[4]);
+        let actual = per_language[lang]
+            .get(&format!("{project}@{version}"))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(pairs.parse::<usize>().unwrap(), actual, "{lang} {project}");
+        assert!(actual > 0, "{lang} {project} lists no pairs");
+        rows += 1;
+    }
+    assert!(rows >= 100, "only {rows} rows");
+    for lang in LANGUAGES {
+        let total: usize = per_language[lang].values().sum();
+        let row = format!("| {lang} | {total} |");
+        assert!(readme.contains(&row), "README lacks `{row}`");
+    }
+}

@@ -295,57 +295,84 @@ pub struct PairsReport {
 /// Runs the extraction over every root: walk, parse, clean, filter, de-duplicate, split.
 pub fn run(roots: &[Root], options: &PairsOptions) -> Result<PairsReport> {
     if options.split_by_project {
-        let mut names: Vec<&str> = roots.iter().map(|r| r.project.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        if names.len() < 2 {
-            return Err(Error::InvalidArgument(
-                "--split-by-project needs two or more projects (roots with different names)".into(),
-            ));
-        }
+        check_projects(roots)?;
     }
-    let mut collected = select::Collected::default();
-    let mut files = 0;
-    let mut skipped_files = Vec::new();
-    let mut syntax_errors = Vec::new();
+    let mut scan = Scan::default();
     for (index, root) in roots.iter().enumerate() {
         let walked = walk::source_files(&root.path, options.language)?;
-        skipped_files.extend(walked.skipped);
+        scan.skipped_files.extend(walked.skipped);
         for file in walked.files {
-            match read_source(&file.path) {
-                Err(reason) => skipped_files.push(SkippedFile {
-                    path: file.path.clone(),
-                    reason,
-                }),
-                Ok(text) => {
-                    files += 1;
-                    let (found, error_line) = extract_file(options.language, &text)?;
-                    if let Some(line) = error_line {
-                        syntax_errors.push(SkippedFile {
-                            path: file.path.clone(),
-                            reason: format!(
-                                "not valid {} (syntax error at line {line}); documented functions containing errors are skipped",
-                                options.language.display_name()
-                            ),
-                        });
-                    }
-                    collected.add(index, root, &file.rel, found);
-                }
-            }
+            scan.file(index, root, &file, options.language)?;
         }
     }
-    let candidates = collected.len();
-    let (records, dropped, projects) = collected.finish(roots, options);
+    let candidates = scan.collected.len();
+    let selection = scan.collected.finish(roots, options);
     Ok(PairsReport {
         language: options.language,
-        files,
-        skipped_files,
-        syntax_errors,
+        files: scan.files,
+        skipped_files: scan.skipped_files,
+        syntax_errors: scan.syntax_errors,
         candidates,
-        dropped,
-        projects,
-        records,
+        dropped: selection.dropped,
+        projects: selection.projects,
+        records: selection.records,
     })
+}
+
+/// `--split-by-project` needs two or more distinct project names.
+fn check_projects(roots: &[Root]) -> Result<()> {
+    let names: std::collections::BTreeSet<&str> =
+        roots.iter().map(|r| r.project.as_str()).collect();
+    if names.len() < 2 {
+        return Err(Error::InvalidArgument(
+            "--split-by-project needs two or more projects (roots with different names)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What the walk over the roots has gathered so far.
+#[derive(Debug, Default)]
+struct Scan {
+    collected: select::Collected,
+    files: usize,
+    skipped_files: Vec<SkippedFile>,
+    syntax_errors: Vec<SkippedFile>,
+}
+
+impl Scan {
+    /// Reads, parses and collects one file; unreadable files are recorded, not fatal.
+    fn file(
+        &mut self,
+        index: usize,
+        root: &Root,
+        file: &walk::SourceFile,
+        language: Language,
+    ) -> Result<()> {
+        let text = match read_source(&file.path) {
+            Ok(text) => text,
+            Err(reason) => {
+                self.skipped_files.push(SkippedFile {
+                    path: file.path.clone(),
+                    reason,
+                });
+                return Ok(());
+            }
+        };
+        self.files += 1;
+        let (found, error_line) = extract_file(language, &text)?;
+        if let Some(line) = error_line {
+            self.syntax_errors.push(SkippedFile {
+                path: file.path.clone(),
+                reason: format!(
+                    "not valid {} (syntax error at line {line}); documented functions containing errors are skipped",
+                    language.display_name()
+                ),
+            });
+        }
+        self.collected.add(index, root, &file.rel, found);
+        Ok(())
+    }
 }
 
 /// Reads a source file as UTF-8 text; `Err` holds the reason it is skipped.

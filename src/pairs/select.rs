@@ -169,12 +169,47 @@ impl Collected {
     }
 
     /// Applies the code filters, assigns splits, de-duplicates and numbers the records.
-    pub(crate) fn finish(
-        mut self,
-        roots: &[Root],
-        options: &PairsOptions,
-    ) -> (Vec<(Split, Vec<PairRecord>)>, DropCounts, Vec<ProjectCount>) {
-        let filter = options.code_filter;
+    pub(crate) fn finish(mut self, roots: &[Root], options: &PairsOptions) -> Selection {
+        let mut sized = self.size_filtered(options.code_filter);
+        let splits = assign_splits(roots, &sized, options);
+        let order = |k: &Kept| {
+            let project = &roots[k.root].project;
+            (
+                splits[project].priority(),
+                project.clone(),
+                k.rel.clone(),
+                k.line,
+            )
+        };
+        sized.sort_by_cached_key(order);
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut per_split: BTreeMap<Split, Vec<Numbered>> = BTreeMap::new();
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for k in sized {
+            let key = code_key(&k.code);
+            if options.exclude_code.contains(&key) {
+                self.dropped.excluded += 1;
+            } else if !seen.insert(key) {
+                self.dropped.duplicate_code += 1;
+            } else {
+                let root = &roots[k.root];
+                *counts.entry(root.project.clone()).or_default() += 1;
+                let split = project_split_of(&splits, root);
+                per_split
+                    .entry(split)
+                    .or_default()
+                    .push(record(k, root, options));
+            }
+        }
+        Selection {
+            records: number(per_split, options.language.name()),
+            dropped: self.dropped,
+            projects: project_counts(&splits, &counts),
+        }
+    }
+
+    /// The kept candidates within the code size limits; the others are counted as dropped.
+    fn size_filtered(&mut self, filter: CodeFilter) -> Vec<Kept> {
         let mut sized = Vec::new();
         for k in std::mem::take(&mut self.kept) {
             let non_blank = k.code.lines().filter(|l| !l.trim().is_empty()).count();
@@ -188,63 +223,50 @@ impl Collected {
                 sized.push(k);
             }
         }
-        let splits = assign_splits(roots, &sized, options);
-        let project_split = |k: &Kept| splits[&roots[k.root].project];
-        sized.sort_by(|a, b| {
-            (
-                project_split(a).priority(),
-                &roots[a.root].project,
-                &a.rel,
-                a.line,
-            )
-                .cmp(&(
-                    project_split(b).priority(),
-                    &roots[b.root].project,
-                    &b.rel,
-                    b.line,
-                ))
-        });
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut per_split: BTreeMap<Split, Vec<(String, String, usize, PairRecord)>> =
-            BTreeMap::new();
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for k in sized {
-            let key = code_key(&k.code);
-            if options.exclude_code.contains(&key) {
-                self.dropped.excluded += 1;
-                continue;
-            }
-            if !seen.insert(key) {
-                self.dropped.duplicate_code += 1;
-                continue;
-            }
-            let root = &roots[k.root];
-            *counts.entry(root.project.clone()).or_default() += 1;
-            let record = PairRecord {
-                id: String::new(),
-                language: options.language.name().to_string(),
-                source: root.source(&k.rel, k.line),
-                license: root.license.clone(),
-                query: k.query,
-                code: k.code,
-            };
-            per_split
-                .entry(project_split_of(&splits, root))
-                .or_default()
-                .push((root.project.clone(), k.rel, k.line, record));
-        }
-        let records = number(per_split, options.language.name());
-        let mut projects: Vec<ProjectCount> = splits
-            .iter()
-            .map(|(p, s)| ProjectCount {
-                project: p.clone(),
-                split: *s,
-                pairs: counts.get(p).copied().unwrap_or(0),
-            })
-            .collect();
-        projects.sort_by(|a, b| (a.split, &a.project).cmp(&(b.split, &b.project)));
-        (records, self.dropped, projects)
+        sized
     }
+}
+
+/// The outcome of [`Collected::finish`].
+#[derive(Debug, Clone)]
+pub(crate) struct Selection {
+    /// Records per split, sorted and numbered.
+    pub records: Vec<(Split, Vec<PairRecord>)>,
+    /// Records removed by each filter.
+    pub dropped: DropCounts,
+    /// Pairs kept per project.
+    pub projects: Vec<ProjectCount>,
+}
+
+/// A record with its sort key (project, path, line), before numbering.
+type Numbered = (String, String, usize, PairRecord);
+
+fn record(k: Kept, root: &Root, options: &PairsOptions) -> Numbered {
+    let record = PairRecord {
+        id: String::new(),
+        language: options.language.name().to_string(),
+        source: root.source(&k.rel, k.line),
+        license: root.license.clone(),
+        query: k.query,
+        code: k.code,
+    };
+    (root.project.clone(), k.rel, k.line, record)
+}
+
+fn project_counts(
+    splits: &BTreeMap<String, Split>,
+    counts: &BTreeMap<String, usize>,
+) -> Vec<ProjectCount> {
+    let mut projects: Vec<ProjectCount> = splits
+        .iter()
+        .map(|(p, s)| ProjectCount {
+            project: p.clone(),
+            split: *s,
+            pairs: counts.get(p).copied().unwrap_or(0),
+        })
+        .collect();
+    projects.sort_by(|a, b| (a.split, &a.project).cmp(&(b.split, &b.project)));
+    projects
 }
 
 fn project_split_of(splits: &BTreeMap<String, Split>, root: &Root) -> Split {
@@ -253,7 +275,7 @@ fn project_split_of(splits: &BTreeMap<String, Split>, root: &Root) -> Split {
 
 /// Sorts each split by (project, path, line) and numbers it `<language>-<split>-00001`, ...
 fn number(
-    per_split: BTreeMap<Split, Vec<(String, String, usize, PairRecord)>>,
+    per_split: BTreeMap<Split, Vec<Numbered>>,
     language: &str,
 ) -> Vec<(Split, Vec<PairRecord>)> {
     per_split
