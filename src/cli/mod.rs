@@ -6,6 +6,7 @@
 mod budget;
 mod compare;
 mod encode;
+mod pairs;
 mod parity;
 mod report;
 mod retrieval;
@@ -45,6 +46,8 @@ enum Command {
     Encode(encode::Args),
     /// List the bundled tokenizers.
     Tokenizers(tokenizers::Args),
+    /// Extract CodeSearchNet-style (documentation, function) pairs from source trees.
+    Pairs(pairs::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -59,6 +62,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Compare(a) => compare::run(a)?,
         Command::Retrieval(a) => retrieval::run(*a)?,
         Command::Vocab(a) => vocab::run(a)?,
+        Command::Pairs(a) => pairs::run(a)?,
     };
     write_stdout(&out)
 }

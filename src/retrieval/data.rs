@@ -1,5 +1,6 @@
 //! Loading (query, code) pairs from a CodeSearchNet-style directory:
-//! `<dir>/<language>/{train,valid,test}.jsonl`, one JSON object per line with at least the
+//! `<dir>/<language>/{train,valid,test}.jsonl` (or `.jsonl.gz`, gzip-compressed), one JSON
+//! object per line with at least the
 //! fields `id`, `language`, `query` and `code` (others, like `source` and `license`, are kept
 //! on disk but not read).
 
@@ -22,13 +23,39 @@ pub struct Pair {
     pub code: String,
 }
 
-/// The path of a split file.
+/// The path of a split file: `<split>.jsonl`, else `<split>.jsonl.gz` if only that exists.
 pub fn split_path(dir: &Path, language: &str, split: &str) -> PathBuf {
-    dir.join(language).join(format!("{split}.jsonl"))
+    let plain = dir.join(language).join(format!("{split}.jsonl"));
+    let gz = dir.join(language).join(format!("{split}.jsonl.gz"));
+    if !plain.is_file() && gz.is_file() {
+        gz
+    } else {
+        plain
+    }
 }
 
-/// The languages in a data directory: every subdirectory that holds a `train.jsonl` or
-/// `test.jsonl`, sorted by name, found by the [walker](crate::input::walk) (ignore rules and
+/// Reads a text file, decompressing it when its name ends in `.gz`.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = if path.extension().is_some_and(|e| e == "gz") {
+        use std::io::Read;
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| Error::io(path, e))?;
+        out
+    } else {
+        bytes
+    };
+    String::from_utf8(bytes).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        line: 0,
+        message: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+    })
+}
+
+/// The languages in a data directory: every subdirectory that holds a `train.jsonl[.gz]` or
+/// `test.jsonl[.gz]`, sorted by name, found by the [walker](crate::input::walk) (ignore rules and
 /// hidden folders apply).
 pub fn languages(dir: &Path) -> Result<Vec<String>> {
     if !dir.is_dir() {
@@ -49,7 +76,13 @@ pub fn languages(dir: &Path) -> Result<Vec<String>> {
             let mut parts = rel.components();
             let lang = parts.next()?.as_os_str().to_str()?;
             let file = parts.next()?.as_os_str();
-            (file == "train.jsonl" || file == "test.jsonl").then(|| lang.to_string())
+            let split = [
+                "train.jsonl",
+                "test.jsonl",
+                "train.jsonl.gz",
+                "test.jsonl.gz",
+            ];
+            split.iter().any(|s| file == *s).then(|| lang.to_string())
         })
         .collect();
     langs.dedup();
@@ -72,7 +105,11 @@ pub fn load_split(dir: &Path, language: &str, split: &str) -> Result<Vec<Pair>> 
             path.display()
         )));
     }
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = if path.extension().is_some_and(|e| e == "gz") {
+        read_text(&path)?.into_bytes()
+    } else {
+        std::fs::read(&path).map_err(|e| Error::io(&path, e))?
+    };
     let mut pairs = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let data_err = |message: String| Error::Data {
