@@ -61,7 +61,7 @@ impl Drop for AtomicFile {
 }
 
 /// The temporary sibling a file is written to before it is renamed into place.
-fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
