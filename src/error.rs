@@ -39,7 +39,7 @@ pub enum Error {
     },
     /// Input text that is not valid UTF-8.
     #[error(
-        "{}: invalid UTF-8 at byte offset {offset} (pass --lossy to replace invalid bytes with U+FFFD)",
+        "{}: invalid UTF-8 at byte offset {offset} (`compare` and `encode` take --lossy to replace invalid bytes with U+FFFD; convert the file to UTF-8 for the other commands)",
         path.display()
     )]
     InvalidUtf8 {

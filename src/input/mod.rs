@@ -101,7 +101,7 @@ mod tests {
         let e = decode_text(Path::new("f.txt"), b"ab\xffc".to_vec(), false).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "f.txt: invalid UTF-8 at byte offset 2 (pass --lossy to replace invalid bytes with U+FFFD)"
+            "f.txt: invalid UTF-8 at byte offset 2 (`compare` and `encode` take --lossy to replace invalid bytes with U+FFFD; convert the file to UTF-8 for the other commands)"
         );
         assert_eq!(
             decode_text(Path::new("f"), b"ab\xffc".to_vec(), true).unwrap(),
