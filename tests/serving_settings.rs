@@ -270,6 +270,16 @@ fn a_model_in_the_local_hugging_face_cache_is_found_by_name() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["tokenizer"], "all-MiniLM-L6-v2");
     assert_eq!(v["ids"], serde_json::json!([7592, 2045]));
+    // `tokstat tokenizers` lists the cached model after the bundled ones.
+    let out = tokstat()
+        .env("HF_HUB_CACHE", &cache)
+        .args(["tokenizers", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = v.as_array().unwrap().last().unwrap();
+    assert_eq!(last["name"], "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(last["ignored_settings"]["truncation"], 128);
     // HF_HOME/hub is the default cache; a name not in it is an error that says where it looked.
     let out = tokstat()
         .env_remove("HF_HUB_CACHE")

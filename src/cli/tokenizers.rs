@@ -3,12 +3,15 @@
 use serde::Serialize;
 
 use crate::report::{self, Cell, Format, Table};
-use crate::tokenizer::{self, Algorithm, BUNDLED, ServingSettings, Tokenizer, VocabSize};
+use crate::tokenizer::{
+    self, Algorithm, BUNDLED, HfTokenizer, ServingSettings, Tokenizer, VocabSize, hub_cache,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Tokenizers to describe (names, aliases or paths to a tokenizer.json; commas allowed).
-    /// Without any, every bundled tokenizer is listed.
+    /// Without any, every bundled tokenizer is listed, then those of the local Hugging Face
+    /// cache.
     tokenizers: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -51,23 +54,49 @@ impl Entry {
 
 pub fn run(args: Args) -> anyhow::Result<String> {
     let specs = tokenizer::split_specs(&args.tokenizers);
-    let specs: Vec<String> = if specs.is_empty() {
+    let listing = specs.is_empty();
+    let specs: Vec<String> = if listing {
         BUNDLED.iter().map(|b| b.name.to_string()).collect()
     } else {
         specs
     };
-    let entries: Vec<Entry> = tokenizer::load_many(&specs)?
+    let mut entries: Vec<Entry> = tokenizer::load_many(&specs)?
         .iter()
         .map(|t| Entry::new(t.as_ref()))
         .collect();
+    if listing {
+        entries.extend(cached_entries()?);
+    }
     Ok(report::render(&entries, &[table(&entries)], args.format)?)
+}
+
+/// The tokenizers of the local Hugging Face cache, named by their repository id. A cached file
+/// that does not load is left out with a warning naming it.
+fn cached_entries() -> anyhow::Result<Vec<Entry>> {
+    use rayon::prelude::*;
+    let Some(cache) = hub_cache::cache_dir() else {
+        return Ok(Vec::new());
+    };
+    let loaded: Vec<Option<Entry>> = hub_cache::cached_tokenizers(&cache)
+        .par_iter()
+        .map(
+            |(repo, file)| match HfTokenizer::from_file_named(file, repo) {
+                Ok(t) => Some(Entry::new(&t)),
+                Err(e) => {
+                    eprintln!("warning: {repo} in the Hugging Face cache left out: {e}");
+                    None
+                }
+            },
+        )
+        .collect();
+    Ok(loaded.into_iter().flatten().collect())
 }
 
 fn table(entries: &[Entry]) -> Table {
     let title = if entries.iter().all(|e| e.path.is_none()) {
         "Bundled tokenizers"
     } else {
-        "Tokenizers"
+        "Tokenizers (bundled, named, or in the local Hugging Face cache)"
     };
     let mut t = Table::new(
         title,

@@ -64,6 +64,24 @@ pub fn cached_file(cache: &Path, repo: &str, revision: &str, file: &str) -> Opti
     path.is_file().then_some(path)
 }
 
+/// The models of the cache whose `refs/main` snapshot holds a `tokenizer.json`, as
+/// (repository id, file), sorted by id.
+pub fn cached_tokenizers(cache: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(cache) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, PathBuf)> = entries
+        .filter_map(|e| {
+            let dir = e.ok()?.file_name().into_string().ok()?;
+            let repo = dir.strip_prefix("models--")?.replacen("--", "/", 1);
+            let file = cached_file(cache, &repo, "main", "tokenizer.json")?;
+            Some((repo, file))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +158,8 @@ mod tests {
             .is_none()
         );
         assert!(cached_file(cache.path(), "bert-base-uncased", "main", "tokenizer.json").is_none());
+        let listed = cached_tokenizers(cache.path());
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].0, "sentence-transformers/all-MiniLM-L6-v2");
     }
 }
