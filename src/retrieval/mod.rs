@@ -34,6 +34,7 @@ pub mod bm25;
 pub mod data;
 pub mod limits;
 pub mod metrics;
+pub mod stats;
 pub mod train;
 
 use std::path::{Path, PathBuf};
