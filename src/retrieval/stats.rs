@@ -93,7 +93,7 @@ pub fn spread(values: &[f64]) -> Result<Spread> {
 /// P(T > t) = ½ · I_{ν/(ν+t²)}(ν/2, ½) (A&S 26.7.1). Newton steps on ln P(T > t) − ln q,
 /// each kept inside a bisection bracket, converge to full double precision.
 pub fn student_t_quantile(p: f64, df: f64) -> f64 {
-    if !(0.0..=1.0).contains(&p) || !(df > 0.0 && df.is_finite()) {
+    if !((0.0..=1.0).contains(&p) && df > 0.0 && df.is_finite()) {
         return f64::NAN;
     }
     if p == 0.0 {
@@ -141,7 +141,8 @@ fn t_upper_quantile(q: f64, df: f64) -> f64 {
         // d/dt ln P(T > t) = −pdf(t) / P(T > t).
         let slope = -(t_ln_pdf(t, df, ln_b) - t_ln_upper_tail(t, df)).exp();
         let mut next = t - f / slope;
-        if !(next > lo && next < hi) || !next.is_finite() {
+        if !(next > lo && next < hi) {
+            // Outside the bracket, or NaN: bisect instead.
             next = 0.5 * (lo + hi);
         }
         if (next - t).abs() <= 4.0 * f64::EPSILON * t || hi - lo <= 4.0 * f64::EPSILON * hi {
@@ -326,7 +327,8 @@ pub struct PairedComparison {
 ///   p = min(1, 2 · min(#{T* ≤ T}, #{T* ≥ T}) / 2ⁿ);
 /// - otherwise `resamples` random patterns are drawn and
 ///   p = min(1, 2 · min(1 + #{T* ≤ T}, 1 + #{T* ≥ T}) / (1 + R)), the observed pattern counted
-///   once as in Phipson & Smyth 2010 ("Permutation p-values should never be zero").
+///   once as in Phipson & Smyth 2010 ("Permutation p-values should never be zero"). Being
+///   twice a one-sided share, it has Monte Carlo standard error ≈ √(p(2 − p)/R).
 ///
 /// This is exactly `scipy.stats.permutation_test(..., permutation_type='samples',
 /// alternative='two-sided')` (SciPy 1.17): its two-sided p is twice the smaller one-sided p,
