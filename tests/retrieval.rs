@@ -387,3 +387,103 @@ fn threads_flag_sets_the_pool_and_keeps_results() {
     assert_eq!(run("1"), run("2"));
     fails_with(&["--threads", "0"], "--threads must be at least 1");
 }
+
+#[test]
+fn seeds_give_intervals_and_paired_tests_that_agree_with_the_rows() {
+    let run = |threads: &str| {
+        let out = tokstat()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["retrieval", "--quick", "-t", "roberta,xlm-roberta"])
+            .args(["--seeds", "2", "--steps", "20", "--equal-bytes", "120"])
+            .args(["--max-eval-pairs", "60", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_object_mut().unwrap().remove("timing");
+        v
+    };
+    let v = run("1");
+    assert_eq!(v, run("2"), "same seeds: identical JSON apart from timing");
+    let rows = v["results"].as_array().unwrap();
+    // Two seeds of trained rows per (tokenizer, language), one BM25 row, both views.
+    let count = |m: &str| rows.iter().filter(|r| r["method"] == m).count();
+    assert_eq!(count("trained"), 2 * 2 * 2);
+    assert_eq!(count("trained_equal_bytes"), 2 * 2 * 2);
+    assert_eq!(count("bm25"), 2 * 2);
+    assert_eq!(count("bm25_equal_bytes"), 2 * 2);
+    for r in rows {
+        // Every MRR@10 is the mean of its per-query reciprocal ranks.
+        let ranks = r["gold_ranks"].as_array().unwrap();
+        assert_eq!(ranks.len() as u64, r["queries"].as_u64().unwrap());
+        let rr: f64 = ranks
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .map(|k| if k <= 10 { 1.0 / k as f64 } else { 0.0 })
+            .sum::<f64>()
+            / ranks.len() as f64;
+        assert!((rr - r["mrr_at_10"].as_f64().unwrap()).abs() < 1e-12);
+    }
+    // The summary's mean over seeds equals the mean of the rows; sd and interval are present.
+    let s = v["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["tokenizer"] == "roberta"
+                && s["language"] == "go"
+                && s["method"] == "trained"
+                && s["metric"] == "mrr_at_10"
+        })
+        .unwrap();
+    let seeds: Vec<f64> = rows
+        .iter()
+        .filter(|r| {
+            r["tokenizer"] == "roberta" && r["language"] == "go" && r["method"] == "trained"
+        })
+        .map(|r| r["mrr_at_10"].as_f64().unwrap())
+        .collect();
+    assert_eq!(s["n"], 2);
+    assert!((s["mean"].as_f64().unwrap() - (seeds[0] + seeds[1]) / 2.0).abs() < 1e-12);
+    assert!(s["sd"].as_f64().is_some() && s["ci95"].is_array());
+    // The pooled paired test's difference is the difference of the seed-averaged averages.
+    let c = v["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["a"] == "roberta"
+                && c["b"] == "xlm-roberta"
+                && c["method_a"] == "trained"
+                && c["language"] == "average"
+        })
+        .unwrap();
+    let avg = |t: &str| {
+        let v: Vec<f64> = ["go", "python"]
+            .iter()
+            .map(|l| {
+                let x: Vec<f64> = rows
+                    .iter()
+                    .filter(|r| {
+                        r["tokenizer"] == t && r["language"] == *l && r["method"] == "trained"
+                    })
+                    .map(|r| r["mrr_at_10"].as_f64().unwrap())
+                    .collect();
+                x.iter().sum::<f64>() / x.len() as f64
+            })
+            .collect();
+        v.iter().sum::<f64>() / 2.0
+    };
+    let d = c["mean_difference"].as_f64().unwrap();
+    assert!((d - (avg("roberta") - avg("xlm-roberta"))).abs() < 1e-12);
+    let p = c["p_value"].as_f64().unwrap();
+    assert!(p > 0.0 && p <= 1.0);
+    assert_eq!(c["resamples"], 10_000);
+    let ci = c["ci95"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() <= d && d <= ci[1].as_f64().unwrap());
+    assert_eq!(v["overlap"].as_array().unwrap().len(), 4);
+}

@@ -50,12 +50,22 @@ pub struct Args {
     /// Cut every code text to N bytes before tokenizing, so every tokenizer sees the same text.
     #[arg(long, value_name = "N")]
     truncate_bytes: Option<usize>,
+    /// Also score every model and BM25 on evaluation code cut to N bytes, so every tokenizer
+    /// sees the same text (rows `trained_equal_bytes`, `bm25_equal_bytes`) [default: 256].
+    #[arg(long, value_name = "N")]
+    equal_bytes: Option<usize>,
+    /// Do not score the equal-bytes view.
+    #[arg(long, conflicts_with = "equal_bytes")]
+    no_equal_bytes: bool,
     /// Pairs per training batch.
     #[arg(long)]
     batch_size: Option<usize>,
     /// Peak learning rate.
     #[arg(long)]
     lr: Option<f64>,
+    /// InfoNCE temperature τ.
+    #[arg(long, value_name = "TAU")]
+    temperature: Option<f64>,
     /// Use at most N training pairs per language (seeded sample).
     #[arg(long, value_name = "N")]
     max_train_pairs: Option<usize>,
@@ -71,6 +81,10 @@ pub struct Args {
     /// Seed of initialisation, sampling and batch order.
     #[arg(long)]
     seed: Option<u64>,
+    /// Train each tokenizer N times, with seeds S, S+1, … (different initialisation and batch
+    /// order): tables show the mean, JSON adds mean ± sd and 95% intervals [default: 1].
+    #[arg(long, value_name = "N")]
+    seeds: Option<usize>,
     /// Save each trained encoder as DIR/<tokenizer>.safetensors + .json.
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
@@ -143,13 +157,20 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
     o.max_query_tokens = args.max_query_tokens.unwrap_or(o.max_query_tokens);
     o.max_code_tokens = args.max_code_tokens.unwrap_or(o.max_code_tokens);
     o.truncate_bytes = args.truncate_bytes.or(o.truncate_bytes);
+    o.equal_bytes = if args.no_equal_bytes {
+        None
+    } else {
+        args.equal_bytes.or(o.equal_bytes)
+    };
     o.batch_size = args.batch_size.unwrap_or(o.batch_size);
     o.lr = args.lr.unwrap_or(o.lr);
+    o.temperature = args.temperature.unwrap_or(o.temperature);
     o.max_train_pairs = args.max_train_pairs.or(o.max_train_pairs);
     o.max_eval_pairs = args.max_eval_pairs.or(o.max_eval_pairs);
     o.eval_split = args.eval_split.clone();
     o.evaluate_untrained = !args.no_untrained;
     o.seed = args.seed.unwrap_or(o.seed);
+    o.seeds = args.seeds.unwrap_or(o.seeds);
     o.save_dir = args.save.clone();
     o.load_dir = args.load.clone();
     o.progress = true;

@@ -20,6 +20,8 @@ pub const MAX_HEADS: usize = 64;
 pub const MAX_EPOCHS: usize = 1000;
 /// Most optimiser steps.
 pub const MAX_STEPS: usize = 10_000_000;
+/// Most training runs per tokenizer (`--seeds`).
+pub const MAX_SEEDS: usize = 100;
 /// Largest batch.
 pub const MAX_BATCH: usize = 8192;
 /// Longest query or code text, in tokens.
@@ -51,6 +53,10 @@ pub fn check_options(opts: &RetrievalOptions) -> Result<()> {
     check_range("--layers", opts.layers, 1, MAX_LAYERS)?;
     check_range("--heads", opts.heads, 1, MAX_HEADS)?;
     check_range("--epochs", opts.epochs, 1, MAX_EPOCHS)?;
+    check_range("--seeds", opts.seeds, 1, MAX_SEEDS)?;
+    if let Some(b) = opts.equal_bytes {
+        check_range("--equal-bytes", b, 1, MAX_TOKENS)?;
+    }
     if let Some(s) = opts.steps {
         check_range("--steps", s, 1, MAX_STEPS)?;
     }
@@ -63,6 +69,13 @@ pub fn check_options(opts: &RetrievalOptions) -> Result<()> {
     }
     if !(opts.lr.is_finite() && opts.lr > 0.0 && opts.lr <= 1.0) {
         return Err(out_of_range("--lr", opts.lr, "use a positive rate up to 1"));
+    }
+    if !(opts.temperature.is_finite() && opts.temperature >= 1e-3 && opts.temperature <= 10.0) {
+        return Err(out_of_range(
+            "--temperature",
+            opts.temperature,
+            "use 0.001 to 10",
+        ));
     }
     Ok(())
 }

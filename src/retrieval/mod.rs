@@ -36,6 +36,7 @@ pub mod limits;
 pub mod metrics;
 pub mod stats;
 pub mod train;
+pub mod uncertainty;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -108,8 +109,16 @@ pub struct RetrievalOptions {
     pub clip_norm: f64,
     /// InfoNCE temperature.
     pub temperature: f64,
-    /// Seed of initialisation, sampling and batch order.
+    /// Seed of initialisation, sampling and batch order (the first seed when `seeds` > 1).
     pub seed: u64,
+    /// Also score every model and BM25 on evaluation code cut to this many bytes (at a
+    /// character boundary, no token limit): every tokenizer sees the same text.
+    #[serde(default)]
+    pub equal_bytes: Option<usize>,
+    /// Training runs per tokenizer, with seeds `seed`, `seed + 1`, … (different initialisation
+    /// and batch order; the same data sample).
+    #[serde(default = "one")]
+    pub seeds: usize,
     /// Use at most this many training pairs per language (seeded sample).
     pub max_train_pairs: Option<usize>,
     /// Use at most this many evaluation pairs per language (seeded sample).
@@ -160,6 +169,8 @@ impl Default for RetrievalOptions {
             clip_norm: 1.0,
             temperature: 0.05,
             seed: 42,
+            seeds: 1,
+            equal_bytes: None,
             max_train_pairs: None,
             max_eval_pairs: None,
             evaluate_untrained: true,
@@ -188,6 +199,10 @@ impl RetrievalOptions {
             ..Self::default()
         }
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 /// `corpora/code-retrieval` under the current directory, else under the crate's source tree.
@@ -259,6 +274,30 @@ pub struct ResultRow {
     pub recall_at_10: f64,
     /// Share of this language's evaluation code snippets longer than the code token limit.
     pub code_truncated_share: f64,
+    /// Seed of the encoder's initialisation and batch order (`null` for BM25, which has none).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The 1-based rank of each query's relevant code, in evaluation order: every metric above
+    /// and every paired test is computed from these.
+    #[serde(default)]
+    pub gold_ranks: Vec<usize>,
+}
+
+/// Query–code token overlap of one (tokenizer, language): the explanatory measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverlapRow {
+    /// Tokenizer name.
+    pub tokenizer: String,
+    /// Language.
+    pub language: String,
+    /// Mean over queries of the share of the query's distinct token ids that also occur in its
+    /// relevant code (both cut as the encoder sees them).
+    pub query_code_overlap: f64,
+    /// Spearman correlation over queries between that share and BM25's reciprocal rank@10
+    /// (`null` when a side is constant).
+    pub spearman_bm25: Option<f64>,
+    /// The same with the trained encoder's reciprocal rank@10 (mean over seeds).
+    pub spearman_trained: Option<f64>,
 }
 
 /// Training summary per tokenizer (deterministic: no times here).
@@ -266,6 +305,9 @@ pub struct ResultRow {
 pub struct TrainingSummary {
     /// Tokenizer name.
     pub tokenizer: String,
+    /// Seed of this training run (initialisation and batch order).
+    #[serde(default)]
+    pub seed: u64,
     /// Training pairs (all languages).
     pub pairs: usize,
     /// Optimiser steps (0 when re-scored from a checkpoint).
@@ -320,8 +362,19 @@ pub struct RetrievalReport {
     pub config: RunConfig,
     /// One row per (tokenizer, language, method).
     pub results: Vec<ResultRow>,
-    /// Training per tokenizer.
+    /// Training per (tokenizer, seed).
     pub training: Vec<TrainingSummary>,
+    /// Mean, standard deviation and 95% interval over seeds per (tokenizer, language, method,
+    /// metric), languages and their average.
+    #[serde(default)]
+    pub summary: Vec<uncertainty::SummaryRow>,
+    /// Paired tests over queries: every pair of tokenizers per method, and the trained encoder
+    /// against BM25 per tokenizer, per language and pooled.
+    #[serde(default)]
+    pub comparisons: Vec<uncertainty::Comparison>,
+    /// Query–code token overlap per (tokenizer, language).
+    #[serde(default)]
+    pub overlap: Vec<OverlapRow>,
     /// Wall-clock times.
     pub timing: Timing,
 }
@@ -548,173 +601,376 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     let mut results = Vec::new();
     let mut summaries = Vec::new();
     let mut timings = Vec::new();
+    let mut overlap = Vec::new();
     for tok in &toks {
-        let name = tok.name().to_string();
-        let t0 = Instant::now();
-        let eval_tok: Vec<Tokenized> = eval_pairs
-            .iter()
-            .map(|p| tokenize(tok.as_ref(), p, opts.truncate_bytes))
-            .collect::<Result<_>>()?;
-        let train_tok: Vec<Tokenized> = train_pairs
-            .iter()
-            .map(|p| tokenize(tok.as_ref(), p, opts.truncate_bytes))
-            .collect::<Result<_>>()?;
-        let tokenize_seconds = t0.elapsed().as_secs_f64();
+        let run = run_tokenizer(opts, &languages, tok.as_ref(), &eval_pairs, &train_pairs)?;
+        infos.push(run.info);
+        results.extend(run.results);
+        summaries.extend(run.training);
+        timings.push(run.timing);
+        overlap.extend(run.overlap);
+    }
+    let mut report = RetrievalReport {
+        config: RunConfig {
+            options: opts.clone(),
+            languages,
+            tokenizers: infos,
+            rescored_from_checkpoints: !training,
+            tokstat_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        results,
+        training: summaries,
+        summary: Vec::new(),
+        comparisons: Vec::new(),
+        overlap,
+        timing: Timing {
+            total_seconds: 0.0,
+            threads: rayon::current_num_threads(),
+            tokenizers: timings,
+        },
+    };
+    report.summary = uncertainty::summary(&report)?;
+    report.comparisons = uncertainty::comparisons(&report, RESAMPLES, opts.seed)?;
+    report.timing.total_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
 
-        let max_id = eval_tok
-            .iter()
-            .chain(&train_tok)
-            .flat_map(|t| t.queries.iter().chain(&t.codes).flatten())
-            .copied()
-            .max()
-            .unwrap_or(0) as usize;
-        let vocab = tok.vocab_size().total.max(max_id + 1);
+/// Resamples of every paired randomization test and bootstrap.
+pub const RESAMPLES: usize = 10_000;
 
-        let ckpt = opts.load_dir.as_ref().map(|d| checkpoint_path(d, &name));
-        let mut enc = match &ckpt {
-            Some(p) => {
-                let (e, _) = Encoder::load(p)?;
-                if e.config.vocab_size < vocab {
-                    return Err(Error::Model(format!(
-                        "{}: embedding table has {} rows but tokenizer `{name}` needs {vocab}",
-                        p.display(),
-                        e.config.vocab_size
-                    )));
-                }
-                e
-            }
-            None => Encoder::new(encoder_config(opts, vocab)?, opts.seed)?,
-        };
-        let cfg = enc.config.clone();
-        infos.push(TokenizerInfo {
-            name: name.clone(),
-            fingerprint: tok.fingerprint(),
-            vocab_size: cfg.vocab_size,
-            embedding_parameters: cfg.embedding_parameters(),
-            core_parameters: cfg.core_parameters(),
-            total_parameters: cfg.parameters(),
-            encoder: cfg,
+/// What one tokenizer's part of a run produced.
+struct TokenizerRun {
+    info: TokenizerInfo,
+    results: Vec<ResultRow>,
+    training: Vec<TrainingSummary>,
+    timing: TokenizerTiming,
+    overlap: Vec<OverlapRow>,
+}
+
+/// The seeds of a run: `seed`, `seed + 1`, … (`seeds` of them).
+pub fn run_seeds(opts: &RetrievalOptions) -> Vec<u64> {
+    (0..opts.seeds.max(1) as u64)
+        .map(|i| opts.seed.wrapping_add(i))
+        .collect()
+}
+
+/// Tokenizes, trains (once per seed) and scores one tokenizer.
+fn run_tokenizer(
+    opts: &RetrievalOptions,
+    languages: &[String],
+    tok: &dyn Tokenizer,
+    eval_pairs: &[Vec<Pair>],
+    train_pairs: &[Vec<Pair>],
+) -> Result<TokenizerRun> {
+    let name = tok.name().to_string();
+    let training = opts.load_dir.is_none();
+    let t0 = Instant::now();
+    let eval_tok: Vec<Tokenized> = eval_pairs
+        .iter()
+        .map(|p| tokenize(tok, p, opts.truncate_bytes))
+        .collect::<Result<_>>()?;
+    let train_tok: Vec<Tokenized> = train_pairs
+        .iter()
+        .map(|p| tokenize(tok, p, opts.truncate_bytes))
+        .collect::<Result<_>>()?;
+    let equal_bytes: Option<Vec<Tokenized>> = opts
+        .equal_bytes
+        .map(|b| {
+            eval_pairs
+                .iter()
+                .map(|p| tokenize(tok, p, Some(b)))
+                .collect::<Result<_>>()
+        })
+        .transpose()?;
+    let tokenize_seconds = t0.elapsed().as_secs_f64();
+    let max_id = eval_tok
+        .iter()
+        .chain(equal_bytes.iter().flatten())
+        .chain(&train_tok)
+        .flat_map(|t| t.queries.iter().chain(&t.codes).flatten())
+        .copied()
+        .max()
+        .unwrap_or(0) as usize;
+    let vocab = tok.vocab_size().total.max(max_id + 1);
+    let base = training_summary(&name, &train_tok, opts);
+    let examples = training_examples(train_tok);
+    let mut views = vec![EvalView {
+        suffix: "",
+        cut_shares: eval_tok
+            .iter()
+            .map(|t| share(&t.codes, |c| c.len() > opts.max_code_tokens))
+            .collect(),
+        tokenized: eval_tok,
+        code_limit: opts.max_code_tokens,
+    }];
+    if let (Some(b), Some(tokenized)) = (opts.equal_bytes, equal_bytes) {
+        views.push(EvalView {
+            suffix: method::EQUAL_BYTES_SUFFIX,
+            cut_shares: eval_pairs
+                .iter()
+                .map(|p| share(p, |x| x.code.len() > b))
+                .collect(),
+            tokenized,
+            code_limit: limits::MAX_TOKENS,
         });
+    }
 
-        let mut eval_seconds = 0.0;
-        let evaluate = |enc: &Encoder, method: &str, out: &mut Vec<ResultRow>| -> Result<()> {
-            let total: usize = eval_tok.iter().map(|t| 2 * t.queries.len()).sum();
-            let pb = bar(opts, &format!("{name} {method}"));
-            pb.set_length(total as u64);
-            for (lang, t) in languages.iter().zip(&eval_tok) {
-                let q =
-                    enc.embed_all(&t.queries, opts.max_query_tokens, 64, |n| pb.inc(n as u64))?;
-                let c = enc.embed_all(&t.codes, opts.max_code_tokens, 64, |n| pb.inc(n as u64))?;
-                out.push(result_row(
-                    &name,
-                    lang,
-                    method,
-                    &dense_ranks(&q, &c),
-                    t,
-                    opts,
-                ));
-            }
-            pb.finish_and_clear();
-            Ok(())
+    let mut results = Vec::new();
+    let mut summaries = Vec::new();
+    let mut info = None;
+    let (mut train_seconds, mut eval_seconds) = (0.0, 0.0);
+    let seeds = if training {
+        run_seeds(opts)
+    } else {
+        vec![opts.seed]
+    };
+    for (i, &seed) in seeds.iter().enumerate() {
+        let mut enc = match &opts.load_dir {
+            Some(dir) => load_checkpoint(&checkpoint_path(dir, &name), &name, vocab)?,
+            None => Encoder::new(encoder_config(opts, vocab)?, seed)?,
         };
-
-        if opts.evaluate_untrained && training {
+        info.get_or_insert_with(|| tokenizer_info(&name, tok, &enc.config));
+        if opts.evaluate_untrained && training && i == 0 {
             let t = Instant::now();
-            evaluate(&enc, "untrained", &mut results)?;
+            let run = (name.as_str(), method::UNTRAINED, seed);
+            results.extend(evaluate(opts, run, languages, &enc, &views[0])?);
             eval_seconds += t.elapsed().as_secs_f64();
         }
-
-        let mut train_seconds = 0.0;
-        let (n_pairs, code_lens): (usize, Vec<usize>) = (
-            train_tok.iter().map(|t| t.codes.len()).sum(),
-            train_tok
-                .iter()
-                .flat_map(|t| t.codes.iter().map(Vec::len))
-                .collect(),
-        );
         let mut summary = TrainingSummary {
-            tokenizer: name.clone(),
-            pairs: n_pairs,
-            steps: 0,
-            tokens: 0,
-            mean_code_tokens: code_lens.iter().sum::<usize>() as f64
-                / code_lens.len().max(1) as f64,
-            code_truncated_share: code_lens
-                .iter()
-                .filter(|&&n| n > opts.max_code_tokens)
-                .count() as f64
-                / code_lens.len().max(1) as f64,
-            first_loss: None,
-            last_loss: None,
-            loss_curve: Vec::new(),
+            seed,
+            ..base.clone()
         };
         if training {
-            let examples: Vec<TrainExample> = train_tok
-                .into_iter()
-                .enumerate()
-                .flat_map(|(g, t)| {
-                    t.queries
-                        .into_iter()
-                        .zip(t.codes)
-                        .map(move |(query, code)| TrainExample {
-                            group: g,
-                            query,
-                            code,
-                        })
-                })
-                .collect();
-            let settings = TrainSettings {
-                batch_size: opts.batch_size,
-                epochs: opts.epochs,
-                steps: opts.steps,
-                max_query_tokens: opts.max_query_tokens,
-                max_code_tokens: opts.max_code_tokens,
-                temperature: opts.temperature,
-                optimizer: AdamWConfig {
-                    lr: opts.lr,
-                    beta1: 0.9,
-                    beta2: 0.98,
-                    eps: 1e-6,
-                    weight_decay: opts.weight_decay,
-                    warmup_steps: 0,
-                    total_steps: 0,
-                    clip_norm: opts.clip_norm,
-                },
-                warmup_share: opts.warmup_share,
-                seed: opts.seed,
-            };
-            let pb = bar(opts, &name);
             let t = Instant::now();
-            let outcome = train::train(&mut enc, &examples, &settings, &pb)?;
-            train_seconds = t.elapsed().as_secs_f64();
-            pb.finish_and_clear();
-            summary.steps = outcome.steps;
-            summary.tokens = outcome.tokens;
-            summary.first_loss = Some(outcome.first_loss);
-            summary.last_loss = Some(outcome.last_loss);
-            summary.loss_curve = outcome.loss_curve;
-            if let Some(dir) = &opts.save_dir {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                let extra = serde_json::json!({
-                    "tokenizer": name,
-                    "tokenizer_fingerprint": tok.fingerprint(),
-                    "max_query_tokens": opts.max_query_tokens,
-                    "max_code_tokens": opts.max_code_tokens,
-                    "truncate_bytes": opts.truncate_bytes,
-                    "training": &summary,
-                    "options": opts,
-                });
-                enc.save(&checkpoint_path(dir, &name), &extra)?;
-            }
+            train_one(opts, &name, tok, &mut enc, &examples, seed, &mut summary)?;
+            train_seconds += t.elapsed().as_secs_f64();
         }
-
         let t = Instant::now();
-        evaluate(&enc, "trained", &mut results)?;
-        for (lang, tt) in languages.iter().zip(&eval_tok) {
+        for view in &views {
+            let run = (name.as_str(), method::TRAINED, seed);
+            results.extend(evaluate(opts, run, languages, &enc, view)?);
+        }
+        eval_seconds += t.elapsed().as_secs_f64();
+        summaries.push(summary);
+    }
+    let t = Instant::now();
+    for view in &views {
+        results.extend(bm25_results(opts, &name, languages, view));
+    }
+    eval_seconds += t.elapsed().as_secs_f64();
+    let overlap = overlap_rows(&name, languages, &views[0].tokenized, &results, opts);
+    let (steps, tokens) = summaries
+        .iter()
+        .fold((0, 0), |(s, t), x| (s + x.steps, t + x.tokens));
+    let secs = train_seconds.max(1e-9);
+    let per_second = |n: usize| if steps > 0 { n as f64 / secs } else { 0.0 };
+    Ok(TokenizerRun {
+        info: info.ok_or_else(|| Error::InvalidArgument("--seeds must be at least 1".into()))?,
+        results,
+        training: summaries,
+        timing: TokenizerTiming {
+            tokenizer: name,
+            tokenize_seconds,
+            train_seconds,
+            eval_seconds,
+            train_tokens_per_second: per_second(tokens),
+            train_steps_per_second: per_second(steps),
+        },
+        overlap,
+    })
+}
+
+fn tokenizer_info(name: &str, tok: &dyn Tokenizer, cfg: &EncoderConfig) -> TokenizerInfo {
+    TokenizerInfo {
+        name: name.to_string(),
+        fingerprint: tok.fingerprint(),
+        vocab_size: cfg.vocab_size,
+        embedding_parameters: cfg.embedding_parameters(),
+        core_parameters: cfg.core_parameters(),
+        total_parameters: cfg.parameters(),
+        encoder: cfg.clone(),
+    }
+}
+
+fn load_checkpoint(path: &Path, name: &str, vocab: usize) -> Result<Encoder> {
+    let (e, _) = Encoder::load(path)?;
+    if e.config.vocab_size < vocab {
+        return Err(Error::Model(format!(
+            "{}: embedding table has {} rows but tokenizer `{name}` needs {vocab}",
+            path.display(),
+            e.config.vocab_size
+        )));
+    }
+    Ok(e)
+}
+
+/// The training summary before training: data sizes and code lengths.
+fn training_summary(
+    name: &str,
+    train_tok: &[Tokenized],
+    opts: &RetrievalOptions,
+) -> TrainingSummary {
+    let code_lens: Vec<usize> = train_tok
+        .iter()
+        .flat_map(|t| t.codes.iter().map(Vec::len))
+        .collect();
+    let n = code_lens.len().max(1) as f64;
+    TrainingSummary {
+        tokenizer: name.to_string(),
+        seed: opts.seed,
+        pairs: code_lens.len(),
+        steps: 0,
+        tokens: 0,
+        mean_code_tokens: code_lens.iter().sum::<usize>() as f64 / n,
+        code_truncated_share: code_lens
+            .iter()
+            .filter(|&&l| l > opts.max_code_tokens)
+            .count() as f64
+            / n,
+        first_loss: None,
+        last_loss: None,
+        loss_curve: Vec::new(),
+    }
+}
+
+fn training_examples(train_tok: Vec<Tokenized>) -> Vec<TrainExample> {
+    train_tok
+        .into_iter()
+        .enumerate()
+        .flat_map(|(g, t)| {
+            t.queries
+                .into_iter()
+                .zip(t.codes)
+                .map(move |(query, code)| TrainExample {
+                    group: g,
+                    query,
+                    code,
+                })
+        })
+        .collect()
+}
+
+/// Trains `enc` with `seed` (batch order) and records the outcome in `summary`; saves the
+/// checkpoint of the first seed when `--save` is set.
+fn train_one(
+    opts: &RetrievalOptions,
+    name: &str,
+    tok: &dyn Tokenizer,
+    enc: &mut Encoder,
+    examples: &[TrainExample],
+    seed: u64,
+    summary: &mut TrainingSummary,
+) -> Result<()> {
+    let settings = TrainSettings {
+        batch_size: opts.batch_size,
+        epochs: opts.epochs,
+        steps: opts.steps,
+        max_query_tokens: opts.max_query_tokens,
+        max_code_tokens: opts.max_code_tokens,
+        temperature: opts.temperature,
+        optimizer: AdamWConfig {
+            lr: opts.lr,
+            beta1: 0.9,
+            beta2: 0.98,
+            eps: 1e-6,
+            weight_decay: opts.weight_decay,
+            warmup_steps: 0,
+            total_steps: 0,
+            clip_norm: opts.clip_norm,
+        },
+        warmup_share: opts.warmup_share,
+        seed,
+    };
+    let pb = bar(opts, name);
+    let outcome = train::train(enc, examples, &settings, &pb)?;
+    pb.finish_and_clear();
+    summary.steps = outcome.steps;
+    summary.tokens = outcome.tokens;
+    summary.first_loss = Some(outcome.first_loss);
+    summary.last_loss = Some(outcome.last_loss);
+    summary.loss_curve = outcome.loss_curve;
+    if let (Some(dir), true) = (&opts.save_dir, seed == opts.seed) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let extra = serde_json::json!({
+            "tokenizer": name,
+            "tokenizer_fingerprint": tok.fingerprint(),
+            "max_query_tokens": opts.max_query_tokens,
+            "max_code_tokens": opts.max_code_tokens,
+            "truncate_bytes": opts.truncate_bytes,
+            "training": &summary,
+            "options": opts,
+        });
+        enc.save(&checkpoint_path(dir, name), &extra)?;
+    }
+    Ok(())
+}
+
+/// One way of cutting the evaluation code: the token limit of the run, or the same number
+/// of bytes for every tokenizer ([`RetrievalOptions::equal_bytes`]).
+struct EvalView {
+    /// Appended to the method name of its rows (`""` or [`method::EQUAL_BYTES_SUFFIX`]).
+    suffix: &'static str,
+    /// Evaluation pairs per language, tokenized for this view.
+    tokenized: Vec<Tokenized>,
+    /// Code token limit of this view.
+    code_limit: usize,
+    /// Share of each language's code that this view cuts.
+    cut_shares: Vec<f64>,
+}
+
+/// Share of `items` for which `cut` holds (0 when empty).
+fn share<T>(items: &[T], cut: impl Fn(&T) -> bool) -> f64 {
+    items.iter().filter(|x| cut(x)).count() as f64 / items.len().max(1) as f64
+}
+
+/// Embeds and ranks every evaluation language of `view` with `enc`; `run` is (tokenizer,
+/// method, seed).
+fn evaluate(
+    opts: &RetrievalOptions,
+    run: (&str, &str, u64),
+    languages: &[String],
+    enc: &Encoder,
+    view: &EvalView,
+) -> Result<Vec<ResultRow>> {
+    let (name, method, seed) = run;
+    let method = format!("{method}{}", view.suffix);
+    let total: usize = view.tokenized.iter().map(|t| 2 * t.queries.len()).sum();
+    let pb = bar(opts, &format!("{name} {method}"));
+    pb.set_length(total as u64);
+    let mut out = Vec::new();
+    for ((lang, t), &cut) in languages.iter().zip(&view.tokenized).zip(&view.cut_shares) {
+        let q = enc.embed_all(&t.queries, opts.max_query_tokens, 64, |n| pb.inc(n as u64))?;
+        let c = enc.embed_all(&t.codes, view.code_limit, 64, |n| pb.inc(n as u64))?;
+        let ranks = dense_ranks(&q, &c);
+        out.push(result_row(
+            (name, lang, &method),
+            Some(seed),
+            ranks,
+            t.codes.len(),
+            cut,
+        ));
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
+/// BM25 over the tokenizer's ids, on the same cut sequences the encoder sees in `view`.
+fn bm25_results(
+    opts: &RetrievalOptions,
+    name: &str,
+    languages: &[String],
+    view: &EvalView,
+) -> Vec<ResultRow> {
+    let method = format!("{}{}", method::BM25, view.suffix);
+    languages
+        .iter()
+        .zip(&view.tokenized)
+        .zip(&view.cut_shares)
+        .map(|((lang, tt), &cut)| {
             let docs: Vec<&[u32]> = tt
                 .codes
                 .iter()
-                .map(|c| &c[..c.len().min(opts.max_code_tokens)])
+                .map(|c| &c[..c.len().min(view.code_limit)])
                 .collect();
             let index = bm25::Bm25Index::new(&docs);
             let ranks: Vec<usize> = tt
@@ -725,82 +981,100 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
                     metrics::gold_rank(&index.scores(&q[..q.len().min(opts.max_query_tokens)]), i)
                 })
                 .collect();
-            results.push(result_row(&name, lang, "bm25", &ranks, tt, opts));
-        }
-        eval_seconds += t.elapsed().as_secs_f64();
-        let secs = train_seconds.max(1e-9);
-        timings.push(TokenizerTiming {
-            tokenizer: name.clone(),
-            tokenize_seconds,
-            train_seconds,
-            eval_seconds,
-            train_tokens_per_second: if summary.steps > 0 {
-                summary.tokens as f64 / secs
-            } else {
-                0.0
-            },
-            train_steps_per_second: if summary.steps > 0 {
-                summary.steps as f64 / secs
-            } else {
-                0.0
-            },
-        });
-        summaries.push(summary);
-    }
-    Ok(RetrievalReport {
-        config: RunConfig {
-            options: opts.clone(),
-            languages,
-            tokenizers: infos,
-            rescored_from_checkpoints: !training,
-            tokstat_version: env!("CARGO_PKG_VERSION").to_string(),
-        },
-        results,
-        training: summaries,
-        timing: Timing {
-            total_seconds: started.elapsed().as_secs_f64(),
-            threads: rayon::current_num_threads(),
-            tokenizers: timings,
-        },
-    })
+            result_row((name, lang, &method), None, ranks, tt.codes.len(), cut)
+        })
+        .collect()
 }
 
-fn result_row(
-    tokenizer: &str,
-    language: &str,
-    method: &str,
-    ranks: &[usize],
-    t: &Tokenized,
+/// Query–code token overlap per language, and how it goes with each method's per-query
+/// reciprocal rank.
+fn overlap_rows(
+    name: &str,
+    languages: &[String],
+    eval_tok: &[Tokenized],
+    results: &[ResultRow],
     opts: &RetrievalOptions,
-) -> ResultRow {
-    let m = RankingMetrics::from_ranks(ranks);
-    let cut = t
-        .codes
+) -> Vec<OverlapRow> {
+    languages
         .iter()
-        .filter(|c| c.len() > opts.max_code_tokens)
-        .count();
+        .zip(eval_tok)
+        .map(|(lang, t)| {
+            let shares: Vec<f64> = t
+                .queries
+                .iter()
+                .zip(&t.codes)
+                .map(|(q, c)| {
+                    stats::token_overlap(
+                        &q[..q.len().min(opts.max_query_tokens)],
+                        &c[..c.len().min(opts.max_code_tokens)],
+                    )
+                })
+                .collect();
+            let rr = |method: &str| uncertainty::mean_reciprocal_ranks(results, name, lang, method);
+            let corr = |method: &str| rr(method).and_then(|r| stats::spearman(&shares, &r));
+            OverlapRow {
+                tokenizer: name.to_string(),
+                language: lang.clone(),
+                query_code_overlap: shares.iter().sum::<f64>() / shares.len().max(1) as f64,
+                spearman_bm25: corr("bm25"),
+                spearman_trained: corr("trained"),
+            }
+        })
+        .collect()
+}
+
+/// A result row from the gold ranks of (tokenizer, language, method).
+fn result_row(
+    (tokenizer, language, method): (&str, &str, &str),
+    seed: Option<u64>,
+    ranks: Vec<usize>,
+    candidates: usize,
+    code_truncated_share: f64,
+) -> ResultRow {
+    let m = RankingMetrics::from_ranks(&ranks);
     ResultRow {
         tokenizer: tokenizer.to_string(),
         language: language.to_string(),
         method: method.to_string(),
         queries: m.queries,
-        candidates: t.codes.len(),
+        candidates,
         mrr_at_10: m.mrr_at_10,
         ndcg_at_10: m.ndcg_at_10,
         recall_at_1: m.recall_at_1,
         recall_at_5: m.recall_at_5,
         recall_at_10: m.recall_at_10,
-        code_truncated_share: cut as f64 / t.codes.len().max(1) as f64,
+        code_truncated_share,
+        seed,
+        gold_ranks: ranks,
     }
 }
 
 /// Reads one metric from a result row.
 pub type MetricFn = fn(&ResultRow) -> f64;
 
+/// The method names of result rows: one place for each.
+pub mod method {
+    /// The encoder after training.
+    pub const TRAINED: &str = "trained";
+    /// The freshly initialised encoder.
+    pub const UNTRAINED: &str = "untrained";
+    /// BM25 over the tokenizer's ids.
+    pub const BM25: &str = "bm25";
+    /// Appended to a method scored on code cut to the same number of bytes for every
+    /// tokenizer (`--equal-bytes`).
+    pub const EQUAL_BYTES_SUFFIX: &str = "_equal_bytes";
+    /// The trained encoder on equal-bytes code.
+    pub const TRAINED_EQUAL_BYTES: &str = "trained_equal_bytes";
+    /// BM25 on equal-bytes code.
+    pub const BM25_EQUAL_BYTES: &str = "bm25_equal_bytes";
+}
+
 const METHODS: &[(&str, &str)] = &[
-    ("trained", "trained encoder"),
-    ("bm25", "BM25 (token ids)"),
-    ("untrained", "untrained encoder"),
+    (method::TRAINED, "trained encoder"),
+    (method::BM25, "BM25 (token ids)"),
+    (method::TRAINED_EQUAL_BYTES, "trained encoder, equal bytes"),
+    (method::BM25_EQUAL_BYTES, "BM25, equal bytes"),
+    (method::UNTRAINED, "untrained encoder"),
 ];
 
 impl RetrievalReport {
@@ -813,28 +1087,49 @@ impl RetrievalReport {
             .collect()
     }
 
-    /// The result for a (tokenizer, language, method), if present.
+    /// The result for a (tokenizer, language, method) of the first seed, if present.
     pub fn result(&self, tokenizer: &str, language: &str, method: &str) -> Option<&ResultRow> {
-        self.results
-            .iter()
-            .find(|r| r.tokenizer == tokenizer && r.language == language && r.method == method)
+        uncertainty::rows(&self.results, tokenizer, language, method).next()
     }
 
-    /// Macro average (unweighted mean over languages) of a metric for a tokenizer and method.
-    pub fn average(
+    /// Mean over seeds of a metric for (tokenizer, language, method).
+    pub fn mean(
         &self,
         tokenizer: &str,
+        language: &str,
         method: &str,
-        metric: fn(&ResultRow) -> f64,
+        metric: MetricFn,
     ) -> Option<f64> {
+        let v: Vec<f64> = uncertainty::rows(&self.results, tokenizer, language, method)
+            .map(metric)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    }
+
+    /// Macro average (unweighted mean over languages) of a metric for a tokenizer and method,
+    /// each language's value the mean over seeds.
+    pub fn average(&self, tokenizer: &str, method: &str, metric: MetricFn) -> Option<f64> {
         let vals: Vec<f64> = self
             .config
             .languages
             .iter()
-            .filter_map(|l| self.result(tokenizer, l, method).map(metric))
+            .filter_map(|l| self.mean(tokenizer, l, method, metric))
             .collect();
         (vals.len() == self.config.languages.len() && !vals.is_empty())
             .then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+    }
+
+    /// Number of seeds the trained rows come from.
+    pub fn seed_count(&self) -> usize {
+        let mut seeds: Vec<u64> = self
+            .results
+            .iter()
+            .filter(|r| r.method == "trained")
+            .filter_map(|r| r.seed)
+            .collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        seeds.len().max(1)
     }
 
     /// The human-readable view: one table per metric (rows = language × method, columns =
@@ -868,8 +1163,8 @@ impl RetrievalReport {
                     let mut row = vec![Cell::text(lang.clone()), Cell::text(*label)];
                     for n in &names {
                         row.push(
-                            self.result(n, lang, method)
-                                .map_or(Cell::Empty, |r| Cell::Float(f(r), 3)),
+                            self.mean(n, lang, method, f)
+                                .map_or(Cell::Empty, |v| Cell::Float(v, 3)),
                         );
                     }
                     t.row(row);
@@ -896,6 +1191,12 @@ impl RetrievalReport {
                 }
                 t.note(format!("Random ranking MRR@10: {}.", random.join(", ")));
                 t.note("Ties rank the relevant document last among equals; average = unweighted mean over languages.");
+                let seeds = self.seed_count();
+                if seeds > 1 {
+                    t.note(format!(
+                        "Encoder rows: mean over {seeds} seeds (see the table of intervals)."
+                    ));
+                }
             }
             tables.push(t);
         }
@@ -929,6 +1230,7 @@ impl RetrievalReport {
             "Encoder and training per tokenizer",
             [
                 "tokenizer",
+                "seed",
                 "vocab",
                 "d",
                 "layers",
@@ -943,7 +1245,15 @@ impl RetrievalReport {
                 "train tok/s",
             ],
         );
-        for (info, s) in self.config.tokenizers.iter().zip(&self.training) {
+        for s in &self.training {
+            let Some(info) = self
+                .config
+                .tokenizers
+                .iter()
+                .find(|i| i.name == s.tokenizer)
+            else {
+                continue;
+            };
             let tps = self
                 .timing
                 .tokenizers
@@ -958,6 +1268,7 @@ impl RetrievalReport {
                 });
             t.row(vec![
                 Cell::text(info.name.clone()),
+                Cell::int(s.seed),
                 Cell::count(info.vocab_size),
                 Cell::count(info.encoder.dim),
                 Cell::count(info.encoder.layers),
@@ -976,16 +1287,21 @@ impl RetrievalReport {
             ]);
         }
         t.note(format!(
-            "Budget: {}; seed {}; wall time {:.0} s; candle threads: {}.",
+            "Budget: {}; seed {} ({} seed{}); wall time {:.0} s; candle threads: {}.",
             match self.config.options.budget {
                 Budget::EqualCore => "equal core (same d and layers)".to_string(),
                 Budget::EqualTotal(p) => format!("equal total of {p} parameters"),
             },
             self.config.options.seed,
+            self.seed_count(),
+            if self.seed_count() == 1 { "" } else { "s" },
             self.timing.total_seconds,
             self.timing.threads
         ));
         tables.push(t);
+        tables.extend(self.interval_table());
+        tables.extend(self.comparison_table());
+        tables.extend(self.overlap_table());
         tables
     }
 }

@@ -14,6 +14,9 @@ pub enum Verdict {
     DoesNotHold,
     /// The claim needs something this report cannot run (say what in the measurement).
     CannotBeTested,
+    /// The measurement cannot decide: the difference is not significant (the measurement
+    /// gives the figures and the test).
+    Inconclusive,
 }
 
 impl Verdict {
@@ -24,6 +27,7 @@ impl Verdict {
             Verdict::HoldsWithCorrection => "holds with correction",
             Verdict::DoesNotHold => "does not hold",
             Verdict::CannotBeTested => "cannot be tested here",
+            Verdict::Inconclusive => "inconclusive",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! byte for byte; the retrieval run is either trained anew or read back from a saved JSON.
 
 mod claims;
+mod retrieval;
 mod sections;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct ReportOptions {
     pub quick: bool,
     /// Reuse a saved retrieval run (the JSON of `tokstat retrieval --format json`).
     pub retrieval_results: Option<PathBuf>,
+    /// Training runs per tokenizer of the retrieval experiment (`tokstat retrieval --seeds`).
+    pub seeds: usize,
 }
 
 /// One generated file, with its path relative to the report directory.
@@ -78,7 +81,7 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
         sections::code(&opts.root)?,
         sections::multilingual(&opts.root)?,
         sections::vocabulary(&opts.root)?,
-        sections::retrieval(opts)?,
+        retrieval::retrieval(opts)?,
     ];
     let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
     let mut files = vec![ReportFile::new("README.md", claims::index(&claims))];
