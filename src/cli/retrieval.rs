@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     truncate_bytes: Option<usize>,
     /// Also score every model and BM25 on evaluation code cut to N bytes, so every tokenizer
-    /// sees the same text (rows `trained_equal_bytes`, `bm25_equal_bytes`) [default: 256].
+    /// sees the same text (rows `trained_equal_bytes`, `bm25_equal_bytes`) [default: 180].
     #[arg(long, value_name = "N")]
     equal_bytes: Option<usize>,
     /// Do not score the equal-bytes view.
