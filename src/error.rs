@@ -48,6 +48,17 @@ pub enum Error {
         /// Byte offset of the first invalid byte.
         offset: usize,
     },
+    /// A file that starts with a byte-order mark where none is allowed (JSON), or one that
+    /// announces an encoding other than UTF-8 (UTF-16, UTF-32).
+    #[error("{}: starts with a {encoding} byte-order mark; {advice}", path.display())]
+    ByteOrderMark {
+        /// The file involved.
+        path: PathBuf,
+        /// The encoding the mark announces (`UTF-8`, `UTF-16LE`, …).
+        encoding: &'static str,
+        /// What to do about it.
+        advice: &'static str,
+    },
     /// Input that looks like a binary file.
     #[error("{}: binary file (NUL byte at offset {offset}); tokstat reads text", path.display())]
     BinaryInput {

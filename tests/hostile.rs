@@ -7,17 +7,22 @@ use assert_cmd::Command;
 
 /// Runs tokstat and returns (exit code, stderr); fails on a panic, a signal or a slow run.
 fn refused(args: &[&str]) -> (i32, String) {
+    refused_within(args, 60)
+}
+
+/// [`refused`] with a time bound of `secs` seconds.
+fn refused_within(args: &[&str], secs: u64) -> (i32, String) {
     let started = Instant::now();
     let out = Command::cargo_bin("tokstat")
         .unwrap()
         .args(args)
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(secs))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let code = out.status.code().unwrap_or(-1);
     assert!(
-        started.elapsed() < Duration::from_secs(60),
+        started.elapsed() < Duration::from_secs(secs),
         "tokstat {args:?} ran past the time bound"
     );
     assert_ne!(code, 0, "tokstat {args:?} succeeded: {stderr}");
@@ -110,4 +115,176 @@ fn a_failed_report_leaves_the_previous_one_untouched() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["README.md"], "no temporary or partial files");
+}
+
+/// The root of the checkout (for the bundled corpora and reports).
+fn root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_report_that_fails_late_leaves_the_previous_tree_whole() {
+    // The old tree has a file named `data` where the new report needs a directory: every section
+    // is computed, the new tree is half built aside, and then a write fails.
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("reports");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("README.md"), "previous report").unwrap();
+    std::fs::write(out.join("data"), "a file in the way").unwrap();
+    // The whole report is computed first (about 20 s on an idle machine).
+    let (_, stderr) = refused_within(
+        &[
+            "report",
+            "--root",
+            root().to_str().unwrap(),
+            "--retrieval-results",
+            root().join("reports/data/retrieval.json").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        600,
+    );
+    assert!(stderr.contains("data"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "previous report"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("data")).unwrap(),
+        "a file in the way"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["README.md", "data"], "nothing new in the old tree");
+    let beside: Vec<String> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["reports"], "no temporary tree left beside it");
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_skipped_in_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.txt");
+    let marked = dir.path().join("marked.txt");
+    std::fs::write(&plain, "hello world").unwrap();
+    std::fs::write(&marked, "\u{FEFF}hello world").unwrap();
+    let ids = |p: &std::path::Path| {
+        let out = Command::cargo_bin("tokstat")
+            .unwrap()
+            .args(["encode", "-t", "roberta", "--format", "json", "--file"])
+            .arg(p)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(ids(&plain), ids(&marked));
+}
+
+#[test]
+fn a_utf16_text_file_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("notes.txt");
+    std::fs::write(&f, b"\xFF\xFEh\0i\0").unwrap();
+    for cmd in ["encode", "compare"] {
+        let mut args = vec![cmd, "-t", "roberta"];
+        if cmd == "encode" {
+            args.push("--file");
+        }
+        args.push(f.to_str().unwrap());
+        let (_, stderr) = refused(&args);
+        assert!(
+            stderr.contains("notes.txt") && stderr.contains("UTF-16LE byte-order mark"),
+            "{cmd}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_byte_order_mark_in_json_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // tokenizer.json
+    let tok = dir.path().join("tokenizer.json");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(root().join("../shared/tokenizers/roberta.json")).unwrap());
+    std::fs::write(&tok, &bytes).unwrap();
+    let (_, stderr) = refused(&["encode", "-t", tok.to_str().unwrap(), "hi"]);
+    assert!(
+        stderr.contains("tokenizer.json: starts with a UTF-8 byte-order mark"),
+        "{stderr}"
+    );
+    // config.json
+    let cfg = dir.path().join("config.json");
+    std::fs::write(
+        &cfg,
+        "\u{FEFF}{\"hidden_size\": 8, \"vocab_size\": 10, \"num_hidden_layers\": 1}",
+    )
+    .unwrap();
+    let (_, stderr) = refused(&["budget", cfg.to_str().unwrap()]);
+    assert!(
+        stderr.contains("config.json: starts with a UTF-8 byte-order mark"),
+        "{stderr}"
+    );
+    // JSONL data
+    let data = dir.path().join("data");
+    let lang = data.join("go");
+    std::fs::create_dir_all(&lang).unwrap();
+    let rec = r#"{"id":"1","language":"go","query":"q","code":"c"}"#;
+    std::fs::write(lang.join("test.jsonl"), format!("\u{FEFF}{rec}\n{rec}\n")).unwrap();
+    std::fs::write(lang.join("train.jsonl"), format!("{rec}\n{rec}\n")).unwrap();
+    let (_, stderr) = refused(&["retrieval", "--quick", "--data", data.to_str().unwrap()]);
+    assert!(
+        stderr.contains("test.jsonl: starts with a UTF-8 byte-order mark"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn retrieval_data_that_is_a_file_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("train.jsonl");
+    std::fs::write(&f, "{}\n").unwrap();
+    let (_, stderr) = refused(&["retrieval", "--quick", "--data", f.to_str().unwrap()]);
+    assert!(
+        stderr.contains("--data")
+            && stderr.contains("is a file")
+            && !stderr.contains("does not exist"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn empty_training_data_names_the_file_and_the_language() {
+    let rec = r#"{"id":"1","language":"go","query":"q","code":"c"}"#;
+    for train in ["", "\n\n  \n"] {
+        let dir = tempfile::tempdir().unwrap();
+        let lang = dir.path().join("go");
+        std::fs::create_dir_all(&lang).unwrap();
+        std::fs::write(lang.join("test.jsonl"), format!("{rec}\n{rec}\n")).unwrap();
+        std::fs::write(lang.join("train.jsonl"), train).unwrap();
+        let (_, stderr) = refused(&[
+            "retrieval",
+            "--data",
+            dir.path().to_str().unwrap(),
+            "-t",
+            "roberta",
+            "--steps",
+            "1",
+        ]);
+        assert!(
+            stderr.contains("train.jsonl")
+                && stderr.contains("`go`")
+                && stderr.contains("no records"),
+            "{stderr}"
+        );
+    }
 }

@@ -239,6 +239,7 @@ impl ModelConfig {
     /// Reads a `config.json` file; `name` is what reports call the model.
     pub fn from_file(path: &Path, name: &str) -> Result<ModelConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        crate::input::reject_json_bom(path, text.as_bytes())?;
         let value: Value = serde_json::from_str(&text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             message: format!("not valid JSON: {e}"),

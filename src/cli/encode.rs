@@ -65,9 +65,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<()> {
         out.write_all(b"[")?;
     }
     for (k, t) in toks.iter().enumerate() {
-        let enc = t
-            .encode(&text, args.special)
-            .with_context(|| format!("encoding with {}", t.name()))?;
+        let enc = tokenizer::chunked::encode_in_pieces(
+            t.as_ref(),
+            &text,
+            args.special,
+            tokenizer::chunked::CHUNK_BYTES,
+        )
+        .with_context(|| format!("encoding with {}", t.name()))?;
         let output = EncodeOutput {
             tokenizer: t.name().to_string(),
             path: t.path().map(|p| p.display().to_string()),

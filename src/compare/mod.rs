@@ -494,9 +494,24 @@ fn open_input(file: &InputFile) -> Result<Box<dyn std::io::Read + Send>> {
 }
 
 /// Decodes one chunk (`offset` into its input) as UTF-8, or U+FFFD-replaced with `lossy`.
-fn decode_chunk(file: &InputFile, offset: u64, bytes: Vec<u8>, lossy: bool) -> Result<String> {
+/// The first chunk loses a leading UTF-8 byte-order mark; one announcing UTF-16 or UTF-32 is an
+/// error naming it.
+fn decode_chunk(file: &InputFile, offset: u64, mut bytes: Vec<u8>, lossy: bool) -> Result<String> {
     let path = std::path::PathBuf::from(&file.display);
     if offset == 0 {
+        match crate::input::byte_order_mark(&bytes) {
+            Some("UTF-8") => {
+                bytes.drain(..crate::input::UTF8_BOM.len());
+            }
+            Some(encoding) => {
+                return Err(Error::ByteOrderMark {
+                    path,
+                    encoding,
+                    advice: "tokstat reads UTF-8 text: convert the file first (e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`)",
+                });
+            }
+            None => {}
+        }
         if let Some(at) = crate::input::binary_marker(&bytes) {
             return Err(Error::BinaryInput { path, offset: at });
         }

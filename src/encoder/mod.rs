@@ -556,6 +556,19 @@ impl Encoder {
     pub fn load(path: &Path) -> Result<(Self, serde_json::Value)> {
         let cfg_path = path.with_extension("json");
         let text = std::fs::read_to_string(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+        let tensors = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(path, &text, &tensors)
+    }
+
+    /// Builds an encoder from the contents of a checkpoint: its JSON config (`<path>.json`)
+    /// and its safetensors bytes; `path` names the checkpoint in errors.
+    pub fn from_bytes(
+        path: &Path,
+        text: &str,
+        tensors: &[u8],
+    ) -> Result<(Self, serde_json::Value)> {
+        let cfg_path = path.with_extension("json");
+        crate::input::reject_json_bom(&cfg_path, text.as_bytes())?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Config {
             path: cfg_path.clone(),
             message: e.to_string(),
@@ -567,7 +580,7 @@ impl Encoder {
             })?;
         config.validate()?;
         let device = Device::Cpu;
-        let mut tensors = candle_core::safetensors::load(path, &device)
+        let mut tensors = candle_core::safetensors::load_buffer(tensors, &device)
             .map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
         let mut take = |name: &str, shape: &[usize]| -> Result<Tensor> {
             let t = tensors.remove(name).ok_or_else(|| {

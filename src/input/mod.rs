@@ -63,6 +63,45 @@ impl InputSource {
     }
 }
 
+/// The UTF-8 byte-order mark (U+FEFF encoded).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The encoding announced by a byte-order mark at the start of `bytes`, if there is one.
+pub fn byte_order_mark(bytes: &[u8]) -> Option<&'static str> {
+    // UTF-32LE starts like UTF-16LE, so it is checked first.
+    [
+        (&b"\xFF\xFE\0\0"[..], "UTF-32LE"),
+        (b"\0\0\xFE\xFF", "UTF-32BE"),
+        (UTF8_BOM, "UTF-8"),
+        (b"\xFF\xFE", "UTF-16LE"),
+        (b"\xFE\xFF", "UTF-16BE"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| bytes.starts_with(mark))
+    .map(|(_, name)| name)
+}
+
+/// Advice for a text file in UTF-16 or UTF-32.
+const CONVERT_TO_UTF8: &str = "tokstat reads UTF-8 text: convert the file first (e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`)";
+
+/// Refuses a JSON or JSONL file that starts with a byte-order mark (JSON does not allow one, and
+/// the parser would report it as "expected value at line 1 column 1").
+pub fn reject_json_bom(path: &Path, bytes: &[u8]) -> Result<()> {
+    match byte_order_mark(bytes) {
+        None => Ok(()),
+        Some("UTF-8") => Err(Error::ByteOrderMark {
+            path: path.to_path_buf(),
+            encoding: "UTF-8",
+            advice: "JSON does not allow one: save the file as UTF-8 without BOM (e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
+        }),
+        Some(encoding) => Err(Error::ByteOrderMark {
+            path: path.to_path_buf(),
+            encoding,
+            advice: "JSON files must be UTF-8: convert it (e.g. `iconv -f UTF-16 -t UTF-8`)",
+        }),
+    }
+}
+
 /// Position of the first NUL byte among the first [`BINARY_SNIFF_BYTES`], if any.
 pub fn binary_marker(bytes: &[u8]) -> Option<usize> {
     bytes[..bytes.len().min(BINARY_SNIFF_BYTES)]
@@ -70,12 +109,26 @@ pub fn binary_marker(bytes: &[u8]) -> Option<usize> {
         .position(|&b| b == 0)
 }
 
-/// Turns bytes into text, verbatim: no trimming, no newline handling.
+/// Turns bytes into text, verbatim: no trimming, no newline handling; only a leading UTF-8
+/// byte-order mark is dropped (it marks the encoding and is not part of the text).
 ///
-/// A NUL byte in the first 8 KiB marks a binary file (an error). Invalid UTF-8 is an error with
+/// A UTF-16 or UTF-32 byte-order mark is an error naming the encoding. A NUL byte in the first 8 KiB marks a binary file (an error). Invalid UTF-8 is an error with
 /// the offset of the first invalid byte, unless `lossy`, which replaces invalid sequences by
 /// U+FFFD.
-pub fn decode_text(path: &Path, bytes: Vec<u8>, lossy: bool) -> Result<String> {
+pub fn decode_text(path: &Path, mut bytes: Vec<u8>, lossy: bool) -> Result<String> {
+    match byte_order_mark(&bytes) {
+        Some("UTF-8") => {
+            bytes.drain(..UTF8_BOM.len());
+        }
+        Some(encoding) => {
+            return Err(Error::ByteOrderMark {
+                path: path.to_path_buf(),
+                encoding,
+                advice: CONVERT_TO_UTF8,
+            });
+        }
+        None => {}
+    }
     if let Some(offset) = binary_marker(&bytes) {
         return Err(Error::BinaryInput {
             path: path.to_path_buf(),
@@ -113,6 +166,28 @@ mod tests {
     fn binary_detected() {
         let e = decode_text(Path::new("b.bin"), b"ab\0c".to_vec(), true).unwrap_err();
         assert!(e.to_string().contains("NUL byte at offset 2"));
+    }
+
+    #[test]
+    fn byte_order_marks() {
+        assert_eq!(
+            decode_text(Path::new("f"), b"\xEF\xBB\xBFhi".to_vec(), false).unwrap(),
+            "hi"
+        );
+        let e = decode_text(Path::new("w.txt"), b"\xFF\xFEh\0i\0".to_vec(), false).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("w.txt: starts with a UTF-16LE byte-order mark"),
+            "{e}"
+        );
+        assert_eq!(byte_order_mark(b"\xFF\xFE\0\0"), Some("UTF-32LE"));
+        assert_eq!(byte_order_mark(b"{}"), None);
+        let e = reject_json_bom(Path::new("t.json"), b"\xEF\xBB\xBF{}").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("t.json: starts with a UTF-8 byte-order mark; JSON does not allow one"),
+            "{e}"
+        );
     }
 
     #[test]

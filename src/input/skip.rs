@@ -75,6 +75,10 @@ impl Skipped {
                 SkipReason::InvalidUtf8,
                 format!("invalid UTF-8 at byte offset {offset}"),
             ),
+            Error::ByteOrderMark { encoding, .. } => (
+                SkipReason::InvalidUtf8,
+                format!("{encoding} text (byte-order mark), not UTF-8"),
+            ),
             Error::Io { error, .. } => (SkipReason::Unreadable, error.to_string()),
             _ => return None,
         };

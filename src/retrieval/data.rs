@@ -58,6 +58,12 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// `test.jsonl[.gz]`, sorted by name, found by the [walker](crate::input::walk) (ignore rules and
 /// hidden folders apply).
 pub fn languages(dir: &Path) -> Result<Vec<String>> {
+    if dir.is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "--data `{}` is a file; it takes a directory holding <language>/{{train,valid,test}}.jsonl (pass the directory that contains the language folders)",
+            dir.display()
+        )));
+    }
     if !dir.is_dir() {
         return Err(Error::InvalidArgument(format!(
             "data directory `{}` does not exist (expected <language>/{{train,valid,test}}.jsonl; pass --data DIR)",
@@ -110,10 +116,17 @@ pub fn load_split(dir: &Path, language: &str, split: &str) -> Result<Vec<Pair>> 
     } else {
         std::fs::read(&path).map_err(|e| Error::io(&path, e))?
     };
+    parse_split(&path, language, split, &bytes)
+}
+
+/// Parses the bytes of one split file (`path` names it in errors): one JSON record per line,
+/// blank lines skipped; an empty split is an error naming the file and the language.
+pub fn parse_split(path: &Path, language: &str, split: &str, bytes: &[u8]) -> Result<Vec<Pair>> {
+    crate::input::reject_json_bom(path, bytes)?;
     let mut pairs = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let data_err = |message: String| Error::Data {
-            path: path.clone(),
+            path: path.to_path_buf(),
             line: i + 1,
             message,
         };
@@ -124,6 +137,12 @@ pub fn load_split(dir: &Path, language: &str, split: &str) -> Result<Vec<Pair>> 
         }
         let pair: Pair = serde_json::from_str(line).map_err(|e| data_err(e.to_string()))?;
         pairs.push(pair);
+    }
+    if pairs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{}: the {split} split of language `{language}` has no records (expected one JSON object per line with `id`, `language`, `query` and `code`); add records, or leave the language out with --languages",
+            path.display()
+        )));
     }
     Ok(pairs)
 }

@@ -89,12 +89,13 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
     Ok(files)
 }
 
-/// Writes the files under `out`, creating directories as needed: all of them or none (see
-/// [`crate::output::write_all_atomic`]), so that a failure leaves the previous report as it was.
+/// Replaces the tree `out` by these files (plus the files of the old tree the report does not
+/// write), built aside and swapped in whole (see [`crate::output::replace_dir_atomic`]), so that
+/// a failure or an interrupt leaves the previous report as it was.
 pub fn write(files: &[ReportFile], out: &Path) -> Result<()> {
     let files: Vec<(std::path::PathBuf, &[u8])> = files
         .iter()
         .map(|f| (out.join(&f.path), f.contents.as_ref()))
         .collect();
-    crate::output::write_all_atomic(&files)
+    crate::output::replace_dir_atomic(out, &files)
 }

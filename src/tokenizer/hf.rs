@@ -26,6 +26,7 @@ pub struct HfTokenizer {
     /// The bytes the fingerprint is computed from, hashed on first use.
     fingerprint_source: FingerprintSource,
     fingerprint: OnceLock<String>,
+    splits_at_spaces: OnceLock<bool>,
 }
 
 /// What a tokenizer's fingerprint hashes: the embedded file (decompressed and hashed lazily, so
@@ -75,6 +76,7 @@ impl HfTokenizer {
             path: name.into(),
             message,
         };
+        crate::input::reject_json_bom(std::path::Path::new(name), json)?;
         if json.iter().all(u8::is_ascii_whitespace) {
             return Err(invalid("the file is empty".into()));
         }
@@ -132,6 +134,7 @@ impl HfTokenizer {
             vocab,
             fingerprint_source,
             fingerprint: OnceLock::new(),
+            splits_at_spaces: OnceLock::new(),
         })
     }
 
@@ -221,6 +224,60 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     .ok()?;
     tok.add_tokens(added.into_iter().map(|a| a.token)).ok()?;
     Some(tokenizers::Tokenizer::from(tok))
+}
+
+/// Whether every part of the pipeline is of a kind that splits before a single space between two
+/// words anyway (see [`super::chunked`]), judged from its serialised form.
+fn splits_before_single_spaces(inner: &tokenizers::Tokenizer) -> bool {
+    use serde_json::Value;
+    fn normalizer_ok(v: &Value) -> bool {
+        match v["type"].as_str() {
+            Some("Sequence") => v["normalizers"]
+                .as_array()
+                .is_some_and(|a| a.iter().all(normalizer_ok)),
+            Some(
+                "NFC" | "NFD" | "NFKC" | "NFKD" | "Lowercase" | "Precompiled" | "BertNormalizer"
+                | "StripAccents" | "Nmt",
+            ) => true,
+            // A literal replacement that cannot span the space of a cut, or the collapsing of
+            // space runs (a cut space has no space beside it).
+            Some("Replace") => match (&v["pattern"]["String"], &v["pattern"]["Regex"]) {
+                (Value::String(s), _) => !(s.contains(' ') && s.chars().any(|c| c != ' ')),
+                (_, Value::String(r)) => r == " {2,}",
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    fn pre_tokenizer_ok(v: &Value) -> bool {
+        match v["type"].as_str() {
+            Some("Sequence") => v["pretokenizers"]
+                .as_array()
+                .is_some_and(|a| a.iter().all(pre_tokenizer_ok)),
+            Some("ByteLevel") => v["use_regex"].as_bool() != Some(false),
+            Some("Metaspace") => v["split"].as_bool() != Some(false),
+            Some("Whitespace" | "WhitespaceSplit" | "BertPreTokenizer" | "Punctuation") => true,
+            _ => false,
+        }
+    }
+    let as_json = |v: Option<Result<Value, serde_json::Error>>| match v {
+        None => Some(Value::Null),
+        Some(r) => r.ok(),
+    };
+    let Some(normalizer) = as_json(inner.get_normalizer().map(serde_json::to_value)) else {
+        return false;
+    };
+    let Some(pre) = as_json(inner.get_pre_tokenizer().map(serde_json::to_value)) else {
+        return false;
+    };
+    let added_ok = inner
+        .get_added_tokens_decoder()
+        .values()
+        .all(|t| !t.rstrip && !(t.content.contains(' ') && t.content.chars().any(|c| c != ' ')));
+    (normalizer.is_null() || normalizer_ok(&normalizer))
+        && !pre.is_null()
+        && pre_tokenizer_ok(&pre)
+        && added_ok
 }
 
 /// Says which part of a `tokenizer.json` `tokenizers` could not load.
@@ -382,6 +439,12 @@ impl Tokenizer for HfTokenizer {
             ids,
             special,
         })
+    }
+
+    fn splits_before_single_spaces(&self) -> bool {
+        *self
+            .splits_at_spaces
+            .get_or_init(|| splits_before_single_spaces(&self.inner))
     }
 
     fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {

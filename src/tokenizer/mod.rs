@@ -12,6 +12,7 @@
 //! ```
 
 mod bytelevel;
+pub mod chunked;
 mod hf;
 pub mod hub_cache;
 mod tiktoken;
@@ -208,6 +209,12 @@ pub trait Tokenizer: Send + Sync {
     /// tokenizers without them.
     fn added_tokens(&self) -> Vec<(u32, String, bool)> {
         Vec::new()
+    }
+
+    /// Whether encoding a text in pieces cut before single spaces between two words gives the
+    /// same tokens as encoding it whole (see [`chunked`]); `false` when that is not known.
+    fn splits_before_single_spaces(&self) -> bool {
+        false
     }
 
     /// A short fingerprint of the tokenizer's definition: the first 16 hex digits of the sha256 of

@@ -143,6 +143,12 @@ impl Tokenizer for TiktokenTokenizer {
         Ok(enc)
     }
 
+    fn splits_before_single_spaces(&self) -> bool {
+        // Every tiktoken pattern puts a space only at the start of a piece or in a
+        // whitespace-only piece (see `chunked`).
+        true
+    }
+
     fn encode_ids(&self, text: &str, _add_special_tokens: bool) -> Result<Vec<u32>> {
         Ok(self.bpe.encode_ordinary(text))
     }

@@ -61,6 +61,7 @@ impl ModelDims {
     pub fn from_config_json(spec: &str) -> Result<Self> {
         let path = std::path::Path::new(spec);
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        crate::input::reject_json_bom(path, &bytes)?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Config {
             path: path.into(),
             message: format!("not valid JSON: {e}"),
