@@ -8,13 +8,16 @@ use std::path::PathBuf;
 /// command line tells the user what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A tokenizer name that is neither bundled nor a path to a `tokenizer.json`.
-    #[error("unknown tokenizer `{name}`{suggestion}; known names: {known}")]
+    /// A tokenizer name that is neither bundled, nor a path to a `tokenizer.json`, nor a
+    /// Hugging Face repository the cache or the Hub has.
+    #[error("unknown tokenizer `{name}`{suggestion}{detail}; known names: {known}")]
     UnknownTokenizer {
         /// The name as given.
         name: String,
         /// `" (did you mean `x`?)"` or empty.
         suggestion: String,
+        /// `": <why the Hub lookup failed>"` or empty.
+        detail: String,
         /// Comma-separated canonical names and aliases.
         known: String,
     },
@@ -110,6 +113,9 @@ pub enum Error {
     /// Model construction, training or checkpoint I/O failed.
     #[error("model: {0}")]
     Model(String),
+    /// A file of a Hugging Face Hub repository could not be had from the cache or the Hub.
+    #[error(transparent)]
+    Hub(#[from] crate::tokenizer::hub::HubError),
     /// Serialising a report failed.
     #[error("cannot serialise report: {0}")]
     Serialize(#[from] serde_json::Error),

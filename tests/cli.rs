@@ -70,7 +70,9 @@ fn file_input_is_verbatim() {
 
 #[test]
 fn unknown_tokenizer_lists_names_and_suggests() {
+    // Offline: the name is not asked of the Hub (tests/hub.rs covers that).
     tokstat()
+        .env("HF_HUB_OFFLINE", "1")
         .args(["encode", "-t", "robreta", "hi"])
         .assert()
         .failure()

@@ -294,6 +294,7 @@ fn missing_pivot_empty_directory_and_missing_directory_are_errors() {
         ))
         .stderr(predicate::str::contains("deu_Latn, fra_Latn"));
     tokstat()
+        .env("HF_HUB_OFFLINE", "1")
         .arg("parity")
         .arg(dir.path())
         .args(["--pivot", "deu_Latn", "-t", "nosuchtokenizer"])

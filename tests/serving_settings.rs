@@ -283,6 +283,7 @@ fn a_model_in_the_local_hugging_face_cache_is_found_by_name() {
     // HF_HOME/hub is the default cache; a name not in it is an error that says where it looked.
     let out = tokstat()
         .env_remove("HF_HUB_CACHE")
+        .env("HF_HUB_OFFLINE", "1")
         .env("HF_HOME", dir.path())
         .args(["encode", "-t", "bert-base-uncased", "hi"])
         .output()

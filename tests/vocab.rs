@@ -452,6 +452,7 @@ fn bad_input() {
         .failure()
         .stderr(predicate::str::contains("one model per tokenizer"));
     tokstat()
+        .env("HF_HUB_OFFLINE", "1")
         .args(["vocab", "-t", "robreta"])
         .assert()
         .failure()

@@ -202,8 +202,9 @@ tie_word_embeddings; ModernBERT also uses attention_bias, mlp_bias, norm_bias, c
 decoder_bias, global_attn_every_n_layers, local_attention";
 
 impl ModelConfig {
-    /// Loads a bundled preset by name (case-insensitive), or a `config.json` from a path (a
-    /// directory is read as `DIR/config.json`).
+    /// Loads a bundled preset by name (case-insensitive), a `config.json` from a path (a
+    /// directory is read as `DIR/config.json`), or the `config.json` of a Hugging Face
+    /// repository id from the local cache or the Hub (see [`crate::tokenizer::hub`]).
     ///
     /// ```
     /// let c = tokstat::budget::ModelConfig::load("roberta-large")?;
@@ -219,6 +220,25 @@ impl ModelConfig {
             return ModelConfig::from_value(p.name, Path::new(p.name), &value);
         }
         let path = Path::new(spec);
+        if !path.exists() && crate::tokenizer::hub_cache::is_repo_id(spec) {
+            let file = crate::tokenizer::hub::resolve_file(
+                spec,
+                &crate::tokenizer::hub::revision(),
+                "config.json",
+            )
+            .map_err(|e| match e.is_not_found() {
+                // The name may be a typo of a preset: say both.
+                true => Error::Config {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "not a file, not a bundled model preset (known: {}), and {e}",
+                        preset_names().join(", ")
+                    ),
+                },
+                false => e.into(),
+            })?;
+            return ModelConfig::from_file(&file, spec);
+        }
         if !path.exists() {
             return Err(Error::Config {
                 path: path.to_path_buf(),

@@ -23,6 +23,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "tokstat", version, about, long_about = None)]
 pub struct Cli {
+    /// Revision (branch, tag or commit hash) of the Hugging Face repos named by id (`-t
+    /// Qwen/Qwen2.5-0.5B`, budget and vocab --model): read from the local cache, else downloaded.
+    #[arg(long, global = true, value_name = "REV", default_value = "main")]
+    revision: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,6 +57,7 @@ enum Command {
 /// Parses the command line and runs the subcommand, writing its output to stdout.
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    crate::tokenizer::hub::set_revision(Some(&cli.revision))?;
     let out = match cli.command {
         Command::Report(a) => report::run(a)?,
         Command::Tokenizers(a) => tokenizers::run(a)?,

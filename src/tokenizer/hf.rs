@@ -27,6 +27,8 @@ pub struct HfTokenizer {
     fingerprint_source: FingerprintSource,
     fingerprint: OnceLock<String>,
     splits_at_spaces: OnceLock<bool>,
+    /// Whether the file was a SentencePiece model (its pipeline marks word starts with `▁`).
+    sentencepiece: bool,
 }
 
 /// What a tokenizer's fingerprint hashes: the embedded file (decompressed and hashed lazily, so
@@ -56,9 +58,25 @@ impl HfTokenizer {
     }
 
     /// Loads a `tokenizer.json` from disk under the given display name.
+    ///
+    /// A SentencePiece model (`tokenizer.model`, any `.model` file, or a file that starts like
+    /// one) is converted to the equivalent `tokenizer.json` first (see
+    /// [`super::sentencepiece`]); its fingerprint is that of the `.model` file.
     pub fn from_file_named(path: &Path, name: &str) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let mut t = Self::from_json(&path.display().to_string(), &bytes)?;
+        let label = path.display().to_string();
+        let is_model = path.extension().is_some_and(|e| e == "model")
+            || super::sentencepiece::looks_like_model(&bytes);
+        let mut t = if is_model {
+            use sha2::{Digest, Sha256};
+            let digest = hex16(&Sha256::digest(&bytes));
+            let json = super::sentencepiece::to_tokenizer_json(&label, &bytes)?;
+            let mut t = Self::build(&label, &json, FingerprintSource::Digest(digest))?;
+            t.sentencepiece = true;
+            t
+        } else {
+            Self::from_json(&label, &bytes)?
+        };
         t.name = name.to_string();
         t.path = Some(path.to_path_buf());
         Ok(t)
@@ -135,6 +153,7 @@ impl HfTokenizer {
             fingerprint_source,
             fingerprint: OnceLock::new(),
             splits_at_spaces: OnceLock::new(),
+            sentencepiece: false,
         })
     }
 
@@ -482,6 +501,9 @@ impl Tokenizer for HfTokenizer {
     }
 
     fn space_marker(&self) -> Option<char> {
+        if self.sentencepiece {
+            return Some('▁');
+        }
         match self.inner.get_pre_tokenizer() {
             Some(PreTokenizerWrapper::ByteLevel(_)) => Some('Ġ'),
             Some(PreTokenizerWrapper::Metaspace(m)) => Some(m.get_replacement()),

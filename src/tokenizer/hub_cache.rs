@@ -32,7 +32,8 @@ pub fn cache_dir() -> Option<PathBuf> {
 }
 
 /// Whether `spec` has the shape of a hub repository id: `name` or `org/name`, each part made of
-/// ASCII letters, digits, `-`, `_` and `.` (not starting with `.`), and not a `.json` file name.
+/// ASCII letters, digits, `-`, `_` and `.` (not starting with `.`), and not a `.json` or
+/// `.model` file name.
 pub fn is_repo_id(spec: &str) -> bool {
     let part = |p: &str| {
         !p.is_empty()
@@ -41,10 +42,13 @@ pub fn is_repo_id(spec: &str) -> bool {
             && p.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     };
+    if spec.ends_with(".json") || spec.ends_with(".model") {
+        return false;
+    }
     let mut parts = spec.split('/');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(a), None, None) => part(a) && !spec.ends_with(".json"),
-        (Some(a), Some(b), None) => part(a) && part(b) && !spec.ends_with(".json"),
+        (Some(a), None, None) => part(a),
+        (Some(a), Some(b), None) => part(a) && part(b),
         _ => false,
     }
 }
@@ -64,7 +68,8 @@ pub fn cached_file(cache: &Path, repo: &str, revision: &str, file: &str) -> Opti
     path.is_file().then_some(path)
 }
 
-/// The models of the cache whose `refs/main` snapshot holds a `tokenizer.json`, as
+/// The models of the cache whose `refs/main` snapshot holds a `tokenizer.json` (else a
+/// SentencePiece `tokenizer.model`), as
 /// (repository id, file), sorted by id.
 pub fn cached_tokenizers(cache: &Path) -> Vec<(String, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(cache) else {
@@ -74,7 +79,8 @@ pub fn cached_tokenizers(cache: &Path) -> Vec<(String, PathBuf)> {
         .filter_map(|e| {
             let dir = e.ok()?.file_name().into_string().ok()?;
             let repo = dir.strip_prefix("models--")?.replacen("--", "/", 1);
-            let file = cached_file(cache, &repo, "main", "tokenizer.json")?;
+            let file = cached_file(cache, &repo, "main", "tokenizer.json")
+                .or_else(|| cached_file(cache, &repo, "main", "tokenizer.model"))?;
             Some((repo, file))
         })
         .collect();

@@ -14,7 +14,9 @@
 mod bytelevel;
 pub mod chunked;
 mod hf;
+pub mod hub;
 pub mod hub_cache;
+pub mod sentencepiece;
 mod tiktoken;
 
 use std::path::Path;
@@ -329,52 +331,58 @@ pub fn find_bundled(name: &str) -> Option<&'static BundledTokenizer> {
         .find(|b| b.name == lower || b.aliases.contains(&lower.as_str()))
 }
 
-/// Resolves a name to its canonical form without loading anything.
+/// Resolves a name to its canonical form: a bundled name, or the path of a `tokenizer.json`.
 ///
 /// In order: a bundled name or alias maps to the canonical name; an existing file is kept as
 /// given, and a directory becomes its `tokenizer.json`; a Hugging Face repository id
-/// (`bert-base-uncased`, `Qwen/Qwen2.5-0.5B`) found in the local hub cache (see [`hub_cache`])
-/// becomes the `tokenizer.json` of the snapshot `refs/main` points to. Anything else that looks
-/// like a path (a separator, or a `.json` ending) is kept, so that reading it names the file.
+/// (`bert-base-uncased`, `Qwen/Qwen2.5-0.5B`) becomes the `tokenizer.json` of its snapshot in
+/// the local hub cache (see [`hub_cache`]) at the revision of [`hub::revision`] (`main` unless
+/// `--revision` says otherwise), downloaded from the Hub first when the cache does not hold it
+/// (see [`hub`]; never with `HF_HUB_OFFLINE=1`). Anything else that looks like a path (a
+/// separator, or a `.json` ending) is kept, so that reading it names the file.
 pub fn canonical_name(spec: &str) -> Result<String> {
     if let Some(b) = find_bundled(spec) {
         return Ok(b.name.to_string());
     }
     let path = Path::new(spec);
     if path.is_dir() {
-        let file = path.join("tokenizer.json");
-        if file.is_file() {
-            return Ok(file.display().to_string());
+        for name in ["tokenizer.json", "tokenizer.model"] {
+            let file = path.join(name);
+            if file.is_file() {
+                return Ok(file.display().to_string());
+            }
         }
         return Err(Error::InvalidArgument(format!(
-            "{spec}: a directory without a tokenizer.json"
+            "{spec}: a directory without a tokenizer.json or a SentencePiece tokenizer.model"
         )));
     }
     if path.exists() {
         return Ok(spec.to_string());
     }
     if hub_cache::is_repo_id(spec) {
-        let cached = hub_cache::cache_dir()
-            .and_then(|c| hub_cache::cached_file(&c, spec, "main", "tokenizer.json"));
-        return match cached {
-            Some(file) => Ok(file.display().to_string()),
-            None => Err(unknown(spec)),
+        let files = ["tokenizer.json", "tokenizer.model"];
+        return match hub::resolve_first(spec, &hub::revision(), &files) {
+            Ok(file) => Ok(file.display().to_string()),
+            // A name the Hub does not know may be a typo of a bundled name: say both.
+            Err(e) if e.is_not_found() => Err(unknown(spec, format!(": {e}"))),
+            Err(e) => Err(e.into()),
         };
     }
     if looks_like_path(spec) {
         return Ok(spec.to_string());
     }
-    Err(unknown(spec))
+    Err(unknown(spec, String::new()))
 }
 
 fn looks_like_path(spec: &str) -> bool {
     spec.contains('/')
         || spec.contains(std::path::MAIN_SEPARATOR)
         || spec.ends_with(".json")
+        || spec.ends_with(".model")
         || Path::new(spec).exists()
 }
 
-fn unknown(spec: &str) -> Error {
+fn unknown(spec: &str, detail: String) -> Error {
     let all: Vec<&str> = BUNDLED
         .iter()
         .flat_map(|b| std::iter::once(b.name).chain(b.aliases.iter().copied()))
@@ -391,8 +399,9 @@ fn unknown(spec: &str) -> Error {
     Error::UnknownTokenizer {
         name: spec.to_string(),
         suggestion,
+        detail,
         known: all.join(", ")
-            + ", a path to a tokenizer.json (or its directory), or a Hugging Face model whose tokenizer.json is in the local cache"
+            + ", a path to a tokenizer.json or SentencePiece .model (or their directory), or a Hugging Face model id (local cache first, then the Hub)"
             + &hub_cache::cache_dir()
                 .map(|d| format!(" ({})", d.display()))
                 .unwrap_or_default(),
@@ -534,10 +543,14 @@ fn label_parts(path: &Path) -> Vec<String> {
             _ => None,
         })
         .collect();
-    if parts.last().is_some_and(|f| f == "tokenizer.json") && parts.len() > 1 {
+    if parts
+        .last()
+        .is_some_and(|f| f == "tokenizer.json" || f == "tokenizer.model")
+        && parts.len() > 1
+    {
         parts.pop();
     } else if let Some(f) = parts.last_mut() {
-        if let Some(stem) = f.strip_suffix(".json") {
+        if let Some(stem) = f.strip_suffix(".json").or_else(|| f.strip_suffix(".model")) {
             *f = stem.to_string();
         }
     }
@@ -590,7 +603,8 @@ mod tests {
 
     #[test]
     fn unknown_name_suggests_closest() {
-        let e = canonical_name("robreta").unwrap_err().to_string();
+        // (`canonical_name` would ask the Hub about `robreta`; tests/hub.rs covers that path.)
+        let e = unknown("robreta", String::new()).to_string();
         assert!(e.contains("did you mean `roberta`"), "{e}");
         assert!(e.contains("xlm-roberta"), "{e}");
     }

@@ -43,10 +43,24 @@ impl ModelDims {
                 None,
             )),
             Err(full) => {
-                if !std::path::Path::new(spec).is_file() {
-                    return Err(full);
-                }
-                let dims = Self::from_config_json(spec)?;
+                use crate::tokenizer::{hub, hub_cache};
+                let file = if std::path::Path::new(spec).is_file() {
+                    std::path::PathBuf::from(spec)
+                } else {
+                    // A repository's config.json that was fetched but is of another architecture.
+                    let cached = hub_cache::is_repo_id(spec)
+                        .then(hub_cache::cache_dir)
+                        .flatten()
+                        .and_then(|c| {
+                            hub_cache::cached_file(&c, spec, &hub::revision(), "config.json")
+                        });
+                    match cached {
+                        Some(f) if matches!(full, Error::Config { .. }) => f,
+                        _ => return Err(full),
+                    }
+                };
+                let mut dims = Self::from_config_json(&file.to_string_lossy())?;
+                dims.name = spec.to_string();
                 let warning = format!(
                     "warning: {full}; using only its hidden_size ({}) and vocab_size ({}), so the share of all parameters is unknown",
                     dims.hidden_size, dims.vocab_size
