@@ -241,7 +241,14 @@ fn a_byte_order_mark_in_json_is_named() {
     let rec = r#"{"id":"1","language":"go","query":"q","code":"c"}"#;
     std::fs::write(lang.join("test.jsonl"), format!("\u{FEFF}{rec}\n{rec}\n")).unwrap();
     std::fs::write(lang.join("train.jsonl"), format!("{rec}\n{rec}\n")).unwrap();
-    let (_, stderr) = refused(&["retrieval", "--quick", "--data", data.to_str().unwrap()]);
+    let (_, stderr) = refused(&[
+        "retrieval",
+        "--quick",
+        "--languages",
+        "go",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
     assert!(
         stderr.contains("test.jsonl: starts with a UTF-8 byte-order mark"),
         "{stderr}"

@@ -330,7 +330,7 @@ fn bad_input_gives_clear_errors() {
     std::fs::write(root.join("lisp/test.jsonl"), "\n").unwrap();
     fails_with(
         &["--data", data, "-t", "roberta"],
-        "language `lisp` has 0 test pairs",
+        "the test split of language `lisp` has no records",
     );
 
     // Malformed line → file:line.

@@ -569,7 +569,7 @@ impl Encoder {
     ) -> Result<(Self, serde_json::Value)> {
         let cfg_path = path.with_extension("json");
         crate::input::reject_json_bom(&cfg_path, text.as_bytes())?;
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Config {
+        let json: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Config {
             path: cfg_path.clone(),
             message: e.to_string(),
         })?;

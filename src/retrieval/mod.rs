@@ -388,6 +388,7 @@ pub struct RetrievalReport {
 /// Loads a report saved as JSON (`tokstat retrieval --format json > FILE`).
 pub fn load_report(path: &Path) -> Result<RetrievalReport> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    crate::input::reject_json_bom(path, text.as_bytes())?;
     serde_json::from_str(&text).map_err(|e| Error::Data {
         path: path.to_path_buf(),
         line: e.line(),

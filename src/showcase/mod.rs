@@ -95,7 +95,7 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
 pub fn write(files: &[ReportFile], out: &Path) -> Result<()> {
     let files: Vec<(std::path::PathBuf, &[u8])> = files
         .iter()
-        .map(|f| (out.join(&f.path), f.contents.as_ref()))
+        .map(|f| (f.path.clone(), f.contents.as_ref()))
         .collect();
     crate::output::replace_dir_atomic(out, &files)
 }

@@ -121,10 +121,13 @@ pub(crate) fn beats_all(cs: &[&Comparison]) -> Verdict {
 
 /// "a − b +0.012 [−0.003, 0.027], p = 0.1234".
 fn difference_text(c: &Comparison) -> String {
+    format!("{} − {} {}", c.a, c.b, figures_text(c))
+}
+
+/// "+0.012 [−0.003, 0.027], p = 0.1234": the mean difference, its interval and the p-value.
+fn figures_text(c: &Comparison) -> String {
     format!(
-        "{} − {} {:+.3} [{:.3}, {:.3}], p {}",
-        c.a,
-        c.b,
+        "{:+.3} [{:.3}, {:.3}], p {}",
         c.mean_difference,
         c.ci95[0],
         c.ci95[1],
@@ -422,13 +425,7 @@ fn findings(report: &RetrievalReport) -> String {
         let versus = report
             .comparison((&n, method::TRAINED), (&n, method::BM25), AVERAGE)
             .map_or(String::new(), |c| {
-                format!(
-                    " (encoder − BM25 {:+.3} [{:.3}, {:.3}], p {})",
-                    c.mean_difference,
-                    c.ci95[0],
-                    c.ci95[1],
-                    p_value_text(c.p_value)
-                )
+                format!(" (encoder − BM25 {})", figures_text(c))
             });
         let _ = writeln!(
             md,

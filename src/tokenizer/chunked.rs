@@ -97,7 +97,9 @@ pub fn encode_in_pieces(
     add_special_tokens: bool,
     target: usize,
 ) -> Result<Encoding> {
-    if text.len() <= target || !tok.splits_before_single_spaces() {
+    // With special tokens the post-processor sees the whole sequence (a modernbert file gave
+    // different offsets when pieces were wrapped by hand), so such texts are encoded whole.
+    if add_special_tokens || text.len() <= target || !tok.splits_before_single_spaces() {
         return tok.encode(text, add_special_tokens);
     }
     let ranges = pieces(text, target);

@@ -292,7 +292,7 @@ fn splits_before_single_spaces(inner: &tokenizers::Tokenizer) -> bool {
     let added_ok = inner
         .get_added_tokens_decoder()
         .values()
-        .all(|t| !t.rstrip && !(t.content.contains(' ') && t.content.chars().any(|c| c != ' ')));
+        .all(|t| !(t.rstrip || (t.content.contains(' ') && t.content.chars().any(|c| c != ' '))));
     (normalizer.is_null() || normalizer_ok(&normalizer))
         && !pre.is_null()
         && pre_tokenizer_ok(&pre)
