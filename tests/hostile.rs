@@ -295,3 +295,20 @@ fn empty_training_data_names_the_file_and_the_language() {
         );
     }
 }
+
+/// Found by the `tokenizer_json` fuzz target: a charsmap the `tokenizers` crate cannot parse made
+/// it panic; tokstat names the file and the normalizer instead.
+#[test]
+fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fuzz/precompiled-panic.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokstat"))
+        .args(["encode", "-t", path.to_str().unwrap(), "hi"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("precompiled-panic.json"), "{stderr}");
+    assert!(stderr.contains("invalid Precompiled charsmap"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

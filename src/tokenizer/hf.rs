@@ -100,6 +100,7 @@ impl HfTokenizer {
         }
         let text = std::str::from_utf8(json)
             .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
+        check_precompiled(text).map_err(invalid)?;
         let mut inner = match load_unigram_directly(text) {
             Some(t) => t,
             None => tokenizers::Tokenizer::from_bytes(json)
@@ -243,6 +244,42 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     .ok()?;
     tok.add_tokens(added.into_iter().map(|a| a.token)).ok()?;
     Some(tokenizers::Tokenizer::from(tok))
+}
+
+/// Checks every `Precompiled` normalizer of the file before `tokenizers` sees it: that crate
+/// panics (an `expect`) on a charsmap it cannot parse, where a clear error is due.
+fn check_precompiled(text: &str) -> std::result::Result<(), String> {
+    fn walk(v: &serde_json::Value) -> std::result::Result<(), String> {
+        if v["type"] == "Precompiled" {
+            let mut fields = v.clone();
+            if let Some(map) = fields.as_object_mut() {
+                map.remove("type");
+            }
+            // As `tokenizers` reads it: from text (the charsmap is a borrowed string).
+            let text = fields.to_string();
+            if let Err(e) = serde_json::from_str::<tokenizers::normalizers::Precompiled>(&text) {
+                let mut why = e.to_string();
+                if why.chars().count() > 120 {
+                    why = why.chars().take(120).chain(['…']).collect();
+                }
+                return Err(format!("normalizer: invalid Precompiled charsmap ({why})"));
+            }
+        }
+        match v {
+            serde_json::Value::Array(a) => a.iter().try_for_each(walk),
+            serde_json::Value::Object(o) => o.values().try_for_each(walk),
+            _ => Ok(()),
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Normalizer {
+        #[serde(default)]
+        normalizer: serde_json::Value,
+    }
+    match serde_json::from_str::<Normalizer>(text) {
+        Ok(n) => walk(&n.normalizer),
+        Err(_) => Ok(()), // syntax errors are explained by the loader
+    }
 }
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
