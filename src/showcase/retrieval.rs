@@ -38,6 +38,12 @@ const PUBLISHED_RETRIEVAL: [(&str, [f64; 3]); 13] = [
     ("Retrieval.ruby", [0.849, 0.796, 0.803]),
 ];
 
+/// The published table's average over its tasks for model `i` (0 ModernBERT-large, 1
+/// jina-XLM-RoBERTa, 2 RoBERTa-large).
+fn published_average(i: usize) -> f64 {
+    PUBLISHED_RETRIEVAL.iter().map(|(_, v)| v[i]).sum::<f64>() / PUBLISHED_RETRIEVAL.len() as f64
+}
+
 /// A saved run of the equal-total-budget experiment, read back next to the main run.
 const EQUAL_TOTAL_JSON: &str = "retrieval-equal-total-5M.json";
 
@@ -86,10 +92,7 @@ fn measure(opts: &ReportOptions) -> Result<Measured> {
         RetrievalOptions::default()
     };
     o.seeds = opts.seeds;
-    o.data_dir = opts.root.join("corpora/code-retrieval");
-    if opts.root.as_os_str().is_empty() || opts.root == std::path::Path::new(".") {
-        o.data_dir = "corpora/code-retrieval".into();
-    }
+    o.data_dir = super::sections::under(&opts.root, "corpora/code-retrieval").into();
     Ok(Measured {
         report: retrieval::run(&o)?,
         equal_total: None,
@@ -179,10 +182,7 @@ fn equal_bytes_text(report: &RetrievalReport, a: &str, b: &str) -> String {
 pub(crate) fn claims(report: &RetrievalReport) -> Vec<Claim> {
     let section = "retrieval.md".to_string();
     let mut claims = Vec::new();
-    let avg = |i: usize| {
-        PUBLISHED_RETRIEVAL.iter().map(|(_, v)| v[i]).sum::<f64>()
-            / PUBLISHED_RETRIEVAL.len() as f64
-    };
+    let avg = published_average;
     let names = report.tokenizer_names();
     let have = |n: &str| names.iter().any(|x| x == n);
     if have("modernbert") && have("xlm-roberta") && have("roberta") {
@@ -270,10 +270,8 @@ fn tokenizer_claims(report: &RetrievalReport, section: &str) -> Vec<Claim> {
                 "{basis}; paired test: {}{}; published averages {:.3} vs {:.3}",
                 difference_text(&xr),
                 equal_bytes_text(report, "xlm-roberta", "roberta"),
-                PUBLISHED_RETRIEVAL.iter().map(|(_, v)| v[1]).sum::<f64>()
-                    / PUBLISHED_RETRIEVAL.len() as f64,
-                PUBLISHED_RETRIEVAL.iter().map(|(_, v)| v[2]).sum::<f64>()
-                    / PUBLISHED_RETRIEVAL.len() as f64,
+                published_average(1),
+                published_average(2),
             ),
             verdict: edge,
             section: section.to_string(),

@@ -418,7 +418,7 @@ fn code_files(root: &Path) -> Result<Vec<String>> {
 
 /// `rel` under `root`, written without a leading `./` when `root` is the current directory (so
 /// that paths in the report do not depend on how the root was named).
-fn under(root: &Path, rel: &str) -> String {
+pub(crate) fn under(root: &Path, rel: &str) -> String {
     if root == Path::new(".") || root.as_os_str().is_empty() {
         rel.to_string()
     } else {
