@@ -1,12 +1,11 @@
 //! `tokstat budget`: exact parameter counts, what-ifs and errors, through the real binary.
 
-use assert_cmd::Command;
+mod common;
+
+use common::tokstat;
+
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
 
 fn budget_json(args: &[&str]) -> Value {
     let out = tokstat()

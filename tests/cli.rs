@@ -1,11 +1,10 @@
 //! The binary's behaviour on good and bad input.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
+use common::tokstat;
+
+use predicates::prelude::*;
 
 #[test]
 fn encode_json_contract() {

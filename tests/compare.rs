@@ -1,13 +1,12 @@
 //! `tokstat compare` on small inputs with expected values worked out by hand from the
 //! tokenizers' published vocabularies (see `assets/tokenizers/PROVENANCE.md`), and on bad input.
 
-use assert_cmd::Command;
+mod common;
+
+use common::tokstat;
+
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
 
 fn compare_stdin(text: &str, args: &[&str]) -> Value {
     let out = tokstat()

@@ -1,13 +1,11 @@
 //! `encode` cuts a huge line into pieces (`tokstat::tokenizer::chunked`); the result must be the
 //! whole-line encoding, id for id, offset for offset, on the real tokenizers.
 
-use std::path::Path;
+mod common;
+
+use common::root;
 
 use tokstat::tokenizer::{self, Tokenizer, chunked};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Real text of every kind the corpora hold (code, prose in many scripts), joined into one long
 /// line: newlines become spaces or are kept, so that both single and double spaces occur.

@@ -1,9 +1,11 @@
 //! Hostile but realistic input: every case ends with a clear error naming the option or file, a
 //! non-zero exit that is not a panic (101), within a time bound, and no partial output.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use assert_cmd::Command;
+use common::{root, tokstat};
+
+use std::time::{Duration, Instant};
 
 /// Runs tokstat and returns (exit code, stderr); fails on a panic, a signal or a slow run.
 fn refused(args: &[&str]) -> (i32, String) {
@@ -13,8 +15,7 @@ fn refused(args: &[&str]) -> (i32, String) {
 /// [`refused`] with a time bound of `secs` seconds.
 fn refused_within(args: &[&str], secs: u64) -> (i32, String) {
     let started = Instant::now();
-    let out = Command::cargo_bin("tokstat")
-        .unwrap()
+    let out = tokstat()
         .args(args)
         .timeout(Duration::from_secs(secs))
         .output()
@@ -117,11 +118,6 @@ fn a_failed_report_leaves_the_previous_one_untouched() {
     assert_eq!(names, ["README.md"], "no temporary or partial files");
 }
 
-/// The root of the checkout (for the bundled corpora and reports).
-fn root() -> &'static std::path::Path {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 #[test]
 fn a_report_that_fails_late_leaves_the_previous_tree_whole() {
     // The old tree has a file named `data` where the new report needs a directory: every section
@@ -174,8 +170,7 @@ fn a_utf8_byte_order_mark_is_skipped_in_text() {
     std::fs::write(&plain, "hello world").unwrap();
     std::fs::write(&marked, "\u{FEFF}hello world").unwrap();
     let ids = |p: &std::path::Path| {
-        let out = Command::cargo_bin("tokstat")
-            .unwrap()
+        let out = tokstat()
             .args(["encode", "-t", "roberta", "--format", "json", "--file"])
             .arg(p)
             .output()

@@ -2,29 +2,17 @@
 //! the bundled corpus's extraction on a sample of its own source files, bad input, splits, and
 //! the bundled corpus's train/eval separation.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{parse_jsonl, root, tokstat};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
 use predicates::prelude::*;
 use serde_json::Value;
 
 const LANGUAGES: [&str; 6] = ["python", "go", "java", "javascript", "php", "ruby"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
-
-fn parse_jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
-}
 
 /// Runs `tokstat pairs DIR --language LANG` and returns the records it prints.
 fn pairs_of(dir: &Path, language: &str) -> Vec<Value> {

@@ -1,15 +1,14 @@
 //! `tokstat parity`: premium, fertility and errors, checked against hand-worked values, against
 //! `tokstat encode` run sentence by sentence, and against the bundled corpus's README.
 
+mod common;
+
+use common::tokstat;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
 
 fn write_corpus(dir: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {

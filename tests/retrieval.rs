@@ -1,15 +1,14 @@
 //! `tokstat retrieval`: training learns, runs are deterministic, checkpoints re-score, bad input
 //! fails clearly. (Metric, BM25, optimiser and encoder unit tests live beside the code.)
 
+mod common;
+
+use common::tokstat;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
 
 fn run_json(args: &[&str]) -> Value {
     let out = tokstat()

@@ -9,11 +9,14 @@
 //! - the variants of bundled files in `tests/data/serving/variants.json` (XLM-R unigram padded
 //!   and truncated at 512, RoBERTa truncated at 64, RoBERTa with ByteLevel `add_prefix_space`).
 
+mod common;
+
+use common::{json_of, tokstat};
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const DATA: &str = "tests/data/serving";
@@ -89,20 +92,6 @@ fn reference() -> Reference {
             .push(serde_json::from_value(v["ids_special"].clone()).unwrap());
     }
     r
-}
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").unwrap()
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = tokstat().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "tokstat {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

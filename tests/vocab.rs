@@ -2,17 +2,16 @@
 //! on the bundled tokenizers against an independent computation (Python `tokenizers`, committed
 //! fixture), hand-checked findings, and bad input.
 
+mod common;
+
+use common::tokstat;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use tokstat::vocab::{self, Reachability};
-
-fn tokstat() -> Command {
-    Command::cargo_bin("tokstat").expect("binary")
-}
 
 /// Byte-level BPE (GPT-2 alphabet) built so that every class occurs:
 ///

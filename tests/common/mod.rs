@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests: the binary, the checkout root, and JSON output.
+//!
+//! Each test file is its own crate and uses a subset, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The `tokstat` binary built for this test run.
+pub fn tokstat() -> Command {
+    Command::cargo_bin("tokstat").expect("binary")
+}
+
+/// The root of the checkout (bundled corpora, assets, reports).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `tokstat ARGS` and parses its standard output as JSON; fails the test, showing stderr,
+/// when the command fails.
+pub fn json_of(args: &[&str]) -> Value {
+    let out = tokstat().args(args).output().expect("run tokstat");
+    assert!(
+        out.status.success(),
+        "tokstat {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// Parses JSON Lines text, skipping blank lines.
+pub fn parse_jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
