@@ -18,13 +18,14 @@
 //!   checkpoints;
 //! - [`retrieval`]: the code-retrieval experiment: one encoder trained per tokenizer, scored with
 //!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids (`tokstat retrieval`);
-//! - [`showcase`]: the published comparison checked claim by claim (`tokstat report`);
+//! - [`reproduction`]: the published comparison checked claim by claim (`tokstat report`);
 //! - [`pairs`]: CodeSearchNet-style (query, code) pairs from source trees, parsed with
 //!   tree-sitter (`tokstat pairs`);
 //! - [`input`]: the one directory walker (ignore rules), reading text verbatim with clear errors
 //!   for binary or non-UTF-8 data, and the log of skipped files;
 //! - [`output`]: output files written atomically (temporary file, then rename);
-//! - [`report`]: the table / JSON / CSV / Markdown renderers and SVG charts every command shares.
+//! - [`render`]: the [`render::Render`] contract every command's `*Report` implements, the
+//!   table / JSON / CSV / Markdown renderers and SVG charts.
 //!
 //! ```
 //! use tokstat::tokenizer;
@@ -49,9 +50,9 @@ pub mod input;
 pub mod output;
 pub mod pairs;
 pub mod parity;
-pub mod report;
+pub mod render;
+pub mod reproduction;
 pub mod retrieval;
-pub mod showcase;
 pub mod tokenizer;
 pub mod vocab;
 

@@ -4,6 +4,7 @@
 mod common;
 
 use common::tokstat;
+use tokstat::render::Render;
 
 use std::path::Path;
 
@@ -274,7 +275,8 @@ fn saved_report_renders_again() {
     let p = dir.path().join("r.json");
     std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
     let report = tokstat::retrieval::load_report(&p).unwrap();
-    let md = tokstat::report::render_tables(&report.tables(), tokstat::report::Format::Markdown);
+    let md =
+        tokstat::render::render_tables(&report.tables(), tokstat::render::TextFormat::Markdown);
     assert!(md.contains("### MRR@10"), "{md}");
     assert!(md.contains("| toy | BM25 (token ids) | 1.000 |"), "{md}");
     // The command line renders the same saved report.

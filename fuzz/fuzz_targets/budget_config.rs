@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use tokstat::render::Render;
 use tokstat::budget::{BudgetOptions, budget};
 
 fuzz_target!(|data: &[u8]| {

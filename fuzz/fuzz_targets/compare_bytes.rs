@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
+use tokstat::render::Render;
 use tokstat::analysis::identifiers::LANGS;
 use tokstat::compare::{CompareOptions, compare_with};
 use tokstat::tokenizer::{self, Tokenizer};

@@ -89,7 +89,7 @@ impl RoundtripCounts {
 const SNIPPET_CHARS: usize = 12;
 
 fn snippet(s: &str) -> String {
-    crate::report::visible_whitespace(&s.chars().take(SNIPPET_CHARS).collect::<String>())
+    crate::render::visible_whitespace(&s.chars().take(SNIPPET_CHARS).collect::<String>())
 }
 
 /// Invisible format characters that normalisers drop or turn into spaces: zero-width space,

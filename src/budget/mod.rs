@@ -32,7 +32,7 @@ pub use whatif::{
     vocab_sweep,
 };
 
-use crate::report::{Cell, Table};
+use crate::render::{Cell, Render, Table};
 use crate::{Error, Result};
 
 /// The three models of the published comparison, in its column order.
@@ -235,11 +235,13 @@ impl BudgetReport {
             .map(|m| &m.breakdown)
             .find(|b| b.name == name)
     }
+}
 
+impl Render for BudgetReport {
     /// The human-readable tables: architecture and vocabulary-budget comparisons, core ratios,
     /// the parameter breakdown, the what-ifs asked for, and — when the three models of the
     /// published comparison are present with `--head base` — the published-versus-exact check.
-    pub fn tables(&self) -> Vec<Table> {
+    fn tables(&self) -> Vec<Table> {
         let bs: Vec<&ParamBreakdown> = self.models.iter().map(|m| &m.breakdown).collect();
         let names: Vec<String> = bs.iter().map(|b| b.name.clone()).collect();
         let mut out = Vec::new();
@@ -334,7 +336,7 @@ impl BudgetReport {
             Cell::text(format!(
                 "{} {}",
                 b.head_params.kind,
-                crate::report::group_thousands(b.head_params.params as i128)
+                crate::render::group_thousands(b.head_params.params as i128)
             ))
         }));
         bd.row(row("total", &|b| Cell::int(b.total_params)));
@@ -403,7 +405,7 @@ impl BudgetReport {
             }
             t.note(format!(
                 "Every Unicode code point as a token: {} scalar values (U+0000–U+10FFFF minus 2,048 surrogates).",
-                crate::report::group_thousands(UNICODE_SCALAR_VALUES as i128)
+                crate::render::group_thousands(UNICODE_SCALAR_VALUES as i128)
             ));
             out.push(t);
         }
@@ -412,7 +414,7 @@ impl BudgetReport {
             let mut t = Table::new(
                 format!(
                     "Fixed total budget P = {}: how deep or wide the core can be",
-                    crate::report::group_thousands(p.budget as i128)
+                    crate::render::group_thousands(p.budget as i128)
                 ),
                 [
                     "model",
@@ -470,7 +472,7 @@ impl BudgetReport {
                         Cell::text(m.breakdown.name.clone()),
                         Cell::text(format!(
                             "{}{}",
-                            crate::report::group_thousands(a.seq_len as i128),
+                            crate::render::group_thousands(a.seq_len as i128),
                             if a.exceeds_max_positions { " †" } else { "" }
                         )),
                         Cell::text(format!(
@@ -503,7 +505,9 @@ impl BudgetReport {
         }
         out
     }
+}
 
+impl BudgetReport {
     fn head_name(&self) -> String {
         self.models
             .first()

@@ -495,7 +495,7 @@ pub fn breakdown(c: &ModelConfig, head: Head) -> ParamBreakdown {
         (Head::Base, false) => "none",
         (Head::Mlm, _) => "mlm",
     };
-    let g = |n: u64| crate::report::group_thousands(n as i128);
+    let g = |n: u64| crate::render::group_thousands(n as i128);
     let mut notes = Vec::new();
     let class = match c.model_type {
         ModelType::Bert => "Bert",

@@ -1,7 +1,7 @@
 //! `tokstat budget`: exact parameter budgets and the vocabulary trade-off.
 
 use crate::budget::{self, BudgetOptions, Head};
-use crate::report::{self, Format};
+use crate::render::{Format, render};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,5 +55,5 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         attention_seqs,
         show_tensors: args.tensors,
     })?;
-    Ok(report::render(&report, &report.tables(), args.format)?)
+    Ok(render(&report, args.format)?)
 }

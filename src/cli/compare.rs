@@ -8,7 +8,7 @@ use crate::analysis::identifiers::{LANGS, Lang};
 use crate::compare::{self, CompareOptions};
 use crate::input::WalkOptions;
 use crate::output::AtomicFile;
-use crate::report::{self, Format};
+use crate::render::{Format, render};
 use crate::tokenizer;
 
 #[derive(Debug, clap::Args)]
@@ -98,6 +98,6 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         out.push_str(&compare::render_show(&report.show, color));
         report.show.clear();
     }
-    out.push_str(&report::render(&report, &report.tables(), args.format)?);
+    out.push_str(&render(&report, args.format)?);
     Ok(out)
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::input::InputSource;
-use crate::report::{Cell, Format, Table, visible_whitespace};
+use crate::render::{Cell, Format, Table, TextFormat, visible_whitespace};
 use crate::tokenizer;
 
 #[derive(Debug, clap::Args)]
@@ -79,16 +79,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<()> {
             tokens: enc.tokens,
             offsets: enc.offsets,
         };
-        if args.format == Format::Json {
-            if json_array && k > 0 {
-                out.write_all(b",")?;
+        match args.format.text() {
+            None => {
+                if json_array && k > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, &output)?;
             }
-            serde_json::to_writer(&mut *out, &output)?;
-        } else {
-            if k > 0 {
-                out.write_all(b"\n")?;
+            Some(format) => {
+                if k > 0 {
+                    out.write_all(b"\n")?;
+                }
+                write_tables(&output, &text, format, out)?;
             }
-            write_tables(&output, &text, args.format, out)?;
         }
     }
     if json_array {
@@ -104,7 +107,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<()> {
 fn write_tables(
     o: &EncodeOutput,
     text: &str,
-    format: Format,
+    format: TextFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let n = o.ids.len();

@@ -1,7 +1,7 @@
 //! The command-line interface: one module per subcommand.
 //!
 //! Each subcommand parses its arguments, builds a report with the library, and renders it with
-//! [`crate::report`].
+//! [`crate::render`].
 
 mod budget;
 mod compare;

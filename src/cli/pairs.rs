@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::pairs::{self, CodeFilter, Language, PairsOptions, PairsReport, Root, Split};
-use crate::report::{self, Cell, Format, Table};
+use crate::render::{Format, render};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<String> {
     for s in report.skipped_files.iter().chain(&report.syntax_errors) {
         eprintln!("warning: {}: {}", s.path.display(), s.reason);
     }
-    let summary = report::render(&report, &tables(&report), args.format)?;
+    let summary = render(&report, args.format)?;
     match &args.out {
         Some(out) => {
             write(&report, out, args.split_by_project)?;
@@ -137,49 +137,4 @@ fn write(report: &PairsReport, out: &std::path::Path, by_project: bool) -> anyho
         .flat_map(|(_, r)| r.iter().cloned())
         .collect();
     Ok(pairs::write_jsonl(out, &all)?)
-}
-
-fn tables(r: &PairsReport) -> Vec<Table> {
-    let mut projects = Table::new(
-        format!("{} pairs per project", r.language.display_name()),
-        ["project", "split", "pairs"],
-    );
-    for p in &r.projects {
-        projects.row(vec![
-            Cell::text(&p.project),
-            Cell::text(p.split.name()),
-            Cell::count(p.pairs),
-        ]);
-    }
-    let kept: usize = r.projects.iter().map(|p| p.pairs).sum();
-    projects.note(format!(
-        "{} files read, {} skipped, {} with syntax errors; {} documented functions, {kept} pairs kept",
-        r.files,
-        r.skipped_files.len(),
-        r.syntax_errors.len(),
-        r.candidates
-    ));
-    let d = &r.dropped;
-    let mut dropped = Table::new("Dropped by filter", ["filter", "records"]);
-    for (name, n) in [
-        ("query length (< 3 or > 256 tokens)", d.query_length),
-        ("query with URL or image", d.query_url),
-        (
-            "query boilerplate (TODO, See, Deprecated, ...)",
-            d.query_boilerplate,
-        ),
-        (
-            "query not English (> 10 % non-ASCII letters)",
-            d.query_non_english,
-        ),
-        ("query mostly symbols", d.query_symbols),
-        ("syntax error", d.syntax_error),
-        ("code < 3 non-blank lines", d.code_too_short),
-        ("code too long", d.code_too_long),
-        ("code in an --exclude file", d.excluded),
-        ("duplicate code (whitespace-insensitive)", d.duplicate_code),
-    ] {
-        dropped.row(vec![Cell::text(name), Cell::count(n)]);
-    }
-    vec![projects, dropped]
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::parity::{self, DEFAULT_PIVOT, DEFAULT_WORST, ParityOptions};
-use crate::report::{self, Format};
+use crate::render::{Format, render};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,5 +46,5 @@ pub fn run(args: Args) -> anyhow::Result<String> {
             .write_svg(path)
             .with_context(|| format!("writing the premium chart to {}", path.display()))?;
     }
-    Ok(report::render(&report, &report.tables(), args.format)?)
+    Ok(render(&report, args.format)?)
 }

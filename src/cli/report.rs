@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::showcase::{self, ReportOptions};
+use crate::reproduction::{self, ReportOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,13 +26,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<String> {
-    let files = showcase::generate(&ReportOptions {
+    let files = reproduction::generate(&ReportOptions {
         root: args.root,
         quick: args.quick,
         retrieval_results: args.retrieval_results,
         seeds: args.seeds.unwrap_or(if args.quick { 1 } else { 3 }),
     })?;
-    showcase::write(&files, &args.out)?;
+    reproduction::write(&files, &args.out)?;
     let mut out = format!("wrote {} files to {}:\n", files.len(), args.out.display());
     for f in &files {
         out.push_str(&format!("  {}\n", f.path.display()));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
-use crate::report::{self, Format};
+use crate::render::{Format, render};
 use crate::retrieval::{self, Budget, RetrievalOptions};
 use crate::tokenizer;
 
@@ -189,7 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         Some(p) => retrieval::load_report(p)?,
         None => retrieval::run(&options(&args)?)?,
     };
-    Ok(report::render(&report, &report.tables(), args.format)?)
+    Ok(render(&report, args.format)?)
 }
 
 #[cfg(test)]

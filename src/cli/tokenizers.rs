@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::report::{self, Cell, Format, Table};
+use crate::render::{Cell, Format, Render, Table, render};
 use crate::tokenizer::{
     self, Algorithm, BUNDLED, HfTokenizer, ServingSettings, Tokenizer, VocabSize, hub_cache,
 };
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<String> {
     if listing {
         entries.extend(cached_entries()?);
     }
-    Ok(report::render(&entries, &[table(&entries)], args.format)?)
+    Ok(render(&Listing(entries), args.format)?)
 }
 
 /// The tokenizers of the local Hugging Face cache, named by their repository id. A cached file
@@ -90,6 +90,17 @@ fn cached_entries() -> anyhow::Result<Vec<Entry>> {
         )
         .collect();
     Ok(loaded.into_iter().flatten().collect())
+}
+
+/// The tokenizers listed: a JSON array of entries, one table.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+struct Listing(Vec<Entry>);
+
+impl Render for Listing {
+    fn tables(&self) -> Vec<Table> {
+        vec![table(&self.0)]
+    }
 }
 
 fn table(entries: &[Entry]) -> Table {

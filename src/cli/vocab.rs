@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::report::{self, Format};
+use crate::render::{Format, render};
 use crate::vocab::{self, VocabOptions};
 
 #[derive(Debug, clap::Args)]
@@ -48,5 +48,5 @@ pub fn run(args: Args) -> anyhow::Result<String> {
     for w in &report.warnings {
         eprintln!("{w}");
     }
-    Ok(report::render(&report, &report.tables(), args.format)?)
+    Ok(render(&report, args.format)?)
 }

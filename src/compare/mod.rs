@@ -72,7 +72,7 @@ use crate::analysis::whitespace::{
 };
 use crate::analysis::{TextStats, ratio, spans, text_stats};
 use crate::input::{Found, InputSource, SkipLog, SkipReason, Skipped, WalkOptions, Walker};
-use crate::report::{Cell, Table};
+use crate::render::{Cell, Render, Table};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
@@ -954,10 +954,10 @@ fn tokens_plus_shared(t: f64, s: f64) -> String {
     }
 }
 
-impl CompareReport {
+impl Render for CompareReport {
     /// The tables of the report, in the order of the sections (plus the per-language tables of
     /// [`Self::language_tables`] when the inputs hold more than one language).
-    pub fn tables(&self) -> Vec<Table> {
+    fn tables(&self) -> Vec<Table> {
         let mut out = vec![self.overview_table(), self.roundtrip_table()];
         out.extend(self.whitespace_tables());
         out.extend(self.identifier_tables());
@@ -970,7 +970,9 @@ impl CompareReport {
         }
         out
     }
+}
 
+impl CompareReport {
     fn names(&self) -> Vec<&str> {
         self.tokenizers.iter().map(|t| t.name.as_str()).collect()
     }
@@ -1017,9 +1019,9 @@ impl CompareReport {
             "{} input(s) ({}): {} bytes, {} chars, {} words (UAX #29). Fertility = tokens per word.",
             self.input_totals.files,
             langs.join(", "),
-            crate::report::group_thousands(bytes as i128),
-            crate::report::group_thousands(chars as i128),
-            crate::report::group_thousands(words as i128),
+            crate::render::group_thousands(bytes as i128),
+            crate::render::group_thousands(chars as i128),
+            crate::render::group_thousands(words as i128),
         ));
         if let Some(line) = crate::input::skip::summary_line(&self.skipped_by_reason) {
             t.note(format!("{line}; see --format json"));

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::render::{Cell, Render, Table};
 use crate::{Error, Result};
 
 pub use select::{CodeFilter, Split};
@@ -460,4 +461,52 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+impl Render for PairsReport {
+    fn tables(&self) -> Vec<Table> {
+        let r = self;
+        let mut projects = Table::new(
+            format!("{} pairs per project", r.language.display_name()),
+            ["project", "split", "pairs"],
+        );
+        for p in &r.projects {
+            projects.row(vec![
+                Cell::text(&p.project),
+                Cell::text(p.split.name()),
+                Cell::count(p.pairs),
+            ]);
+        }
+        let kept: usize = r.projects.iter().map(|p| p.pairs).sum();
+        projects.note(format!(
+            "{} files read, {} skipped, {} with syntax errors; {} documented functions, {kept} pairs kept",
+            r.files,
+            r.skipped_files.len(),
+            r.syntax_errors.len(),
+            r.candidates
+        ));
+        let d = &r.dropped;
+        let mut dropped = Table::new("Dropped by filter", ["filter", "records"]);
+        for (name, n) in [
+            ("query length (< 3 or > 256 tokens)", d.query_length),
+            ("query with URL or image", d.query_url),
+            (
+                "query boilerplate (TODO, See, Deprecated, ...)",
+                d.query_boilerplate,
+            ),
+            (
+                "query not English (> 10 % non-ASCII letters)",
+                d.query_non_english,
+            ),
+            ("query mostly symbols", d.query_symbols),
+            ("syntax error", d.syntax_error),
+            ("code < 3 non-blank lines", d.code_too_short),
+            ("code too long", d.code_too_long),
+            ("code in an --exclude file", d.excluded),
+            ("duplicate code (whitespace-insensitive)", d.duplicate_code),
+        ] {
+            dropped.row(vec![Cell::text(name), Cell::count(n)]);
+        }
+        vec![projects, dropped]
+    }
 }

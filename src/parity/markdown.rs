@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::ParityReport;
-use crate::report::{self, Format};
+use crate::render::{self, TextFormat};
 
 /// File names of the parity section of `reports/`, relative to the reports directory.
 pub const REPORT_MARKDOWN: &str = "multilingual.md";
@@ -49,9 +49,9 @@ impl ParityReport {
              non-pivot languages (0 = perfect parity; exp(score) is the typical factor).\n",
             self.pivot, self.pivot
         );
-        out.push_str(&report::render_tables(
+        out.push_str(&render::render_tables(
             &[self.summary_table()],
-            Format::Markdown,
+            TextFormat::Markdown,
         ));
 
         let _ = writeln!(out, "\n## Highest premium per tokenizer\n");
@@ -134,14 +134,14 @@ impl ParityReport {
         out.push_str("\n## Premium per language\n\n");
         let mut premium = self.premium_table();
         premium.title.clear();
-        out.push_str(&premium.render(Format::Markdown));
+        out.push_str(&premium.render(TextFormat::Markdown));
         out.push_str("\n## Details per tokenizer\n\n");
         let details: Vec<_> = self
             .tokenizers
             .iter()
             .map(|t| self.detail_table(t))
             .collect();
-        out.push_str(&report::render_tables(&details, Format::Markdown));
+        out.push_str(&render::render_tables(&details, TextFormat::Markdown));
         out.push_str(
             "\n## Definitions\n\n\
              - tokens: without the special tokens a post-processor adds; each line encoded on its own.\n\

@@ -55,7 +55,7 @@ pub use markdown::{REPORT_CHART, REPORT_JSON, REPORT_MARKDOWN};
 pub use plot::premium_svg;
 
 use crate::analysis::text::{TextStats, ratio, text_stats};
-use crate::report::{Cell, Table};
+use crate::render::{Cell, Render, Table};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
@@ -360,15 +360,17 @@ fn summarise(languages: &[LanguageParity], pivot: &str, worst: usize) -> ParityS
     }
 }
 
-impl ParityReport {
+impl Render for ParityReport {
     /// The human-readable view: a summary per tokenizer, the premium of every language under
     /// every tokenizer, then one detail table per tokenizer.
-    pub fn tables(&self) -> Vec<Table> {
+    fn tables(&self) -> Vec<Table> {
         let mut tables = vec![self.summary_table(), self.premium_table()];
         tables.extend(self.tokenizers.iter().map(|t| self.detail_table(t)));
         tables
     }
+}
 
+impl ParityReport {
     /// Summary per tokenizer: mean and max premium, parity score, worst languages.
     pub fn summary_table(&self) -> Table {
         let mut t = Table::new(

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ParityReport;
-use crate::report::chart::COLORS;
+use crate::render::chart::COLORS;
 use crate::{Error, Result};
 
 /// Unknown-token rate from which a point gets a ring.

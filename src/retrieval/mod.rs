@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use crate::encoder::optim::AdamWConfig;
 use crate::encoder::rng::SeededRng;
 use crate::encoder::{Encoder, EncoderConfig};
-use crate::report::{Cell, Table};
+use crate::render::{Cell, Render, Table};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 use data::Pair;
@@ -1138,10 +1138,12 @@ impl RetrievalReport {
         seeds.dedup();
         seeds.len().max(1)
     }
+}
 
+impl Render for RetrievalReport {
     /// The human-readable view: one table per metric (rows = language × method, columns =
     /// tokenizers), then truncation and training tables.
-    pub fn tables(&self) -> Vec<Table> {
+    fn tables(&self) -> Vec<Table> {
         let names = self.tokenizer_names();
         let metrics: [(&str, MetricFn); 5] = [
             ("MRR@10", |r| r.mrr_at_10),

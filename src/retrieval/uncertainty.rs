@@ -19,7 +19,7 @@ use super::metrics::reciprocal_rank_at;
 use super::stats::{self, PairedComparison, Spread};
 use super::{MetricFn, ResultRow, RetrievalReport, method};
 use crate::Result;
-use crate::report::{Cell, Table};
+use crate::render::{Cell, Table};
 
 /// The label of the average over languages (in `summary`) and of the pooled test (in
 /// `comparisons`).
@@ -382,7 +382,7 @@ impl RetrievalReport {
             "Two-sided paired randomization (sign-flip) test and paired percentile bootstrap, {} \
              resamples each; `average` pools the languages as strata (the statistic is the \
              difference of the averages over languages).",
-            crate::report::group_thousands(first.resamples as i128)
+            crate::render::group_thousands(first.resamples as i128)
         ));
         Some(t)
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::TokenizerVocab;
 use super::reachability::Reachability;
 use super::token::TokenKind;
-use crate::report::{Cell, Table};
+use crate::render::{Cell, Table};
 use crate::{Error, Result};
 
 /// The model dimensions the dead budget needs.

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::report::{Cell, Table, visible_whitespace};
+use crate::render::{Cell, Render, Table, visible_whitespace};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
@@ -920,9 +920,9 @@ fn shown(s: &str) -> String {
     }
 }
 
-impl VocabReport {
+impl Render for VocabReport {
     /// The human-readable view: one table per aspect, one row per tokenizer (or per example).
-    pub fn tables(&self) -> Vec<Table> {
+    fn tables(&self) -> Vec<Table> {
         let r = &self.tokenizers;
         let mut out = Vec::new();
 

@@ -1,8 +1,10 @@
 //! Renderers shared by every command: terminal table, JSON, CSV and Markdown.
 //!
-//! A command builds one `Serialize` report struct (rendered as JSON verbatim) and describes its
-//! human-readable view as a list of [`Table`]s, which render to the three text formats from the
-//! same cells. Numbers are formatted in one place ([`Cell`]), so tables and CSV always agree.
+//! Every command's result (a `*Report`) implements [`Render`]: it is `Serialize` (rendered as
+//! JSON verbatim, the stable contract) and describes its human-readable view as a list of
+//! [`Table`]s, which render to the three text formats ([`TextFormat`]) from the same cells.
+//! [`render`] is the one entry point every command uses. Numbers are formatted in one place
+//! ([`Cell`]), so tables and CSV always agree.
 
 pub mod chart;
 
@@ -23,6 +25,36 @@ pub enum Format {
     Csv,
     /// GitHub-flavoured Markdown tables.
     Markdown,
+}
+
+impl Format {
+    /// The text format this output format renders tables in; `None` for JSON, which renders
+    /// the report struct instead of its tables.
+    pub fn text(self) -> Option<TextFormat> {
+        match self {
+            Format::Table => Some(TextFormat::Table),
+            Format::Json => None,
+            Format::Csv => Some(TextFormat::Csv),
+            Format::Markdown => Some(TextFormat::Markdown),
+        }
+    }
+}
+
+/// A format tables render to: every [`Format`] except JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// Aligned terminal tables.
+    Table,
+    /// Comma-separated values.
+    Csv,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
+/// A command's result: JSON from its fields, every other format from its tables.
+pub trait Render: Serialize {
+    /// The human-readable view, in display order.
+    fn tables(&self) -> Vec<Table>;
 }
 
 /// One table cell.
@@ -141,12 +173,12 @@ impl Table {
         self
     }
 
-    /// Renders the table in a text format (`Json` renders as `Table`; use [`render`] for JSON).
-    pub fn render(&self, format: Format) -> String {
+    /// Renders the table in a text format.
+    pub fn render(&self, format: TextFormat) -> String {
         match format {
-            Format::Table | Format::Json => self.render_terminal(),
-            Format::Csv => self.render_csv(),
-            Format::Markdown => self.render_markdown(),
+            TextFormat::Table => self.render_terminal(),
+            TextFormat::Csv => self.render_csv(),
+            TextFormat::Markdown => self.render_markdown(),
         }
     }
 
@@ -255,20 +287,20 @@ fn csv_escape(s: &str) -> String {
     }
 }
 
-/// Renders a report: JSON from the struct, every other format from its tables.
-pub fn render<T: Serialize>(report: &T, tables: &[Table], format: Format) -> Result<String> {
-    match format {
-        Format::Json => {
+/// Renders a command's result: pretty JSON from its fields, every other format from its tables.
+pub fn render(report: &impl Render, format: Format) -> Result<String> {
+    match format.text() {
+        None => {
             let mut s = serde_json::to_string_pretty(report)?;
             s.push('\n');
             Ok(s)
         }
-        _ => Ok(render_tables(tables, format)),
+        Some(text) => Ok(render_tables(&report.tables(), text)),
     }
 }
 
 /// Renders tables one after another, separated by a blank line.
-pub fn render_tables(tables: &[Table], format: Format) -> String {
+pub fn render_tables(tables: &[Table], format: TextFormat) -> String {
     tables
         .iter()
         .map(|t| t.render(format))
@@ -311,13 +343,13 @@ mod tests {
             Cell::Percent(0.125, 1),
         ]);
         assert_eq!(
-            t.render(Format::Csv),
+            t.render(TextFormat::Csv),
             "# T\nname,n,share\n\"a,b\",1234,12.5%\n"
         );
-        let md = t.render(Format::Markdown);
+        let md = t.render(TextFormat::Markdown);
         assert!(md.contains("| a,b | 1,234 | 12.5% |"), "{md}");
         assert!(md.contains("|---|---:|---:|"), "{md}");
-        assert!(t.render(Format::Table).contains("1,234"));
+        assert!(t.render(TextFormat::Table).contains("1,234"));
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use super::claims::{Claim, Verdict};
 use super::{ReportFile, ReportOptions, Section, json};
 use crate::Result;
-use crate::report::chart::{self, Labels, Series};
-use crate::report::{Format, group_thousands, render_tables};
+use crate::render::chart::{self, Labels, Series};
+use crate::render::{Render, TextFormat, group_thousands, render_tables};
 use crate::retrieval::uncertainty::{AVERAGE, Comparison, p_value_text};
 use crate::retrieval::{self, RetrievalOptions, RetrievalReport, method};
 
@@ -290,7 +290,7 @@ fn page(m: &Measured) -> String {
     md.push_str(&findings(report));
     md.push_str(&overlap_findings(report));
     md.push_str("\n## Tables\n\n");
-    md.push_str(&render_tables(&report.tables(), Format::Markdown));
+    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
     if let Some(et) = &m.equal_total {
         md.push_str(&equal_total_section(et));
     }

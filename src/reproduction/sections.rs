@@ -6,8 +6,8 @@ use std::path::Path;
 use super::claims::{Claim, Verdict, within_rounding};
 use super::{ReportFile, Section, json};
 use crate::budget::{self, BudgetOptions, PUBLISHED, PUBLISHED_CORE_RATIOS, ParamBreakdown};
-use crate::report::chart::{self, Labels, Series};
-use crate::report::{Format, render_tables};
+use crate::render::chart::{self, Labels, Series};
+use crate::render::{Render, TextFormat, render_tables};
 use crate::{Error, Result};
 
 const BUDGET_COMMAND: &str = "tokstat budget modernbert-large jina-xlm-roberta roberta-large \
@@ -49,10 +49,10 @@ pub fn budget() -> Result<Section> {
     md.push_str("![Vocabulary and core parameters per model](budget-vocab-share.svg)\n\n");
     md.push_str(&budget_findings(&report, [mb, jina, rb])?);
     md.push_str("\n## Tables\n\n");
-    md.push_str(&render_tables(&report.tables(), Format::Markdown));
+    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
     if let Some(t) = report.published_check() {
         md.push('\n');
-        md.push_str(&t.render(Format::Markdown));
+        md.push_str(&t.render(TextFormat::Markdown));
     }
 
     // Claims about the published figures.
@@ -168,9 +168,9 @@ pub fn budget() -> Result<Section> {
             .into(),
         measured: format!(
             "{} × {} = {} parameters ({:.2}B)",
-            crate::report::group_thousands(budget::whatif::UNICODE_SCALAR_VALUES.into()),
-            crate::report::group_thousands(mb.hidden_size.into()),
-            crate::report::group_thousands(cp.into()),
+            crate::render::group_thousands(budget::whatif::UNICODE_SCALAR_VALUES.into()),
+            crate::render::group_thousands(mb.hidden_size.into()),
+            crate::render::group_thousands(cp.into()),
             cp as f64 / 1e9
         ),
         verdict: if (cp as f64 / 1e9).round() == 1.0 {
@@ -273,8 +273,8 @@ fn budget_findings(report: &budget::BudgetReport, exact: [&ParamBreakdown; 3]) -
             m(b.total_params),
             p.params_m,
             d_total,
-            crate::report::group_thousands(b.vocab_size.into()),
-            crate::report::group_thousands(b.hidden_size.into()),
+            crate::render::group_thousands(b.vocab_size.into()),
+            crate::render::group_thousands(b.hidden_size.into()),
             m(b.vocab_params),
             p.vocab_params_m,
             m(b.core_params),
@@ -315,8 +315,8 @@ fn budget_findings(report: &budget::BudgetReport, exact: [&ParamBreakdown; 3]) -
          XLM-R-large's {} × {} position table ({} parameters). No `config.json` of the pretrained \
          checkpoint is published; see `assets/configs/SOURCES.md`.",
         xlmr.max_position_embeddings,
-        crate::report::group_thousands(xlmr.hidden_size.into()),
-        crate::report::group_thousands((xlmr.max_position_embeddings * xlmr.hidden_size).into()),
+        crate::render::group_thousands(xlmr.hidden_size.into()),
+        crate::render::group_thousands((xlmr.max_position_embeddings * xlmr.hidden_size).into()),
     );
     let mb_model = report
         .models
@@ -333,9 +333,9 @@ fn budget_findings(report: &budget::BudgetReport, exact: [&ParamBreakdown; 3]) -
                  ModernBERT-large's layer shape, its own {}-token vocabulary leaves room for {} \
                  layers; XLM-R's {}-token vocabulary ({:.0}% of the budget) for {}.",
                 m(ft.budget),
-                crate::report::group_thousands(own.vocab_size.into()),
+                crate::render::group_thousands(own.vocab_size.into()),
                 own.max_layers,
-                crate::report::group_thousands(x.vocab_size.into()),
+                crate::render::group_thousands(x.vocab_size.into()),
                 x.vocab_share_of_budget * 100.0,
                 x.max_layers
             );
@@ -587,7 +587,7 @@ pub fn code(root: &Path) -> Result<Section> {
             .collect::<Vec<_>>()
             .join(", "),
         files,
-        crate::report::group_thousands(bytes.into())
+        crate::render::group_thousands(bytes.into())
     );
     let _ = writeln!(
         md,
@@ -627,9 +627,12 @@ pub fn code(root: &Path) -> Result<Section> {
     }
     md.push_str("\nThe tokens that cover the bytes of `init` in each probe (`tokstat encode -t NAME TEXT`).\n\n");
     md.push_str("## Whole corpus\n\n");
-    md.push_str(&render_tables(&report.tables(), Format::Markdown));
+    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
     md.push_str("\n## Per language\n\n");
-    md.push_str(&render_tables(&report.language_tables(), Format::Markdown));
+    md.push_str(&render_tables(
+        &report.language_tables(),
+        TextFormat::Markdown,
+    ));
 
     let xs: Vec<f64> = (1..=16).map(|n| n as f64).collect();
     let series: Vec<Series> = report
@@ -718,7 +721,7 @@ pub fn vocabulary(root: &Path) -> Result<Section> {
     );
     md.push_str(&vocab_findings(&serde_json::to_value(&report)?));
     md.push_str("\n## Tables\n\n");
-    md.push_str(&render_tables(&report.tables(), Format::Markdown));
+    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
     Ok(Section {
         files: vec![
             ReportFile::new("vocabulary.md", md),
@@ -732,7 +735,7 @@ pub fn vocabulary(root: &Path) -> Result<Section> {
 fn vocab_findings(v: &serde_json::Value) -> String {
     let n = |x: &serde_json::Value| x.as_u64().unwrap_or(0);
     let f = |x: &serde_json::Value| x.as_f64().unwrap_or(0.0);
-    let g = |x: u64| crate::report::group_thousands(x.into());
+    let g = |x: u64| crate::render::group_thousands(x.into());
     let mut s = String::from("## Findings\n\n");
     for t in v.as_array().map(Vec::as_slice).unwrap_or_default() {
         let name = t["name"].as_str().unwrap_or("?");
