@@ -24,6 +24,7 @@
 //! - [`input`]: the one directory walker (ignore rules), reading text verbatim with clear errors
 //!   for binary or non-UTF-8 data, and the log of skipped files;
 //! - [`output`]: output files written atomically (temporary file, then rename);
+//! - [`units`]: the one parser for counts (`400M`, `1.5B`) and the one rule for ratios;
 //! - [`render`]: the [`render::Render`] contract every command's `*Report` implements, the
 //!   table / JSON / CSV / Markdown renderers and SVG charts.
 //!
@@ -54,6 +55,7 @@ pub mod render;
 pub mod reproduction;
 pub mod retrieval;
 pub mod tokenizer;
+pub mod units;
 pub mod vocab;
 
 pub use error::{Error, Result};

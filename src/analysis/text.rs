@@ -18,10 +18,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::tokenizer::{Encoding, Tokenizer};
 
-/// `num / den`, or 0 when `den` is 0 (an empty input gives a report of zeros).
-pub fn ratio(num: f64, den: f64) -> f64 {
-    if den == 0.0 { 0.0 } else { num / den }
-}
+pub use crate::units::ratio;
 
 /// Byte spans `[start, end)` of the UAX #29 words of `text` (segments with an alphanumeric
 /// character).

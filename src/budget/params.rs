@@ -580,12 +580,9 @@ pub fn total_params(c: &ModelConfig, head: Head) -> u64 {
     tensors(c, head).iter().map(|t| t.params).sum()
 }
 
+/// `a / b` for parameter counts, by the crate's one rule ([`crate::units::ratio`]).
 pub(crate) fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 {
-        f64::NAN
-    } else {
-        a as f64 / b as f64
-    }
+    crate::units::ratio(a as f64, b as f64)
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub struct Args {
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {
-    budget::parse_count(s).map_err(|e| e.to_string())
+    crate::units::parse_count(s).map_err(|e| e.to_string())
 }
 
 pub fn run(args: Args) -> anyhow::Result<String> {

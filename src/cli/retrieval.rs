@@ -104,9 +104,9 @@ pub struct Args {
 }
 
 /// A parameter count, parsed by the same rule as `tokstat budget`'s.
-fn parse_count(s: &str) -> anyhow::Result<usize> {
+fn parse_total(s: &str) -> anyhow::Result<usize> {
     let n =
-        crate::budget::parse_count(s).map_err(|e| anyhow::anyhow!("--budget equal-total: {e}"))?;
+        crate::units::parse_count(s).map_err(|e| anyhow::anyhow!("--budget equal-total: {e}"))?;
     if n == 0 {
         bail!("--budget equal-total: the parameter budget must be positive");
     }
@@ -117,7 +117,7 @@ fn parse_budget(v: &[String]) -> anyhow::Result<Budget> {
     match v {
         [] => Ok(Budget::EqualCore),
         [m] if m == "equal-core" => Ok(Budget::EqualCore),
-        [m, p] if m == "equal-total" => Ok(Budget::EqualTotal(parse_count(p)?)),
+        [m, p] if m == "equal-total" => Ok(Budget::EqualTotal(parse_total(p)?)),
         [m] if m == "equal-total" => {
             bail!("--budget equal-total needs a parameter count, e.g. --budget equal-total 20M")
         }
