@@ -296,7 +296,7 @@ fn empty_training_data_names_the_file_and_the_language() {
 #[test]
 fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/fuzz/precompiled-panic.json");
+        .join("tests/data/fuzz/tokenizer_json/precompiled-panic.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokstat"))
         .args(["encode", "-t", path.to_str().unwrap(), "hi"])
         .output()

@@ -2,16 +2,4 @@
 //! and decode with whatever loaded.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use tokstat::tokenizer::{HfTokenizer, Tokenizer};
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(t) = HfTokenizer::from_json("fuzz.json", data) {
-        let _ = t.vocab_size();
-        let _ = t.space_marker();
-        let _ = t.added_tokens();
-        if let Ok(enc) = t.encode("Hello wörld, fn x() {}  ", true) {
-            let _ = t.decode(&enc.ids, false);
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| tokstat_fuzz::tokenizer_json(data));

@@ -534,21 +534,17 @@ impl Encoder {
         for ((name, _), v) in self.config.core_shapes().into_iter().zip(&self.core) {
             tensors.insert(name, v.as_tensor().clone());
         }
-        // Both files are written aside first and renamed into place (tensors last), so that an
-        // interrupted save leaves the previous checkpoint whole.
-        let tmp = crate::output::temp_path(path);
-        let saved = candle_core::safetensors::save(&tensors, &tmp)
-            .map_err(|e| Error::Model(format!("{}: {e}", path.display())))
-            .and_then(|()| {
-                let json = serde_json::json!({ "encoder": self.config, "run": extra });
-                let text = serde_json::to_string_pretty(&json)? + "\n";
-                crate::output::write_atomic(&path.with_extension("json"), text.as_bytes())
-            })
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
-        if saved.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        saved
+        // Both files are written aside first and only then renamed into place (the JSON, then
+        // the tensors), so that an interrupted or failed save leaves the previous checkpoint
+        // whole.
+        let bytes = safetensors::serialize(&tensors, None)
+            .map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
+        let json = serde_json::json!({ "encoder": self.config, "run": extra });
+        let text = serde_json::to_string_pretty(&json)? + "\n";
+        crate::output::write_all_atomic(&[
+            (path.with_extension("json"), text.as_bytes()),
+            (path.to_path_buf(), &bytes),
+        ])
     }
 
     /// Loads a checkpoint written by [`Encoder::save`]; returns the encoder and the `run`

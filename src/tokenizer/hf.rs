@@ -246,8 +246,9 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     Some(tokenizers::Tokenizer::from(tok))
 }
 
-/// Checks every `Precompiled` normalizer of the file before `tokenizers` sees it: that crate
-/// panics (an `expect`) on a charsmap it cannot parse, where a clear error is due.
+/// Checks that the file is JSON, and every `Precompiled` normalizer of it, before `tokenizers`
+/// sees it: that crate panics (an `expect`) on a charsmap it cannot parse, where a clear error
+/// is due.
 fn check_precompiled(text: &str) -> std::result::Result<(), String> {
     fn walk(v: &serde_json::Value) -> std::result::Result<(), String> {
         if v["type"] == "Precompiled" {
@@ -276,10 +277,11 @@ fn check_precompiled(text: &str) -> std::result::Result<(), String> {
         #[serde(default)]
         normalizer: serde_json::Value,
     }
-    match serde_json::from_str::<Normalizer>(text) {
-        Ok(n) => walk(&n.normalizer),
-        Err(_) => Ok(()), // syntax errors are explained by the loader
-    }
+    // A syntax error is reported here, before `tokenizers` reads the file: its streaming
+    // parser would build (and possibly panic on) the normalizer before reaching the error.
+    let n = serde_json::from_str::<Normalizer>(text)
+        .map_err(|e| explain_load_error(text, &e.to_string()))?;
+    walk(&n.normalizer)
 }
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
