@@ -4,6 +4,7 @@ use crate::budget::{self, BudgetOptions, Head};
 use crate::render::{Format, render};
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// Model presets or paths to a Hugging Face config.json (or its directory); default:
     /// modernbert-large, jina-xlm-roberta, roberta-large. Presets: bert-base-uncased,

@@ -9,6 +9,7 @@ use crate::retrieval::{self, Budget, RetrievalOptions};
 use crate::tokenizer;
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// Tokenizer names or paths; repeat or separate with commas [default: modernbert,xlm-roberta,roberta].
     #[arg(short = 't', long = "tokenizer")]
