@@ -26,7 +26,13 @@ fn replay(target: &str, body: fn(&[u8])) {
         for path in paths {
             let data = std::fs::read(&path).unwrap();
             // The whole input, then prefixes of it, which reach the error paths.
-            for cut in [data.len(), 0, 1, data.len() / 2, data.len().saturating_sub(1)] {
+            for cut in [
+                data.len(),
+                0,
+                1,
+                data.len() / 2,
+                data.len().saturating_sub(1),
+            ] {
                 let input = &data[..cut];
                 if std::panic::catch_unwind(|| body(input)).is_err() {
                     panic!("{target}: {} cut to {cut} bytes panicked", path.display());

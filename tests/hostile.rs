@@ -310,3 +310,25 @@ fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
     assert!(stderr.contains("invalid Precompiled charsmap"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused
+/// from a cheap count before anything is built, so memory stays bounded.
+#[test]
+fn an_oversized_vocabulary_is_refused_before_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-unigram.json");
+    let mut json = String::from(
+        r#"{"version":"1.0","added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null,"model":{"type":"Unigram","unk_id":0,"byte_fallback":false,"vocab":[["<unk>",0.0]"#,
+    );
+    for i in 0..1_000_000 {
+        json.push_str(&format!(r#",["p{i}",-1.5]"#));
+    }
+    json.push_str("]}}");
+    std::fs::write(&path, json).unwrap();
+    let (_, stderr) = refused_within(&["encode", "-t", path.to_str().unwrap(), "hi"], 30);
+    assert!(stderr.contains("huge-unigram.json"), "{stderr}");
+    assert!(
+        stderr.contains("model.vocab has 1000001 entries"),
+        "{stderr}"
+    );
+}

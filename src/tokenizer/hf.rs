@@ -100,7 +100,7 @@ impl HfTokenizer {
         }
         let text = std::str::from_utf8(json)
             .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
-        check_precompiled(text).map_err(invalid)?;
+        preflight(text).map_err(invalid)?;
         let mut inner = match load_unigram_directly(text) {
             Some(t) => t,
             None => tokenizers::Tokenizer::from_bytes(json)
@@ -246,10 +246,64 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     Some(tokenizers::Tokenizer::from(tok))
 }
 
-/// Checks that the file is JSON, and every `Precompiled` normalizer of it, before `tokenizers`
-/// sees it: that crate panics (an `expect`) on a charsmap it cannot parse, where a clear error
-/// is due.
-fn check_precompiled(text: &str) -> std::result::Result<(), String> {
+/// The most vocabulary entries (or merges) a `tokenizer.json` model may have. Loading takes
+/// about 1.3 KB per entry (a 1,000,000-piece unigram model 1.3 GB, measured with
+/// `/usr/bin/time -v tokstat encode -t FILE hi`), so this bound keeps any accepted file under
+/// 2 GB; the largest published vocabularies (XLM-R, NLLB, Gemma) have about 250,000 entries.
+pub const MAX_MODEL_ENTRIES: usize = 1_000_000;
+
+/// Counts the elements of a JSON array or the entries of a JSON object without keeping them.
+struct Count(usize);
+
+impl<'de> serde::Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array or an object")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Count, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Count(n))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Count, A::Error> {
+                let mut n = 0;
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {
+                    n += 1;
+                }
+                Ok(Count(n))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// The parts of the model read before `tokenizers` sees the file: how big it is.
+#[derive(serde::Deserialize, Default)]
+struct ModelSize {
+    #[serde(default)]
+    vocab: Option<Count>,
+    #[serde(default)]
+    merges: Option<Count>,
+}
+
+/// Checks, before `tokenizers` sees the file, that it is JSON, that its model is within
+/// [`MAX_MODEL_ENTRIES`], and every `Precompiled` normalizer of it: that crate panics (an
+/// `expect`) on a charsmap it cannot parse, where a clear error is due.
+fn preflight(text: &str) -> std::result::Result<(), String> {
     fn walk(v: &serde_json::Value) -> std::result::Result<(), String> {
         if v["type"] == "Precompiled" {
             let mut fields = v.clone();
@@ -273,15 +327,28 @@ fn check_precompiled(text: &str) -> std::result::Result<(), String> {
         }
     }
     #[derive(serde::Deserialize)]
-    struct Normalizer {
+    struct Head {
         #[serde(default)]
         normalizer: serde_json::Value,
+        #[serde(default)]
+        model: Option<ModelSize>,
     }
     // A syntax error is reported here, before `tokenizers` reads the file: its streaming
     // parser would build (and possibly panic on) the normalizer before reaching the error.
-    let n = serde_json::from_str::<Normalizer>(text)
-        .map_err(|e| explain_load_error(text, &e.to_string()))?;
-    walk(&n.normalizer)
+    let head =
+        serde_json::from_str::<Head>(text).map_err(|e| explain_load_error(text, &e.to_string()))?;
+    let model = head.model.unwrap_or_default();
+    for (what, count) in [("vocab", model.vocab), ("merges", model.merges)] {
+        let n = count.map_or(0, |c| c.0);
+        if n > MAX_MODEL_ENTRIES {
+            return Err(format!(
+                "model.{what} has {n} entries, more than the {MAX_MODEL_ENTRIES} tokstat reads \
+                 (loading takes about 1.3 KB per entry, {:.1} GB for this one)",
+                n as f64 * 1.3e-6
+            ));
+        }
+    }
+    walk(&head.normalizer)
 }
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
