@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::claims::{Claim, Verdict, within_rounding};
 use super::{ReportFile, Section, json};
+use crate::analysis::whitespace::IndentProbe;
 use crate::budget::{self, BudgetOptions, PUBLISHED, PUBLISHED_CORE_RATIOS, ParamBreakdown};
 use crate::render::chart::{self, Labels, Series};
 use crate::render::{Render, TextFormat, render_tables};
@@ -429,7 +430,7 @@ pub(crate) fn under(root: &Path, rel: &str) -> String {
 fn probe_for<'a>(
     report: &'a crate::compare::CompareReport,
     name: &str,
-) -> Result<&'a [crate::analysis::whitespace::IndentProbe]> {
+) -> Result<&'a [IndentProbe]> {
     report
         .tokenizers
         .iter()
@@ -438,10 +439,7 @@ fn probe_for<'a>(
         .ok_or_else(|| Error::InvalidArgument(format!("compare report lacks {name}")))
 }
 
-fn probe_at(
-    probe: &[crate::analysis::whitespace::IndentProbe],
-    n: usize,
-) -> Result<&crate::analysis::whitespace::IndentProbe> {
+fn probe_at(probe: &[IndentProbe], n: usize) -> Result<&IndentProbe> {
     probe
         .iter()
         .find(|p| p.spaces == n)
@@ -450,12 +448,19 @@ fn probe_at(
 
 /// The three whitespace claims, decided from the synthetic indentation probe (N = 1..16).
 fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim>> {
+    indent_claims(
+        probe_for(report, "modernbert")?,
+        probe_for(report, "xlm-roberta")?,
+        probe_for(report, "roberta")?,
+    )
+}
+
+/// The whitespace claims from the indentation probes of ModernBERT, XLM-R and RoBERTa: each
+/// verdict and each measured sentence come from the same probe values.
+fn indent_claims(mb: &[IndentProbe], x: &[IndentProbe], r: &[IndentProbe]) -> Result<Vec<Claim>> {
     let section = "code-tokenization.md#indentation".to_string();
-    let mb = probe_for(report, "modernbert")?;
     let (m4, m8) = (probe_at(mb, 4)?, probe_at(mb, 8)?);
-    let dedicated = |p: &crate::analysis::whitespace::IndentProbe| {
-        p.tokens == 1 && p.shared_tokens == 0 && p.roundtrip_exact
-    };
+    let dedicated = |p: &IndentProbe| p.tokens == 1 && p.shared_tokens == 0 && p.roundtrip_exact;
     let mb_ok = dedicated(m4) && dedicated(m8) && m4.ids != m8.ids;
     let mut claims = vec![Claim {
         claim: "ModernBERT's tokenizer keeps Python's leading spaces as dedicated tokens and \
@@ -474,7 +479,6 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
         section: section.clone(),
     }];
 
-    let x = probe_for(report, "xlm-roberta")?;
     let collapsed = x
         .iter()
         .all(|p| p.tokens == 0 && !p.roundtrip_exact || p.spaces == 1);
@@ -486,8 +490,9 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
     claims.push(Claim {
         claim: "XLM-RoBERTa's tokenizer merges all consecutive spaces into one `▁`".into(),
         measured: format!(
-            "4 and 8 spaces both → {} whitespace tokens + {} `▁` joined to the next word (ids \
-             {:?} and {:?}); every length from 2 to 16 encodes {}; decoding gives one space",
+            "4 spaces → {} whitespace tokens + {} `▁` joined to the next word (ids {:?}), 8 \
+             spaces → ids {:?}; every length from 2 to 16 encodes {}; decoding gives the spaces \
+             back {}",
             x4.tokens,
             x4.shared_tokens,
             x4.ids,
@@ -496,6 +501,11 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
                 "identically"
             } else {
                 "differently"
+            },
+            if x4.roundtrip_exact && x8.roundtrip_exact {
+                "exactly"
+            } else {
+                "as one space"
             }
         ),
         verdict: if collapsed && same_ids {
@@ -506,7 +516,6 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
         section: section.clone(),
     });
 
-    let r = probe_for(report, "roberta")?;
     let per_space = r.iter().all(|p| p.tokens as usize == p.spaces);
     let all_but_last = r
         .iter()
@@ -514,11 +523,7 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
     let r8 = probe_at(r, 8)?;
     claims.push(Claim {
         claim: "RoBERTa's tokenizer treats each space as a separate token".into(),
-        measured: format!(
-            "N spaces → N − 1 `Ġ` tokens + the last space merged into the next word (8 spaces: \
-             {} + {}, ids {:?})",
-            r8.tokens, r8.shared_tokens, r8.ids
-        ),
+        measured: roberta_spaces(per_space, all_but_last, r8),
         verdict: if per_space {
             Verdict::Holds
         } else if all_but_last {
@@ -529,6 +534,21 @@ fn whitespace_claims(report: &crate::compare::CompareReport) -> Result<Vec<Claim
         section,
     });
     Ok(claims)
+}
+
+/// What RoBERTa's probe shows, in the words of the verdict it gets.
+fn roberta_spaces(per_space: bool, all_but_last: bool, r8: &IndentProbe) -> String {
+    let shape = if per_space {
+        "N spaces → N `Ġ` tokens"
+    } else if all_but_last {
+        "N spaces → N − 1 `Ġ` tokens + the last space merged into the next word"
+    } else {
+        "the number of whitespace tokens is neither N nor N − 1 for every N spaces"
+    };
+    format!(
+        "{shape} (8 spaces: {} + {}, ids {:?})",
+        r8.tokens, r8.shared_tokens, r8.ids
+    )
 }
 
 /// `code-tokenization.md`: whitespace and identifiers on the bundled real code files.
@@ -579,7 +599,7 @@ pub fn code(root: &Path) -> Result<Section> {
     let _ = writeln!(
         md,
         "How {} treat real code: the {} unmodified source files ({} bytes) of `corpora/code` \
-         (11 languages; sources and licenses in its README and MANIFEST files, which are left \
+         ({} languages; sources and licenses in its README and MANIFEST files, which are left \
          out of the counts). cl100k_base and o200k_base are outside references.\n",
         CODE_REPORT_TOKENIZERS
             .iter()
@@ -587,7 +607,13 @@ pub fn code(root: &Path) -> Result<Section> {
             .collect::<Vec<_>>()
             .join(", "),
         files,
-        crate::render::group_thousands(bytes.into())
+        crate::render::group_thousands(bytes.into()),
+        report
+            .input_totals
+            .by_language
+            .iter()
+            .filter(|l| l.language != "text")
+            .count()
     );
     let _ = writeln!(
         md,
@@ -795,4 +821,85 @@ fn vocab_findings(v: &serde_json::Value) -> String {
          tokenizers\"). The vocabulary's cost is its size, not its waste: see `budget.md`.\n",
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A probe for N = 1..=16 where N spaces give `tokens(N)` whitespace tokens and `shared(N)`
+    /// tokens joined to the next word, with ids from `ids(N)`.
+    fn probe(
+        tokens: impl Fn(usize) -> u64,
+        shared: impl Fn(usize) -> u64,
+        ids: impl Fn(usize) -> Vec<u32>,
+        exact: bool,
+    ) -> Vec<IndentProbe> {
+        (1..=16)
+            .map(|n| IndentProbe {
+                spaces: n,
+                tokens: tokens(n),
+                shared_tokens: shared(n),
+                ids: ids(n),
+                roundtrip_exact: exact || n == 1,
+            })
+            .collect()
+    }
+
+    fn modernbert_like() -> Vec<IndentProbe> {
+        probe(|_| 1, |_| 0, |n| vec![50_000 + n as u32], true)
+    }
+
+    fn xlmr_like() -> Vec<IndentProbe> {
+        probe(|_| 0, |_| 1, |_| vec![6], false)
+    }
+
+    fn roberta_like() -> Vec<IndentProbe> {
+        probe(|n| n as u64 - 1, |_| 1, |n| vec![1437; n], true)
+    }
+
+    #[test]
+    fn whitespace_verdicts_and_sentences_flip_together() {
+        let claims = indent_claims(&modernbert_like(), &xlmr_like(), &roberta_like()).unwrap();
+        let verdicts: Vec<Verdict> = claims.iter().map(|c| c.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Holds, Verdict::Holds, Verdict::HoldsWithCorrection]
+        );
+        assert!(claims[1].measured.contains("back as one space"));
+        assert!(
+            claims[2]
+                .measured
+                .starts_with("N spaces → N − 1 `Ġ` tokens")
+        );
+
+        // ModernBERT spending two tokens on 4 spaces: the verdict and the numbers change.
+        let mut mb = modernbert_like();
+        mb[3].tokens = 2;
+        let c = indent_claims(&mb, &xlmr_like(), &roberta_like()).unwrap();
+        assert_eq!(c[0].verdict, Verdict::DoesNotHold);
+        assert!(c[0].measured.starts_with("4 spaces → 2 whitespace token"));
+
+        // XLM-R keeping the spaces: the round-trip words follow the probe.
+        let exact_xlmr = probe(|_| 0, |_| 1, |_| vec![6], true);
+        let c = indent_claims(&modernbert_like(), &exact_xlmr, &roberta_like()).unwrap();
+        assert!(c[1].measured.ends_with("back exactly"), "{}", c[1].measured);
+        let varied = probe(|_| 0, |_| 1, |n| vec![n as u32], false);
+        let c = indent_claims(&modernbert_like(), &varied, &roberta_like()).unwrap();
+        assert_eq!(c[1].verdict, Verdict::DoesNotHold);
+        assert!(c[1].measured.contains("encodes differently"));
+
+        // RoBERTa with one token per space: holds, and the sentence says N, not N − 1.
+        let per_space = probe(|n| n as u64, |_| 0, |n| vec![1437; n], true);
+        let c = indent_claims(&modernbert_like(), &xlmr_like(), &per_space).unwrap();
+        assert_eq!(c[2].verdict, Verdict::Holds);
+        assert!(c[2].measured.starts_with("N spaces → N `Ġ` tokens ("));
+        let neither = probe(|n| n as u64 / 2, |_| 1, |n| vec![1437; n], true);
+        let c = indent_claims(&modernbert_like(), &xlmr_like(), &neither).unwrap();
+        assert_eq!(c[2].verdict, Verdict::DoesNotHold);
+        assert!(
+            c[2].measured
+                .starts_with("the number of whitespace tokens is neither")
+        );
+    }
 }
