@@ -6,9 +6,12 @@
 //! function of the bundled code and data, so regenerating the report gives the committed files
 //! byte for byte; the retrieval run is either trained anew or read back from a saved JSON.
 
+mod budget;
 mod claims;
+mod code;
+mod multilingual;
 mod retrieval;
-mod sections;
+mod vocabulary;
 
 use std::path::{Path, PathBuf};
 
@@ -77,10 +80,10 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
         }
     }
     let sections = vec![
-        sections::budget()?,
-        sections::code(&opts.root)?,
-        sections::multilingual(&opts.root)?,
-        sections::vocabulary(&opts.root)?,
+        budget::budget()?,
+        code::code(&opts.root)?,
+        multilingual::multilingual(&opts.root)?,
+        vocabulary::vocabulary(&opts.root)?,
         retrieval::retrieval(opts)?,
     ];
     let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
@@ -98,4 +101,14 @@ pub fn write(files: &[ReportFile], out: &Path) -> Result<()> {
         .map(|f| (f.path.clone(), f.contents.as_ref()))
         .collect();
     crate::output::replace_dir_atomic(out, &files)
+}
+
+/// `rel` under `root`, written without a leading `./` when `root` is the current directory (so
+/// that paths in the report do not depend on how the root was named).
+pub(crate) fn under(root: &Path, rel: &str) -> String {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        rel.to_string()
+    } else {
+        root.join(rel).display().to_string()
+    }
 }

@@ -92,7 +92,7 @@ fn measure(opts: &ReportOptions) -> Result<Measured> {
         RetrievalOptions::default()
     };
     o.seeds = opts.seeds;
-    o.data_dir = super::sections::under(&opts.root, "corpora/code-retrieval").into();
+    o.data_dir = super::under(&opts.root, "corpora/code-retrieval").into();
     Ok(Measured {
         report: retrieval::run(&o)?,
         equal_total: None,
