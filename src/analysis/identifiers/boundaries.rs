@@ -1,0 +1,287 @@
+//! Identifier styles, sub-word boundaries and how tokens cut identifiers (precision, recall).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+/// The naming style of an identifier (leading and trailing underscores ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// `lower_case_with_underscores`.
+    SnakeCase,
+    /// `lowerThenHumps`.
+    CamelCase,
+    /// `UpperThenHumps` (`HTTPServer` too).
+    PascalCase,
+    /// `UPPER_CASE_WITH_UNDERSCORES`.
+    ScreamingSnake,
+    /// One word without humps or inner underscores: `count`, `Count`, `HTTP`.
+    SingleWord,
+    /// Anything else (`Mixed_Case`, `get_HTTP`).
+    Other,
+}
+
+impl Style {
+    /// The snake_case name used in JSON and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Style::SnakeCase => "snake_case",
+            Style::CamelCase => "camelCase",
+            Style::PascalCase => "PascalCase",
+            Style::ScreamingSnake => "SCREAMING_SNAKE",
+            Style::SingleWord => "single word",
+            Style::Other => "other",
+        }
+    }
+}
+
+/// The style of an identifier.
+pub fn style(ident: &str) -> Style {
+    let core = ident.trim_matches('_');
+    let has_lower = core.chars().any(char::is_lowercase);
+    let has_upper = core.chars().any(char::is_uppercase);
+    if core.contains('_') {
+        return match (has_lower, has_upper) {
+            (true, false) => Style::SnakeCase,
+            (false, true) => Style::ScreamingSnake,
+            (false, false) => Style::SnakeCase,
+            (true, true) => Style::Other,
+        };
+    }
+    let chars: Vec<char> = core.chars().collect();
+    let hump = chars
+        .windows(2)
+        .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
+        || chars
+            .windows(3)
+            .any(|w| w[0].is_uppercase() && w[1].is_uppercase() && w[2].is_lowercase());
+    match chars.first() {
+        Some(c) if hump && c.is_lowercase() => Style::CamelCase,
+        Some(c) if hump && c.is_uppercase() => Style::PascalCase,
+        Some(_) if hump => Style::Other,
+        _ => Style::SingleWord,
+    }
+}
+
+/// Sub-word boundary zones of an identifier, as inclusive byte ranges `[lo, hi]` relative to its
+/// start: a case hump or letter↔digit change is the single position `[p, p]`, an underscore run
+/// `[a, b)` is `[a, b]` without the identifier's two edges.
+pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
+    let mut zones = Vec::new();
+    let chars: Vec<(usize, char)> = ident.char_indices().collect();
+    let n = ident.len();
+    let mut k = 0;
+    while k < chars.len() {
+        let (p, c) = chars[k];
+        if c == '_' {
+            let a = p;
+            while k < chars.len() && chars[k].1 == '_' {
+                k += 1;
+            }
+            let b = chars.get(k).map_or(n, |x| x.0);
+            let lo = if a == 0 { b } else { a };
+            let hi = if b == n { a } else { b };
+            if lo <= hi && lo > 0 && hi < n {
+                zones.push((lo, hi));
+            }
+            continue;
+        }
+        if k > 0 {
+            let prev = chars[k - 1].1;
+            let next = chars.get(k + 1).map(|x| x.1);
+            let hump = (prev.is_lowercase() && c.is_uppercase())
+                || (prev.is_uppercase()
+                    && c.is_uppercase()
+                    && next.is_some_and(char::is_lowercase))
+                || (prev.is_alphabetic() && c.is_numeric())
+                || (prev.is_numeric() && c.is_alphabetic());
+            if hump && prev != '_' {
+                zones.push((p, p));
+            }
+        }
+        k += 1;
+    }
+    zones
+}
+
+/// Additive identifier counts for one tokenizer (or one style).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IdentCounts {
+    /// Identifier occurrences.
+    pub occurrences: u64,
+    /// Σ tokens overlapping each occurrence.
+    pub tokens: u64,
+    /// Occurrences overlapped by exactly one token (kept whole).
+    pub whole: u64,
+    /// Token boundaries strictly inside identifiers.
+    pub token_boundaries: u64,
+    /// Of those, boundaries that fall in a sub-word zone.
+    pub matched_boundaries: u64,
+    /// Sub-word zones.
+    pub zones: u64,
+    /// Zones hit by at least one token boundary.
+    pub hit_zones: u64,
+}
+
+impl IdentCounts {
+    /// Adds another count.
+    pub fn add(&mut self, o: &IdentCounts) {
+        self.occurrences += o.occurrences;
+        self.tokens += o.tokens;
+        self.whole += o.whole;
+        self.token_boundaries += o.token_boundaries;
+        self.matched_boundaries += o.matched_boundaries;
+        self.zones += o.zones;
+        self.hit_zones += o.hit_zones;
+    }
+
+    /// Mean tokens per identifier occurrence.
+    pub fn tokens_per_identifier(&self) -> f64 {
+        crate::units::ratio(self.tokens as f64, self.occurrences as f64)
+    }
+
+    /// Share of occurrences kept as one token.
+    pub fn whole_share(&self) -> f64 {
+        crate::units::ratio(self.whole as f64, self.occurrences as f64)
+    }
+
+    /// Boundary precision (module docs).
+    pub fn boundary_precision(&self) -> f64 {
+        crate::units::ratio(self.matched_boundaries as f64, self.token_boundaries as f64)
+    }
+
+    /// Boundary recall (module docs).
+    pub fn boundary_recall(&self) -> f64 {
+        crate::units::ratio(self.hit_zones as f64, self.zones as f64)
+    }
+}
+
+/// A fragmented identifier kept as an example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fragmented {
+    /// The identifier.
+    pub identifier: String,
+    /// Tokens overlapping it (the most seen over its occurrences).
+    pub tokens: u64,
+    /// The identifier's text cut where the tokens cut it.
+    pub pieces: Vec<String>,
+}
+
+/// How many fragmented examples are kept.
+pub const FRAGMENTED_EXAMPLES: usize = 10;
+
+/// Identifier counts for one tokenizer over any number of texts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentifierCounts {
+    /// All identifiers.
+    pub total: IdentCounts,
+    /// Per style.
+    pub styles: BTreeMap<Style, IdentCounts>,
+    /// The most fragmented identifiers: most tokens first, then by name.
+    pub fragmented: Vec<Fragmented>,
+}
+
+fn frag_order(a: &Fragmented, b: &Fragmented) -> std::cmp::Ordering {
+    b.tokens
+        .cmp(&a.tokens)
+        .then_with(|| a.identifier.cmp(&b.identifier))
+}
+
+fn merge_fragmented(into: &mut Vec<Fragmented>, more: &[Fragmented]) {
+    for f in more {
+        match into.iter_mut().find(|g| g.identifier == f.identifier) {
+            Some(g) if f.tokens > g.tokens => *g = f.clone(),
+            Some(_) => {}
+            None => into.push(f.clone()),
+        }
+    }
+    into.sort_by(frag_order);
+    into.truncate(FRAGMENTED_EXAMPLES);
+}
+
+impl IdentifierCounts {
+    /// Counts for the identifiers `idents` (byte spans in `text`) given token spans sorted by
+    /// start.
+    pub fn of_text(text: &str, idents: &[(usize, usize)], spans: &[(usize, usize)]) -> Self {
+        let mut c = IdentifierCounts::default();
+        let mut worst: HashMap<&str, Fragmented> = HashMap::new();
+        let mut first = 0usize;
+        for &(s, e) in idents {
+            while first < spans.len() && spans[first].1 <= s {
+                first += 1;
+            }
+            let ident = &text[s..e];
+            let mut n = 0u64;
+            let mut cuts: Vec<usize> = Vec::new();
+            let mut i = first;
+            while i < spans.len() && spans[i].0 < e {
+                let (ts, te) = spans[i];
+                if te > s && ts < te {
+                    n += 1;
+                    if ts > s {
+                        cuts.push(ts - s);
+                    }
+                    if te < e {
+                        cuts.push(te - s);
+                    }
+                }
+                i += 1;
+            }
+            cuts.sort_unstable();
+            cuts.dedup();
+            let zones = subword_zones(ident);
+            let matched = cuts
+                .iter()
+                .filter(|&&p| zones.iter().any(|&(lo, hi)| lo <= p && p <= hi))
+                .count() as u64;
+            let hit = zones
+                .iter()
+                .filter(|&&(lo, hi)| cuts.iter().any(|&p| lo <= p && p <= hi))
+                .count() as u64;
+            let one = IdentCounts {
+                occurrences: 1,
+                tokens: n,
+                whole: u64::from(n == 1),
+                token_boundaries: cuts.len() as u64,
+                matched_boundaries: matched,
+                zones: zones.len() as u64,
+                hit_zones: hit,
+            };
+            c.total.add(&one);
+            c.styles.entry(style(ident)).or_default().add(&one);
+            if n >= 2 && worst.get(ident).is_none_or(|f| f.tokens < n) {
+                let mut pieces = Vec::with_capacity(cuts.len() + 1);
+                let mut at = 0;
+                for &p in cuts.iter().chain(std::iter::once(&ident.len())) {
+                    if p > at {
+                        pieces.push(ident[at..p].to_string());
+                    }
+                    at = p;
+                }
+                worst.insert(
+                    ident,
+                    Fragmented {
+                        identifier: ident.to_string(),
+                        tokens: n,
+                        pieces,
+                    },
+                );
+            }
+        }
+        let mut all: Vec<Fragmented> = worst.into_values().collect();
+        all.sort_by(frag_order);
+        all.truncate(FRAGMENTED_EXAMPLES);
+        c.fragmented = all;
+        c
+    }
+
+    /// Adds another text's counts.
+    pub fn add(&mut self, o: &IdentifierCounts) {
+        self.total.add(&o.total);
+        for (k, v) in &o.styles {
+            self.styles.entry(*k).or_default().add(v);
+        }
+        merge_fragmented(&mut self.fragmented, &o.fragmented);
+    }
+}

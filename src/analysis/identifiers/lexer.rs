@@ -1,0 +1,366 @@
+//! The per-language lexer that finds identifiers (see the rules in [`super`]).
+
+use super::Lang;
+
+fn is_ident_start(c: char, lang: Lang) -> bool {
+    c.is_alphabetic()
+        || c == '_'
+        || (c == '$' && matches!(lang, Lang::Javascript | Lang::Typescript))
+}
+
+fn is_ident_continue(c: char, lang: Lang) -> bool {
+    c.is_alphanumeric()
+        || c == '_'
+        || (c == '$' && matches!(lang, Lang::Javascript | Lang::Typescript))
+}
+
+/// Byte spans of the identifiers of `text` written in `lang` (module docs for the rule).
+pub fn identifier_spans(text: &str, lang: Lang) -> Vec<(usize, usize)> {
+    Lexer {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+        lang,
+        out: Vec::new(),
+        line_start: true,
+        line_starts: None,
+    }
+    .run()
+}
+
+/// Byte offsets of the line starts of `text` at which the lexer of `lang` is outside any
+/// comment or string literal: lexing from such a position gives the same identifiers as lexing
+/// the whole text. Used to cut large files into chunks.
+pub fn code_line_starts(text: &str, lang: Lang) -> Vec<usize> {
+    let mut lx = Lexer {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+        lang,
+        out: Vec::new(),
+        line_start: true,
+        line_starts: Some(Vec::new()),
+    };
+    lx.lex();
+    lx.line_starts.unwrap_or_default()
+}
+
+struct Lexer<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    lang: Lang,
+    out: Vec<(usize, usize)>,
+    /// Only whitespace since the last line break.
+    line_start: bool,
+    /// When set, line starts reached in the code state are recorded here.
+    line_starts: Option<Vec<usize>>,
+}
+
+impl Lexer<'_> {
+    fn peek(&self, k: usize) -> Option<u8> {
+        self.b.get(self.i + k).copied()
+    }
+
+    fn at(&self, pat: &str) -> bool {
+        self.b[self.i..].starts_with(pat.as_bytes())
+    }
+
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.s.get(i..).and_then(|r| r.chars().next())
+    }
+
+    fn skip_to_line_end(&mut self) {
+        while self.i < self.b.len() && self.b[self.i] != b'\n' {
+            self.i += 1;
+        }
+    }
+
+    fn skip_past(&mut self, close: &str) {
+        match self.s[self.i..].find(close) {
+            Some(k) => self.i += k + close.len(),
+            None => self.i = self.b.len(),
+        }
+    }
+
+    fn skip_block_comment(&mut self) {
+        // Positioned after "/*".
+        let nested = self.lang == Lang::Rust;
+        let mut depth = 1;
+        while self.i < self.b.len() {
+            if self.at("*/") {
+                self.i += 2;
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+            } else if nested && self.at("/*") {
+                self.i += 2;
+                depth += 1;
+            } else {
+                self.i += 1;
+            }
+        }
+    }
+
+    /// Skips a quoted string; positioned after the opening quote.
+    fn skip_quoted(&mut self, q: u8, escapes: bool, multiline: bool) {
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            if escapes && c == b'\\' {
+                self.i += 2;
+            } else if c == q {
+                self.i += 1;
+                return;
+            } else if c == b'\n' && !multiline {
+                return;
+            } else {
+                self.i += 1;
+            }
+        }
+        self.i = self.i.min(self.b.len());
+    }
+
+    /// At a quote character: skips the literal. Returns false if this is not a literal start.
+    fn string(&mut self, raw: bool) -> bool {
+        let q = self.b[self.i];
+        let ml = self.lang.multiline_strings();
+        match (self.lang, q) {
+            (Lang::Python, b'"' | b'\'') => {
+                if self.at("\"\"\"") || self.at("'''") {
+                    let close = if q == b'"' { "\"\"\"" } else { "'''" };
+                    self.i += 3;
+                    if raw {
+                        self.skip_past(close);
+                    } else {
+                        // Escapes may hide a quote: walk.
+                        while self.i < self.b.len() && !self.at(close) {
+                            self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
+                        }
+                        self.i = (self.i + 3).min(self.b.len());
+                    }
+                } else {
+                    self.i += 1;
+                    self.skip_quoted(q, true, false);
+                }
+                true
+            }
+            (Lang::Java, b'"') if self.at("\"\"\"") => {
+                self.i += 3;
+                while self.i < self.b.len() && !self.at("\"\"\"") {
+                    self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
+                }
+                self.i = (self.i + 3).min(self.b.len());
+                true
+            }
+            (Lang::Rust, b'\'') => {
+                // Char literal or lifetime.
+                let start = self.i;
+                if self.peek(1) == Some(b'\\') {
+                    self.i += 1;
+                    self.skip_quoted(b'\'', true, false);
+                    return true;
+                }
+                if let Some(c) = self.char_at(start + 1) {
+                    let after = start + 1 + c.len_utf8();
+                    if self.b.get(after) == Some(&b'\'') {
+                        self.i = after + 1;
+                        return true;
+                    }
+                    // A lifetime or label: skip the quote and the name.
+                    self.i = start + 1;
+                    while let Some(c) = self.char_at(self.i) {
+                        if !is_ident_continue(c, self.lang) {
+                            break;
+                        }
+                        self.i += c.len_utf8();
+                    }
+                    return true;
+                }
+                self.i += 1;
+                true
+            }
+            (Lang::Go | Lang::Ruby | Lang::Javascript | Lang::Typescript, b'`') => {
+                self.i += 1;
+                let escapes = self.lang != Lang::Go;
+                self.skip_quoted(b'`', escapes, true);
+                true
+            }
+            (Lang::Yaml, b'\'') => {
+                // YAML single quotes escape by doubling; an apostrophe inside a plain scalar
+                // (`don't`) is not a quote: only a quote after a space, `:`, `[`, `{`, `,`, `-`
+                // or at the line start opens one.
+                let prev = if self.i == 0 {
+                    b' '
+                } else {
+                    self.b[self.i - 1]
+                };
+                if !matches!(
+                    prev,
+                    b' ' | b'\t' | b'\n' | b':' | b'[' | b'{' | b',' | b'-'
+                ) {
+                    self.i += 1;
+                    return true;
+                }
+                self.i += 1;
+                self.skip_quoted(b'\'', false, false);
+                true
+            }
+            (Lang::Makefile, b'\'' | b'"') => {
+                self.i += 1;
+                self.skip_quoted(q, true, false);
+                true
+            }
+            (_, b'"' | b'\'') => {
+                self.i += 1;
+                // Rust allows line breaks in "…" only ('…' is handled above).
+                let multiline = ml && (q == b'"' || self.lang != Lang::Rust);
+                self.skip_quoted(q, !raw, multiline);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn rust_raw_string(&mut self) {
+        // Positioned at `#` or `"` after an `r`/`br` prefix.
+        let mut hashes = 0;
+        while self.peek(0) == Some(b'#') {
+            hashes += 1;
+            self.i += 1;
+        }
+        if self.peek(0) != Some(b'"') {
+            return;
+        }
+        self.i += 1;
+        let close = format!("\"{}", "#".repeat(hashes));
+        self.skip_past(&close);
+    }
+
+    fn is_keyword(&self, w: &str) -> bool {
+        self.lang.is_keyword(w)
+    }
+
+    fn run(mut self) -> Vec<(usize, usize)> {
+        self.lex();
+        self.out
+    }
+
+    fn lex(&mut self) {
+        let lang = self.lang;
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            if c == b'\n' {
+                self.line_start = true;
+                self.i += 1;
+                if let Some(v) = self.line_starts.as_mut() {
+                    v.push(self.i);
+                }
+                continue;
+            }
+            if c == b' ' || c == b'\t' || c == b'\r' {
+                self.i += 1;
+                continue;
+            }
+            let was_line_start = std::mem::replace(&mut self.line_start, false);
+            // Comments.
+            if lang.has_c_block_comments() && self.at("/*") {
+                self.i += 2;
+                self.skip_block_comment();
+                continue;
+            }
+            if lang == Lang::Ruby && was_line_start && self.at("=begin") {
+                self.skip_past("\n=end");
+                continue;
+            }
+            if lang == Lang::CCpp && c == b'#' && was_line_start {
+                // Preprocessor directive: skip its name (and an include's file name).
+                self.i += 1;
+                while matches!(self.peek(0), Some(b' ' | b'\t')) {
+                    self.i += 1;
+                }
+                let s = self.i;
+                while self
+                    .peek(0)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    self.i += 1;
+                }
+                if matches!(&self.s[s..self.i], "include" | "import" | "include_next") {
+                    self.skip_to_line_end();
+                }
+                continue;
+            }
+            if lang.line_comments().iter().any(|p| self.at(p)) {
+                let yaml_ok = lang != Lang::Yaml
+                    || self.i == 0
+                    || matches!(self.b[self.i - 1], b' ' | b'\t' | b'\n');
+                if yaml_ok {
+                    self.skip_to_line_end();
+                    continue;
+                }
+                self.i += 1;
+                continue;
+            }
+            if c == b'"' || c == b'\'' || c == b'`' {
+                if !self.string(false) {
+                    self.i += 1;
+                }
+                continue;
+            }
+            if c.is_ascii_digit() {
+                while let Some(ch) = self.char_at(self.i) {
+                    if !(ch.is_alphanumeric() || ch == '_' || ch == '.') {
+                        break;
+                    }
+                    self.i += ch.len_utf8();
+                }
+                continue;
+            }
+            let Some(ch) = self.char_at(self.i) else {
+                self.i += 1;
+                continue;
+            };
+            if is_ident_start(ch, lang) {
+                let s = self.i;
+                while let Some(ch) = self.char_at(self.i) {
+                    if !is_ident_continue(ch, lang) {
+                        break;
+                    }
+                    self.i += ch.len_utf8();
+                }
+                let w = &self.s[s..self.i];
+                let next = self.peek(0);
+                // String prefixes.
+                match lang {
+                    Lang::Python
+                        if matches!(next, Some(b'"' | b'\''))
+                            && w.len() <= 2
+                            && w.chars().all(|c| "rRbBuUfF".contains(c)) =>
+                    {
+                        let raw = w.contains(['r', 'R']);
+                        self.string(raw);
+                        continue;
+                    }
+                    Lang::Rust
+                        if matches!(w, "r" | "br" | "cr") && matches!(next, Some(b'"' | b'#')) =>
+                    {
+                        self.rust_raw_string();
+                        continue;
+                    }
+                    Lang::Rust if matches!(w, "b" | "c") && matches!(next, Some(b'"' | b'\'')) => {
+                        self.i += 1;
+                        self.skip_quoted(next.unwrap_or(b'"'), true, true);
+                        continue;
+                    }
+                    _ => {}
+                }
+                if !self.is_keyword(w) {
+                    self.out.push((s, self.i));
+                }
+                continue;
+            }
+            self.i += ch.len_utf8();
+        }
+    }
+}
