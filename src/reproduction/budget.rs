@@ -16,45 +16,67 @@ fn m(n: u64) -> String {
     format!("{:.1}M", n as f64 / 1e6)
 }
 
-fn find<'a>(bs: &'a [&ParamBreakdown], name: &str) -> Result<&'a ParamBreakdown> {
+fn find<'a>(bs: &[&'a ParamBreakdown], name: &str) -> Result<&'a ParamBreakdown> {
     bs.iter()
         .copied()
         .find(|b| b.name == name)
         .ok_or_else(|| Error::InvalidArgument(format!("budget report lacks {name}")))
 }
 
+/// What the budget section measures: the budget report of the three published models and
+/// ModernBERT-large's RoPE θs.
+struct Measured {
+    report: budget::BudgetReport,
+    thetas: (f64, f64),
+}
+
+impl Measured {
+    /// ModernBERT-large, jina-XLM-RoBERTa and RoBERTa-large, in the published order.
+    fn exact(&self) -> Result<[&ParamBreakdown; 3]> {
+        let bs: Vec<&ParamBreakdown> = self.report.models.iter().map(|m| &m.breakdown).collect();
+        Ok([
+            find(&bs, "modernbert-large")?,
+            find(&bs, "jina-xlm-roberta")?,
+            find(&bs, "roberta-large")?,
+        ])
+    }
+}
+
 /// `budget.md`: exact parameter budgets and the published figures beside them.
 pub fn budget() -> Result<Section> {
-    let opts = BudgetOptions::published_report();
-    let report = budget::budget(&opts)?;
-    let bs: Vec<&ParamBreakdown> = report.models.iter().map(|m| &m.breakdown).collect();
-    let mb = find(&bs, "modernbert-large")?;
-    let jina = find(&bs, "jina-xlm-roberta")?;
-    let rb = find(&bs, "roberta-large")?;
+    let measured = measure()?;
+    let claims = claims(&measured)?;
+    let (md, svg) = page(&measured)?;
+    Ok(Section {
+        files: vec![
+            ReportFile::new("budget.md", md),
+            ReportFile::new("budget-vocab-share.svg", svg),
+            ReportFile::new("data/budget.json", json(&measured.report)?),
+        ],
+        claims,
+    })
+}
 
-    let mut md = String::new();
-    md.push_str("# Parameter budgets: ModernBERT-large, jina-XLM-RoBERTa, RoBERTa-large\n\n");
-    md.push_str(
-        "Exact parameter counts, tensor by tensor, from each model's real `config.json` as HF \
-         `transformers` builds the base model class (`ModernBertModel` without a head, \
-         `XLMRobertaModel` / `RobertaModel` with their pooler), set against the rounded figures \
-         of the published comparison.\n\n",
-    );
-    let _ = writeln!(
-        md,
-        "Command: `{BUDGET_COMMAND} --format markdown` · data: [`data/budget.json`](data/budget.json) \
-         (`--format json`)\n"
-    );
-    md.push_str("![Vocabulary and core parameters per model](budget-vocab-share.svg)\n\n");
-    md.push_str(&budget_findings(&report, [mb, jina, rb])?);
-    md.push_str("\n## Tables\n\n");
-    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
-    if let Some(t) = report.published_check() {
-        md.push('\n');
-        md.push_str(&t.render(TextFormat::Markdown));
-    }
+fn measure() -> Result<Measured> {
+    Ok(Measured {
+        report: budget::budget(&BudgetOptions::published_report())?,
+        thetas: modernbert_thetas()?,
+    })
+}
 
-    // Claims about the published figures.
+/// The section's claims, each verdict and sentence from the same measured values.
+fn claims(m: &Measured) -> Result<Vec<Claim>> {
+    let mut claims = shape_claims(m)?;
+    claims.push(code_point_claim(m)?);
+    claims.extend(attention_claim(m)?);
+    claims.push(rope_claim(m));
+    Ok(claims)
+}
+
+/// The claims about the published shapes and counts (depth, vocabulary, shares, core, ratios).
+fn shape_claims(measured: &Measured) -> Result<Vec<Claim>> {
+    let [mb, jina, rb] = measured.exact()?;
+    let bs = [mb, jina, rb];
     let mut claims = Vec::new();
     let section = "budget.md".to_string();
     let total_gap = mb.total_params as f64 / rb.total_params as f64 - 1.0;
@@ -160,9 +182,14 @@ pub fn budget() -> Result<Section> {
         section: section.clone(),
     });
 
-    // Every code point as a vocabulary (the vocabulary sweep's named row).
+    Ok(claims)
+}
+
+/// Every code point as a vocabulary (the vocabulary sweep's named row).
+fn code_point_claim(measured: &Measured) -> Result<Claim> {
+    let [mb, _, _] = measured.exact()?;
     let cp = budget::whatif::UNICODE_SCALAR_VALUES * mb.hidden_size;
-    claims.push(Claim {
+    Ok(Claim {
         claim: "A vocabulary of every Unicode code point costs 1,112,064 × 1,024 ≈ 1B parameters"
             .into(),
         measured: format!(
@@ -177,18 +204,24 @@ pub fn budget() -> Result<Section> {
         } else {
             Verdict::DoesNotHold
         },
-        section: section.clone(),
-    });
+        section: "budget.md".into(),
+    })
+}
 
-    // Attention: ModernBERT's own pattern at the longest sequence of the report.
-    let mb_model = report
+/// Attention: ModernBERT's own pattern at the longest sequence of the report.
+fn attention_claim(measured: &Measured) -> Result<Option<Claim>> {
+    let mb_model = measured
+        .report
         .models
         .iter()
         .find(|m| m.breakdown.name == "modernbert-large")
         .ok_or_else(|| Error::InvalidArgument("budget report lacks modernbert-large".into()))?;
     let att = mb_model.attention.as_deref().unwrap_or_default();
-    if let (Some(short), Some(long)) = (att.first(), att.last()) {
-        claims.push(Claim {
+    let (Some(short), Some(long)) = (att.first(), att.last()) else {
+        return Ok(None);
+    };
+    {
+        Ok(Some(Claim {
             claim:
                 "Global attention every third layer with 128-token local windows elsewhere cuts \
                     attention cost at long context (vs global attention in every layer)"
@@ -208,11 +241,15 @@ pub fn budget() -> Result<Section> {
             } else {
                 Verdict::DoesNotHold
             },
-            section: section.clone(),
-        });
+            section: "budget.md".into(),
+        }))
     }
-    let thetas = modernbert_thetas()?;
-    claims.push(Claim {
+}
+
+/// ModernBERT-large's RoPE θs against the published text.
+fn rope_claim(measured: &Measured) -> Claim {
+    let thetas = measured.thetas;
+    Claim {
         claim: "Global layers use RoPE θ 160,000; local layers θ 10,000 (the same text also says \
                 100,000)"
             .into(),
@@ -225,8 +262,36 @@ pub fn budget() -> Result<Section> {
         } else {
             Verdict::DoesNotHold
         },
-        section,
-    });
+        section: "budget.md".into(),
+    }
+}
+
+/// The page and its chart.
+fn page(measured: &Measured) -> Result<(String, String)> {
+    let report = &measured.report;
+    let exact = measured.exact()?;
+    let [mb, jina, rb] = exact;
+    let mut md = String::new();
+    md.push_str("# Parameter budgets: ModernBERT-large, jina-XLM-RoBERTa, RoBERTa-large\n\n");
+    md.push_str(
+        "Exact parameter counts, tensor by tensor, from each model's real `config.json` as HF \
+         `transformers` builds the base model class (`ModernBertModel` without a head, \
+         `XLMRobertaModel` / `RobertaModel` with their pooler), set against the rounded figures \
+         of the published comparison.\n\n",
+    );
+    let _ = writeln!(
+        md,
+        "Command: `{BUDGET_COMMAND} --format markdown` · data: [`data/budget.json`](data/budget.json) \
+         (`--format json`)\n"
+    );
+    md.push_str("![Vocabulary and core parameters per model](budget-vocab-share.svg)\n\n");
+    md.push_str(&budget_findings(report, [mb, jina, rb])?);
+    md.push_str("\n## Tables\n\n");
+    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
+    if let Some(t) = report.published_check() {
+        md.push('\n');
+        md.push_str(&t.render(TextFormat::Markdown));
+    }
 
     let names: Vec<String> = exact.iter().map(|b| b.name.clone()).collect();
     let svg = chart::grouped_bars(
@@ -248,14 +313,7 @@ pub fn budget() -> Result<Section> {
         ],
         1,
     )?;
-    Ok(Section {
-        files: vec![
-            ReportFile::new("budget.md", md),
-            ReportFile::new("budget-vocab-share.svg", svg),
-            ReportFile::new("data/budget.json", json(&report)?),
-        ],
-        claims,
-    })
+    Ok((md, svg))
 }
 
 /// The findings, in words, with every number computed from the report.
