@@ -285,7 +285,9 @@ mod tests {
         assert!(!page.contains("<b>") && !page.contains("<i>"));
         assert!(page.contains("data-t=\"&lt;/span&gt;&quot;\""));
         assert!(page.contains("tabindex=\"0\">&lt;script&gt;</span>"));
-        assert!(page.contains("tabindex=\"0\">x&lt;/script&gt;&quot;&#39;&amp;&lt;/span&gt;␀</span>"));
+        assert!(
+            page.contains("tabindex=\"0\">x&lt;/script&gt;&quot;&#39;&amp;&lt;/span&gt;␀</span>")
+        );
         assert!(!page.contains('\u{0}'));
     }
 }
