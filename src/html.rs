@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use crate::compare::show::{Piece, ShowBlock, TokenKind, printable, visible};
+use crate::compare::show::{Piece, ShowBlock, TokenKind, printable, token_string_shown, visible};
 use crate::report::Table;
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values:
@@ -163,8 +163,12 @@ fn push_block(out: &mut String, b: &ShowBlock) {
                 let (class, body) = match t.kind {
                     TokenKind::Normal => ("", shown(text)),
                     TokenKind::Unknown => (" class=\"u\"", shown(text)),
-                    TokenKind::ByteFallback => (" class=\"f\"", shown(&t.token)),
-                    TokenKind::Special => (" class=\"x\"", shown(&t.token)),
+                    TokenKind::ByteFallback => {
+                        (" class=\"f\"", escape(&token_string_shown(&t.token, text)))
+                    }
+                    TokenKind::Special => {
+                        (" class=\"x\"", escape(&token_string_shown(&t.token, text)))
+                    }
                 };
                 let _ = write!(
                     out,

@@ -228,6 +228,17 @@ fn push_printable(out: &mut String, c: char) {
     }
 }
 
+/// The token string shown for a byte-fallback or special token that covers `text`: with the
+/// line break of a newline it stands for (`<0x0A>` then a line break), so that the layout is
+/// kept.
+pub fn token_string_shown(token: &str, text: &str) -> String {
+    let mut out = printable(token);
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
 /// How a piece is marked in the terminal view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mark {
@@ -267,7 +278,7 @@ fn terminal_piece(b: &ShowBlock, p: Piece<'_>, k: usize) -> Option<(String, Mark
             let t = &b.tokens[index];
             match t.kind {
                 TokenKind::ByteFallback | TokenKind::Special => {
-                    Some((t.token.clone(), Mark::Bytes))
+                    Some((token_string_shown(&t.token, text), Mark::Bytes))
                 }
                 _ if text.is_empty() => None,
                 TokenKind::Unknown => Some((visible(text), Mark::Unknown)),
