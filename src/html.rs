@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use crate::compare::CompareReport;
 use crate::compare::show::{Piece, ShowBlock, TokenKind, printable, token_string_shown, visible};
 use crate::report::Table;
 
@@ -226,6 +227,26 @@ pub fn render_page(
     }
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out
+}
+
+/// The page of `tokstat compare --html`: the overview table, a note on what is shown, and the
+/// tokens of [`CompareReport::show`].
+pub fn compare_page(report: &CompareReport) -> String {
+    let shown_inputs = report.show.chunk_by(|a, b| a.path == b.path).count();
+    let note = format!(
+        "Shown: {shown_inputs} of {} input(s), at most {} bytes of text in all; the table counts \
+         every byte. Byte ranges are [start, end) offsets into each input, as `tokstat encode \
+         --format json` gives them.",
+        report.input_totals.files,
+        crate::report::group_thousands(crate::compare::HTML_BYTES as i128),
+    );
+    let tables = report.tables();
+    render_page(
+        "tokstat compare: tokens",
+        &tables[..1],
+        &[note],
+        &report.show,
+    )
 }
 
 #[cfg(test)]

@@ -126,22 +126,9 @@ pub fn run(args: Args) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// Writes the `--html` page: the overview table, a note on what is shown, the tokens.
+/// Writes the `--html` page atomically.
 fn write_html(path: &std::path::Path, report: &compare::CompareReport) -> anyhow::Result<()> {
-    let shown_inputs = report.show.chunk_by(|a, b| a.path == b.path).count();
-    let note = format!(
-        "Shown: {shown_inputs} of {} input(s), at most {} bytes of text in all; the table counts \
-         every byte. Byte ranges are [start, end) offsets into each input, as `tokstat encode \
-         --format json` gives them.",
-        report.input_totals.files,
-        crate::report::group_thousands(compare::HTML_BYTES as i128),
-    );
-    let page = crate::html::render_page(
-        "tokstat compare: tokens",
-        &report.tables()[..1],
-        &[note],
-        &report.show,
-    );
+    let page = crate::html::compare_page(report);
     crate::output::write_atomic(path, page.as_bytes())
         .with_context(|| format!("writing --html {}", path.display()))
 }

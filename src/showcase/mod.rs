@@ -9,6 +9,7 @@
 mod claims;
 mod retrieval;
 mod sections;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 
@@ -84,8 +85,10 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
         retrieval::retrieval(opts)?,
     ];
     let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
-    let mut files = vec![ReportFile::new("README.md", claims::index(&claims))];
+    let index = claims::index(&claims) + &tokens::index_line();
+    let mut files = vec![ReportFile::new("README.md", index)];
     files.extend(sections.into_iter().flat_map(|s| s.files));
+    files.push(tokens::page(&opts.root)?);
     Ok(files)
 }
 
