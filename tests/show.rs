@@ -179,7 +179,7 @@ fn html_to_an_unwritable_path_names_it() {
         .stderr(predicate::str::contains("panicked").not());
 }
 
-/// A 300 KB input: the page shows its first 128 KiB, says so, and holds one element per token
+/// A 300 KB input: the page shows its first 64 KiB, says so, and holds one element per token
 /// shown, far fewer than the input's tokens.
 #[test]
 fn html_caps_large_inputs() {
@@ -199,7 +199,33 @@ fn html_caps_large_inputs() {
     let total = json["tokenizers"][0]["tokens"].as_u64().unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
     let spans = html.matches("<span").count() as u64;
-    assert!(html.contains("(first 131072 bytes)"), "the cut is stated");
+    assert!(html.contains("(first 65536 bytes)"), "the cut is stated");
     assert!(spans > 0 && spans < total / 2, "{spans} of {total}");
     assert!(html.len() < 8 << 20, "page of {} bytes", html.len());
+}
+
+/// The page of a directory is the same byte for byte whatever the thread count.
+#[test]
+fn html_is_deterministic_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = root().join("corpora/code/yaml");
+    let pages: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let page = dir.path().join(format!("t{threads}.html"));
+            tokstat()
+                .env("RAYON_NUM_THREADS", threads)
+                .args(["compare", "-t", "roberta,xlm-roberta", "--html"])
+                .arg(&page)
+                .arg(&yaml)
+                .assert()
+                .success();
+            std::fs::read(&page).unwrap()
+        })
+        .collect();
+    assert_eq!(pages[0], pages[1]);
+    let html = String::from_utf8(pages[0].clone()).unwrap();
+    // Every file of the folder (8 YAML files and MANIFEST.tsv) has its section: the folder is
+    // far under 64 KiB.
+    assert_eq!(html.matches("<section").count(), 9);
 }

@@ -89,7 +89,7 @@ const BATCH_FILES: usize = 64;
 pub const SHOW_BYTES: usize = 16 << 10;
 
 /// Bytes of text shown by an `--html` page, over all its inputs (see [`crate::html`]).
-pub const HTML_BYTES: usize = 128 << 10;
+pub const HTML_BYTES: usize = 64 << 10;
 
 /// How much text the token views (`--show`, `--html`) keep: the first `per_input` bytes of each
 /// input, for the first inputs in input order until `total` bytes are kept. Inputs are given
