@@ -47,6 +47,7 @@ pub mod cli;
 pub mod compare;
 pub mod encoder;
 mod error;
+pub mod html;
 pub mod input;
 pub mod output;
 pub mod pairs;

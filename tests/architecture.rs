@@ -123,6 +123,19 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "cli",
         ],
     ),
+    (
+        "html",
+        &[
+            "vocab",
+            "parity",
+            "retrieval",
+            "encoder",
+            "pairs",
+            "budget",
+            "reproduction",
+            "cli",
+        ],
+    ),
     ("reproduction", &["cli"]),
 ];
 

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use anyhow::Context;
 
 use crate::analysis::identifiers::{LANGS, Lang};
-use crate::compare::{self, CompareOptions};
+use crate::compare::{self, ColorChoice, CompareOptions, ShowLimits};
 use crate::input::WalkOptions;
 use crate::output::AtomicFile;
 use crate::render::{Format, render};
@@ -27,6 +27,15 @@ pub struct Args {
     /// Print the text cut into tokens, once per tokenizer, before the tables.
     #[arg(long)]
     show: bool,
+    /// Colour the --show view: auto (when stdout is a terminal and NO_COLOR is not set),
+    /// always, or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Also write a self-contained HTML page to FILE: the inputs cut into tokens by each
+    /// tokenizer side by side (hover a token for its id, string and byte range), under the
+    /// overview table.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
     /// Language of every input (python, rust, go, java, javascript, typescript, c_cpp, php,
     /// ruby, yaml, makefile, or text), instead of guessing from file names.
     #[arg(long)]
@@ -69,7 +78,12 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         text_only: args.lang.as_deref() == Some("text"),
         lossy: args.lossy,
         chunk_bytes: args.chunk_bytes.max(1),
-        show: args.show,
+        show: args.show || args.html.is_some(),
+        show_limits: if args.html.is_some() {
+            ShowLimits::HTML
+        } else {
+            ShowLimits::TERMINAL
+        },
         progress: std::io::stderr().is_terminal(),
         walk: WalkOptions {
             no_ignore: args.no_ignore,
@@ -92,12 +106,29 @@ pub fn run(args: Args) -> anyhow::Result<String> {
             report
         }
     };
+    if let Some(path) = &args.html {
+        write_html(path, &report)?;
+    }
     let mut out = String::new();
     if args.show {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        out.push_str(&compare::render_show(&report.show, color));
-        report.show.clear();
+        let no_color = std::env::var_os("NO_COLOR");
+        let color = args
+            .color
+            .enabled(std::io::stdout().is_terminal(), no_color.as_deref());
+        out.push_str(&compare::render_show(
+            &report.show,
+            color,
+            compare::SHOW_BYTES,
+        ));
     }
+    report.show.clear();
     out.push_str(&render(&report, args.format)?);
     Ok(out)
+}
+
+/// Writes the `--html` page atomically.
+fn write_html(path: &std::path::Path, report: &compare::CompareReport) -> anyhow::Result<()> {
+    let page = crate::html::compare_page(report);
+    crate::output::write_atomic(path, page.as_bytes())
+        .with_context(|| format!("writing --html {}", path.display()))
 }

@@ -7,6 +7,8 @@ use std::io::Write;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
+use crate::analysis::text::is_byte_fallback;
+use crate::compare::{self, ShowBlock};
 use crate::input::InputSource;
 use crate::render::{Cell, Format, Table, TextFormat, visible_whitespace};
 use crate::tokenizer;
@@ -25,11 +27,40 @@ pub struct Args {
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output format; `html` is a self-contained page of the tokens (hover a token for its id,
+    /// string and byte range).
+    #[arg(long, value_enum, default_value_t = EncodeFormat::Table)]
+    format: EncodeFormat,
     /// The text to encode; `-` reads standard input.
     text: Option<String>,
+}
+
+/// The output formats of `encode`: the table formats, JSON, and an HTML page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EncodeFormat {
+    /// Aligned terminal tables.
+    Table,
+    /// One JSON object per tokenizer (an array for several).
+    Json,
+    /// Comma-separated values.
+    Csv,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+    /// A self-contained HTML page (see `tokstat compare --html`).
+    Html,
+}
+
+impl EncodeFormat {
+    /// The table format, or `None` for HTML.
+    fn table_format(self) -> Option<Format> {
+        match self {
+            EncodeFormat::Table => Some(Format::Table),
+            EncodeFormat::Json => Some(Format::Json),
+            EncodeFormat::Csv => Some(Format::Csv),
+            EncodeFormat::Markdown => Some(Format::Markdown),
+            EncodeFormat::Html => None,
+        }
+    }
 }
 
 /// The JSON contract of `tokstat encode`.
@@ -60,7 +91,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let specs = tokenizer::split_specs(&args.tokenizers);
     let toks = tokenizer::load_many(&specs)?;
-    let json_array = args.format == Format::Json && toks.len() > 1;
+    let Some(format) = args.format.table_format() else {
+        let label = match (&args.file, args.text.as_deref()) {
+            (Some(p), _) => p.display().to_string(),
+            (None, Some("-")) => "-".to_string(),
+            _ => "text".to_string(),
+        };
+        return write_html(&toks, &label, &text, args.special, out);
+    };
+    let json_array = format == Format::Json && toks.len() > 1;
     if json_array {
         out.write_all(b"[")?;
     }
@@ -79,25 +118,25 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<()> {
             tokens: enc.tokens,
             offsets: enc.offsets,
         };
-        match args.format.text() {
+        match format.text() {
             None => {
                 if json_array && k > 0 {
                     out.write_all(b",")?;
                 }
                 serde_json::to_writer(&mut *out, &output)?;
             }
-            Some(format) => {
+            Some(table_format) => {
                 if k > 0 {
                     out.write_all(b"\n")?;
                 }
-                write_tables(&output, &text, format, out)?;
+                write_tables(&output, &text, table_format, out)?;
             }
         }
     }
     if json_array {
         out.write_all(b"]")?;
     }
-    if args.format == Format::Json {
+    if format == Format::Json {
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -142,5 +181,50 @@ fn write_tables(
         }
         out.write_all(t.render(format).as_bytes())?;
     }
+    Ok(())
+}
+
+/// Writes the HTML page (`--format html`): a count table and each tokenizer's tokens of the
+/// first [`compare::HTML_BYTES`] of the text.
+fn write_html(
+    toks: &[std::sync::Arc<dyn tokenizer::Tokenizer>],
+    label: &str,
+    text: &str,
+    special: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut counts = Table::new(
+        "Tokens",
+        ["tokenizer", "tokens", "bytes", "unk", "byte fallback"],
+    );
+    let mut blocks = Vec::with_capacity(toks.len());
+    for t in toks {
+        let enc = tokenizer::chunked::encode_in_pieces(
+            t.as_ref(),
+            text,
+            special,
+            tokenizer::chunked::CHUNK_BYTES,
+        )
+        .with_context(|| format!("encoding with {}", t.name()))?;
+        let block =
+            ShowBlock::from_encoding(label, t.name(), text, &enc, t.unk_id(), compare::HTML_BYTES);
+        let unk = enc.ids.iter().filter(|&&id| Some(id) == t.unk_id()).count();
+        let fallback = enc.tokens.iter().filter(|x| is_byte_fallback(x)).count();
+        counts.row(vec![
+            Cell::text(t.name()),
+            Cell::count(enc.len()),
+            Cell::count(text.len()),
+            Cell::count(unk),
+            Cell::count(fallback),
+        ]);
+        blocks.push(block);
+    }
+    let note = format!(
+        "Shown: at most {} bytes of text; the token counts are for the whole text. Byte ranges \
+         are [start, end) offsets into the text, as --format json gives them.",
+        crate::render::group_thousands(compare::HTML_BYTES as i128)
+    );
+    let page = crate::html::render_page("tokstat encode: tokens", &[counts], &[note], &blocks);
+    out.write_all(page.as_bytes())?;
     Ok(())
 }

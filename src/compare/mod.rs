@@ -77,7 +77,7 @@ use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
 pub use input::InputFile;
-pub use show::{ShowBlock, render_show};
+pub use show::{ColorChoice, ShowBlock, ShownToken, TokenKind, render_show};
 
 /// Default chunk size for reading large files: 256 KiB (see the module docs on memory).
 pub const DEFAULT_CHUNK_BYTES: usize = 256 << 10;
@@ -87,6 +87,34 @@ const BATCH_FILES: usize = 64;
 
 /// Bytes of each input shown by `--show`.
 pub const SHOW_BYTES: usize = 16 << 10;
+
+/// Bytes of text shown by an `--html` page, over all its inputs (see [`crate::html`]).
+pub const HTML_BYTES: usize = 64 << 10;
+
+/// How much text the token views (`--show`, `--html`) keep: the first `per_input` bytes of each
+/// input, for the first inputs in input order until `total` bytes are kept. Inputs are given
+/// their share before they are read (from their size on disk), so memory stays bounded whatever
+/// the number of files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShowLimits {
+    /// Bytes of one input.
+    pub per_input: usize,
+    /// Bytes of all inputs.
+    pub total: usize,
+}
+
+impl ShowLimits {
+    /// `--show`: 16 KiB of each input, 256 KiB in all.
+    pub const TERMINAL: ShowLimits = ShowLimits {
+        per_input: SHOW_BYTES,
+        total: 256 << 10,
+    };
+    /// `--html`: [`HTML_BYTES`] in all.
+    pub const HTML: ShowLimits = ShowLimits {
+        per_input: HTML_BYTES,
+        total: HTML_BYTES,
+    };
+}
 
 /// Largest N of the "N spaces of indentation" tables.
 pub const MAX_INDENT: usize = 16;
@@ -106,8 +134,10 @@ pub struct CompareOptions {
     pub lossy: bool,
     /// Chunk size for reading files (see the module docs).
     pub chunk_bytes: usize,
-    /// Keep the token-coloured text of each input for `--show`.
+    /// Keep the token-coloured text of each input for `--show` or `--html`.
     pub show: bool,
+    /// How much text to keep when `show` is set.
+    pub show_limits: ShowLimits,
     /// Draw a progress bar (files, bytes, files/s, MB/s) on stderr; the CLI sets this when
     /// stderr is a terminal.
     pub progress: bool,
@@ -129,6 +159,7 @@ impl Default for CompareOptions {
             lossy: false,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             show: false,
+            show_limits: ShowLimits::TERMINAL,
             progress: false,
             walk: WalkOptions::default(),
             strict: false,
@@ -412,9 +443,6 @@ struct ChunkPlace<'a> {
     lines_before: usize,
 }
 
-/// Token spans kept for `--show`.
-type ShowSpans = Option<Vec<(usize, usize)>>;
-
 /// Analyses one text with one tokenizer.
 fn analyze_one(
     text: &str,
@@ -422,8 +450,8 @@ fn analyze_one(
     idents: &[(usize, usize)],
     tok: &dyn Tokenizer,
     place: &ChunkPlace<'_>,
-    show: bool,
-) -> Result<(Acc, ShowSpans)> {
+    show_limit: usize,
+) -> Result<(Acc, Option<ShowBlock>)> {
     let enc = tok.encode(text, false)?;
     let stats = text_stats(text, &enc, tok);
     let sp = spans::token_spans(text, &enc, tok);
@@ -451,7 +479,10 @@ fn analyze_one(
         scripts,
         roundtrip: rt,
     };
-    Ok((acc, show.then_some(sp)))
+    let show = (show_limit > 0).then(|| {
+        ShowBlock::from_encoding(place.path, tok.name(), text, &enc, tok.unk_id(), show_limit)
+    });
+    Ok((acc, show))
 }
 
 /// The result of one input.
@@ -473,9 +504,10 @@ fn process_input(
     toks: &[Arc<dyn Tokenizer>],
     opts: &CompareOptions,
     parallel_tokenizers: bool,
+    show_limit: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
-    match analyse_input(file, toks, opts, parallel_tokenizers, bar) {
+    match analyse_input(file, toks, opts, parallel_tokenizers, show_limit, bar) {
         Err(e) if !file.named => match Skipped::from_error(&file.display, &e) {
             Some(s) => Ok(Outcome::Skipped(s)),
             None => Err(e),
@@ -531,6 +563,7 @@ fn analyse_input(
     toks: &[Arc<dyn Tokenizer>],
     opts: &CompareOptions,
     parallel_tokenizers: bool,
+    show_limit: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
     let reader = open_input(file)?;
@@ -562,7 +595,7 @@ fn analyse_input(
             offset,
             lines_before,
         };
-        let want_show = opts.show && offset == 0;
+        let chunk_show = if offset == 0 { show_limit } else { 0 };
         let one = |t: &Arc<dyn Tokenizer>| {
             analyze_one(
                 &text,
@@ -570,30 +603,26 @@ fn analyse_input(
                 &ident_spans,
                 t.as_ref(),
                 &place,
-                want_show,
+                chunk_show,
             )
         };
-        let results: Vec<(Acc, ShowSpans)> = if parallel_tokenizers {
+        let results: Vec<(Acc, Option<ShowBlock>)> = if parallel_tokenizers {
             toks.par_iter().map(one).collect::<Result<_>>()?
         } else {
             toks.iter().map(one).collect::<Result<_>>()?
         };
-        for (k, (acc, sp)) in results.into_iter().enumerate() {
+        for (k, (acc, block)) in results.into_iter().enumerate() {
             per_tok[k].add(&acc);
-            if let Some(sp) = sp {
-                show.push(ShowBlock::new(
-                    &file.display,
-                    toks[k].name(),
-                    &text,
-                    &sp,
-                    SHOW_BYTES,
-                ));
-            }
+            show.extend(block);
         }
         lines_before += text.matches('\n').count();
         row.bytes += n;
         row.chunks += 1;
         bar.inc(n);
+    }
+    if row.chunks > 1 {
+        show.iter_mut()
+            .for_each(|b: &mut ShowBlock| b.truncated = true);
     }
     for (a, t) in per_tok.iter_mut().zip(toks) {
         a.files = 1;
@@ -738,6 +767,23 @@ fn next_batch(
     Ok(batch)
 }
 
+/// The bytes each input of a batch may show (see [`ShowLimits`]), taken from `budget` in input
+/// order; an input of unknown size (standard input) is given the largest share.
+fn show_shares(batch: &[InputFile], opts: &CompareOptions, budget: &mut usize) -> Vec<usize> {
+    batch
+        .iter()
+        .map(|f| {
+            let share = opts.show_limits.per_input.min(*budget);
+            let used = match f.source {
+                InputSource::Stdin => share,
+                _ => share.min(usize::try_from(f.size).unwrap_or(usize::MAX)),
+            };
+            *budget -= used;
+            share
+        })
+        .collect()
+}
+
 fn progress_bar(opts: &CompareOptions) -> indicatif::ProgressBar {
     if !opts.progress {
         return indicatif::ProgressBar::hidden();
@@ -770,6 +816,7 @@ pub fn compare_streaming(
     let bar = progress_bar(opts);
     let started = std::time::Instant::now();
     let mut done = 0u64;
+    let mut show_budget = if opts.show { opts.show_limits.total } else { 0 };
     loop {
         check_cancel(opts)?;
         let batch = next_batch(&mut walker, opts, &mut totals)?;
@@ -779,9 +826,11 @@ pub fn compare_streaming(
         // One level of parallelism only: files in parallel, or the tokenizers of a lone file.
         // Then at most one chunk per thread is in memory (see the module docs on memory).
         let parallel_tokenizers = batch.len() == 1;
+        let limits = show_shares(&batch, opts, &mut show_budget);
         let outcomes: Vec<Result<Outcome>> = batch
             .par_iter()
-            .map(|f| process_input(f, toks, opts, parallel_tokenizers, &bar))
+            .zip(&limits)
+            .map(|(f, &limit)| process_input(f, toks, opts, parallel_tokenizers, limit, &bar))
             .collect();
         for o in outcomes {
             totals.add(o?, opts.strict, on_file)?;

@@ -101,7 +101,14 @@ impl Cell {
         }
     }
 
-    fn is_numeric(&self) -> bool {
+    /// The cell as the terminal and Markdown tables show it (thousands separators, `–` for
+    /// empty).
+    pub fn human(&self) -> String {
+        self.render(true)
+    }
+
+    /// Whether the cell is a number (right-aligned).
+    pub fn is_numeric(&self) -> bool {
         matches!(self, Cell::Int(_) | Cell::Float(..) | Cell::Percent(..))
     }
 }

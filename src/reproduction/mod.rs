@@ -11,6 +11,7 @@ mod claims;
 mod code;
 mod multilingual;
 mod retrieval;
+mod tokens;
 mod vocabulary;
 
 use std::path::{Path, PathBuf};
@@ -87,8 +88,10 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
         retrieval::retrieval(opts)?,
     ];
     let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
-    let mut files = vec![ReportFile::new("README.md", claims::index(&claims))];
+    let index = claims::index(&claims) + &tokens::index_line();
+    let mut files = vec![ReportFile::new("README.md", index)];
     files.extend(sections.into_iter().flat_map(|s| s.files));
+    files.push(tokens::page(&opts.root)?);
     Ok(files)
 }
 
