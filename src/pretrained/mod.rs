@@ -85,6 +85,13 @@ pub struct EmbedOptions {
     pub device: DeviceKind,
 }
 
+impl EmbedOptions {
+    /// Whether these are the defaults (reports leave them out then).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 impl Default for EmbedOptions {
     /// Mean pooling, 512 tokens, no prefixes, batches of 32, on the CPU.
     fn default() -> Self {

@@ -141,10 +141,13 @@ pub struct RetrievalOptions {
     pub threads: Option<usize>,
     /// Pretrained models (directories or hub ids) to score beside the trained encoders
     /// ([`pretrained`]).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pretrained: Vec<String>,
-    /// How the pretrained models embed text.
-    #[serde(default)]
+    /// How the pretrained models embed text (left out of the JSON when it is the default).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::pretrained::EmbedOptions::is_default"
+    )]
     pub embed: crate::pretrained::EmbedOptions,
 }
 
@@ -262,7 +265,7 @@ pub struct RunConfig {
     /// Whether scores come from saved checkpoints rather than this run's training.
     pub rescored_from_checkpoints: bool,
     /// The pretrained models scored (`--pretrained`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pretrained: Vec<crate::pretrained::ModelInfo>,
     /// tokstat version.
     pub tokstat_version: String,
@@ -373,7 +376,7 @@ pub struct Timing {
     /// Per tokenizer.
     pub tokenizers: Vec<TokenizerTiming>,
     /// Embedding throughput per pretrained model.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pretrained: Vec<pretrained::EmbedTiming>,
 }
 
