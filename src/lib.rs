@@ -16,6 +16,8 @@
 //!   (`tokstat parity`);
 //! - [`encoder`]: the bundled small ModernBERT-style encoder (candle), its optimiser and
 //!   checkpoints;
+//! - [`pretrained`]: pretrained BERT, XLM-RoBERTa and ModernBERT checkpoints (candle-transformers)
+//!   embedding text as sentence-transformers does (`tokstat retrieval --pretrained`);
 //! - [`retrieval`]: the code-retrieval experiment: one encoder trained per tokenizer, scored with
 //!   MRR@10 / NDCG@10 / Recall@k, plus a BM25 baseline over token ids (`tokstat retrieval`);
 //! - [`reproduction`]: the published comparison checked claim by claim (`tokstat report`);
@@ -52,6 +54,7 @@ pub mod input;
 pub mod output;
 pub mod pairs;
 pub mod parity;
+pub mod pretrained;
 pub mod render;
 pub mod reproduction;
 pub mod retrieval;

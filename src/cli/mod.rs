@@ -42,7 +42,8 @@ enum Command {
     /// Tokenization premium and fertility per language on parallel text (default: the bundled
     /// FLORES-200 sample).
     Parity(parity::Args),
-    /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …).
+    /// Train the bundled encoder once per tokenizer and score code retrieval (MRR@10, NDCG@10, …);
+    /// `--pretrained` scores real BERT, XLM-RoBERTa and ModernBERT checkpoints the same way.
     Retrieval(Box<retrieval::Args>),
     /// Regenerate reports/: the published comparison, claim by claim, with measurements.
     Report(report::Args),

@@ -1,4 +1,5 @@
-//! `tokstat retrieval`: train the bundled encoder once per tokenizer and score code retrieval.
+//! `tokstat retrieval`: train the bundled encoder once per tokenizer and score code retrieval;
+//! `--pretrained` scores pretrained models the same way.
 
 use std::path::PathBuf;
 
@@ -102,6 +103,57 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    pretrained: PretrainedArgs,
+}
+
+/// Pretrained models scored beside (or instead of) the trained encoders.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Pretrained models")]
+pub struct PretrainedArgs {
+    /// Score pretrained BERT, XLM-RoBERTa or ModernBERT models: directories in the Hugging Face
+    /// layout (config.json, model.safetensors, tokenizer.json) or model ids in the local hub
+    /// cache; repeat or separate with commas. Without -t only these models (and BM25 over their
+    /// tokens) are scored.
+    #[arg(long, value_name = "NAME|DIR")]
+    pretrained: Vec<String>,
+    /// Pooling for models without a sentence-transformers pooling config [default: mean].
+    #[arg(long, value_enum)]
+    pooling: Option<crate::pretrained::Pooling>,
+    /// Longest model input in tokens, special tokens included (also capped by the model's
+    /// max_seq_length and position table).
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_tokens: usize,
+    /// Text put before every query (e.g. "query: ").
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    query_prefix: String,
+    /// Text put before every code snippet (e.g. "passage: ").
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    document_prefix: String,
+    /// Texts per forward pass of a pretrained model.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    embed_batch_size: usize,
+    /// Where pretrained models run (cuda needs a build with `--features cuda`).
+    #[arg(long, value_enum, default_value_t = crate::pretrained::DeviceKind::Cpu)]
+    device: crate::pretrained::DeviceKind,
+}
+
+impl PretrainedArgs {
+    /// Sets the pretrained-model options; without -t, no tokenizer is trained.
+    fn apply(&self, o: &mut RetrievalOptions, tokenizers_given: bool) {
+        o.pretrained = tokenizer::split_specs(&self.pretrained);
+        if !o.pretrained.is_empty() && !tokenizers_given {
+            o.tokenizers.clear();
+        }
+        o.embed = crate::pretrained::EmbedOptions {
+            pooling: self.pooling,
+            max_tokens: self.max_tokens,
+            query_prefix: self.query_prefix.clone(),
+            document_prefix: self.document_prefix.clone(),
+            batch_size: self.embed_batch_size,
+            device: self.device,
+        };
+    }
 }
 
 /// A parameter count, parsed by the same rule as `tokstat budget`'s.
@@ -175,6 +227,7 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
     o.save_dir = args.save.clone();
     o.load_dir = args.load.clone();
     o.progress = true;
+    args.pretrained.apply(&mut o, !args.tokenizers.is_empty());
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }

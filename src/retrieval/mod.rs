@@ -34,6 +34,7 @@ pub mod bm25;
 pub mod data;
 pub mod limits;
 pub mod metrics;
+pub mod pretrained;
 pub mod stats;
 pub mod train;
 pub mod uncertainty;
@@ -138,6 +139,16 @@ pub struct RetrievalOptions {
     /// core). Results do not depend on it.
     #[serde(skip)]
     pub threads: Option<usize>,
+    /// Pretrained models (directories or hub ids) to score beside the trained encoders
+    /// ([`pretrained`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pretrained: Vec<String>,
+    /// How the pretrained models embed text (left out of the JSON when it is the default).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::pretrained::EmbedOptions::is_default"
+    )]
+    pub embed: crate::pretrained::EmbedOptions,
 }
 
 impl Default for RetrievalOptions {
@@ -179,6 +190,8 @@ impl Default for RetrievalOptions {
             load_dir: None,
             progress: false,
             threads: None,
+            pretrained: Vec::new(),
+            embed: Default::default(),
         }
     }
 }
@@ -251,6 +264,9 @@ pub struct RunConfig {
     pub tokenizers: Vec<TokenizerInfo>,
     /// Whether scores come from saved checkpoints rather than this run's training.
     pub rescored_from_checkpoints: bool,
+    /// The pretrained models scored (`--pretrained`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pretrained: Vec<crate::pretrained::ModelInfo>,
     /// tokstat version.
     pub tokstat_version: String,
 }
@@ -359,6 +375,9 @@ pub struct Timing {
     pub threads: usize,
     /// Per tokenizer.
     pub tokenizers: Vec<TokenizerTiming>,
+    /// Embedding throughput per pretrained model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pretrained: Vec<pretrained::EmbedTiming>,
 }
 
 /// The report of a retrieval run; serialised as the JSON contract.
@@ -544,6 +563,7 @@ pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
 fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     let started = Instant::now();
     limits::check_options(opts)?;
+    pretrained::check_options(opts)?;
     for t in &opts.tokenizers {
         tokenizer::canonical_name(t)?; // unknown names fail before any data is read
     }
@@ -562,7 +582,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         }
         opts.languages.clone()
     };
-    let training = opts.load_dir.is_none();
+    let training = opts.load_dir.is_none() && !opts.tokenizers.is_empty();
     let mut train_pairs = Vec::new();
     let mut eval_pairs = Vec::new();
     for lang in &languages {
@@ -592,7 +612,12 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             ));
         }
     }
-    let toks: Vec<Arc<dyn Tokenizer>> = tokenizer::load_many(&opts.tokenizers)?;
+    let toks: Vec<Arc<dyn Tokenizer>> = if opts.tokenizers.is_empty() && !opts.pretrained.is_empty()
+    {
+        Vec::new() // only pretrained models are scored
+    } else {
+        tokenizer::load_many(&opts.tokenizers)?
+    };
     if opts.load_dir.is_none() {
         let available = limits::available_memory();
         for tok in &toks {
@@ -600,7 +625,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             limits::check_memory(tok.name(), &config, opts, available)?;
         }
     }
-    if toks.is_empty() {
+    if toks.is_empty() && opts.pretrained.is_empty() {
         return Err(Error::InvalidArgument("no tokenizer given".into()));
     }
 
@@ -617,12 +642,22 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         timings.push(run.timing);
         overlap.extend(run.overlap);
     }
+    let taken: Vec<&str> = toks.iter().map(|t| t.name()).collect();
+    let models = pretrained::run_models(opts, &languages, &eval_pairs, &taken)?;
+    let mut model_infos = Vec::new();
+    let mut model_timings = Vec::new();
+    for m in models {
+        results.extend(m.results);
+        model_infos.push(m.info);
+        model_timings.push(m.timing);
+    }
     let mut report = RetrievalReport {
         config: RunConfig {
             options: opts.clone(),
             languages,
             tokenizers: infos,
-            rescored_from_checkpoints: !training,
+            rescored_from_checkpoints: opts.load_dir.is_some(),
+            pretrained: model_infos,
             tokstat_version: env!("CARGO_PKG_VERSION").to_string(),
         },
         results,
@@ -634,6 +669,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             total_seconds: 0.0,
             threads: rayon::current_num_threads(),
             tokenizers: timings,
+            pretrained: model_timings,
         },
     };
     report.summary = uncertainty::summary(&report)?;
@@ -1063,6 +1099,8 @@ pub type MetricFn = fn(&ResultRow) -> f64;
 pub mod method {
     /// The encoder after training.
     pub const TRAINED: &str = "trained";
+    /// A pretrained model (`--pretrained`), scored as it is.
+    pub const PRETRAINED: &str = "pretrained";
     /// The freshly initialised encoder.
     pub const UNTRAINED: &str = "untrained";
     /// BM25 over the tokenizer's ids.
@@ -1077,6 +1115,7 @@ pub mod method {
 }
 
 const METHODS: &[(&str, &str)] = &[
+    (method::PRETRAINED, "pretrained model"),
     (method::TRAINED, "trained encoder"),
     (method::BM25, "BM25 (token ids)"),
     (method::TRAINED_EQUAL_BYTES, "trained encoder, equal bytes"),
@@ -1091,6 +1130,7 @@ impl RetrievalReport {
             .tokenizers
             .iter()
             .map(|t| t.name.clone())
+            .chain(self.config.pretrained.iter().map(|m| m.name.clone()))
             .collect()
     }
 
@@ -1308,6 +1348,7 @@ impl Render for RetrievalReport {
             self.timing.threads
         ));
         tables.push(t);
+        tables.extend(self.pretrained_table());
         tables.extend(self.interval_table());
         tables.extend(self.comparison_table());
         tables.extend(self.overlap_table());

@@ -85,7 +85,8 @@ const METRICS: [(&str, MetricFn); 2] = [
 ];
 
 /// Methods in report order.
-const METHODS: [&str; 5] = [
+const METHODS: [&str; 6] = [
+    method::PRETRAINED,
     method::TRAINED,
     method::BM25,
     method::TRAINED_EQUAL_BYTES,
@@ -175,6 +176,7 @@ type Side = (String, &'static str);
 fn planned(names: &[String]) -> Vec<(Side, Side)> {
     let mut plan = Vec::new();
     for m in [
+        method::PRETRAINED,
         method::TRAINED,
         method::BM25,
         method::TRAINED_EQUAL_BYTES,
@@ -188,6 +190,7 @@ fn planned(names: &[String]) -> Vec<(Side, Side)> {
     }
     for n in names {
         plan.push(((n.clone(), method::TRAINED), (n.clone(), method::BM25)));
+        plan.push(((n.clone(), method::PRETRAINED), (n.clone(), method::BM25)));
     }
     plan
 }
