@@ -30,8 +30,10 @@
 //! the same seed and inputs give byte-identical metrics with any thread count (a test runs 1 and
 //! 2 threads); only the `timing` section of the report differs between runs.
 
+pub mod beir;
 pub mod bm25;
 pub mod data;
+pub mod graded;
 pub mod limits;
 pub mod metrics;
 pub mod stats;
