@@ -184,6 +184,7 @@ pub fn top_k(scores: &[f64], judged: &Judgements, k: usize) -> Vec<(u32, f64)> {
         all.truncate(k);
     }
     all.sort_unstable_by(cmp);
+    all.shrink_to_fit(); // the kept hits must not hold on to the whole corpus's capacity
     all
 }
 
@@ -203,6 +204,14 @@ mod tests {
             // A cut ranking is the prefix of the full one.
             assert_eq!(top_k(&scores, &judged, 3), ranked[..3].to_vec());
         }
+    }
+
+    #[test]
+    fn kept_hits_do_not_hold_the_corpus() {
+        // Memory per query is O(k), not O(documents): 100 queries of a 100k corpus keep 100 hits.
+        let hits = top_k(&vec![0.5; 10_000], &Judgements::default(), 10);
+        assert_eq!(hits.len(), 10);
+        assert!(hits.capacity() < 100, "capacity {}", hits.capacity());
     }
 
     #[test]

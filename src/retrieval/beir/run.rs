@@ -137,6 +137,7 @@ fn tokenize_set(
         let mut ids = tok.encode_ids(r::cut_bytes(text, bytes), false)?;
         let long = ids.len() > limit;
         ids.truncate(limit);
+        ids.shrink_to_fit();
         Ok((ids, long))
     };
     let docs: Vec<(Vec<u32>, bool)> = set
