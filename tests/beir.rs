@@ -360,3 +360,65 @@ fn malformed_sets_fail_naming_file_and_line() {
     let pairs = root().join("corpora/code-retrieval");
     fails_with(&pairs, &["--data-format", "beir"], "holds no BEIR set");
 }
+
+#[test]
+fn saved_run_files_reproduce_the_reported_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("toy");
+    toy_set(&set);
+    let runs = dir.path().join("runs");
+    let report = run_json(&[
+        "-t",
+        "roberta",
+        "--data",
+        set.to_str().unwrap(),
+        "--save-runs",
+        runs.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--dim",
+        "16",
+        "--heads",
+        "2",
+        "--batch-size",
+        "4",
+    ]);
+    let qrels = std::fs::read_to_string(set.join("qrels/test.tsv")).unwrap();
+    for method in ["bm25", "trained"] {
+        let text = std::fs::read_to_string(runs.join(format!("toy.roberta.{method}.run"))).unwrap();
+        // Per query: the run's document ids in file order, and the judgements by id.
+        let mut by_query: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(' ').collect();
+            assert_eq!(
+                (f.len(), f[1], f[5]),
+                (6, "Q0", format!("tokstat-{method}").as_str())
+            );
+            let ranked = by_query.entry(f[0].to_string()).or_default();
+            ranked.push(f[2].to_string());
+            assert_eq!(f[3], ranked.len().to_string(), "ranks count from 1");
+        }
+        let mut per_query = Vec::new();
+        for (qid, docs) in &by_query {
+            let judged: Vec<(String, u32)> = qrels
+                .lines()
+                .skip(1)
+                .map(|l| l.split('\t').collect::<Vec<_>>())
+                .filter(|f| f[0] == qid)
+                .map(|f| (f[1].to_string(), f[2].parse().unwrap()))
+                .collect();
+            let grade = |d: &String| judged.iter().find(|j| &j.0 == d).map_or(0, |j| j.1);
+            let ranked: Vec<u32> = docs.iter().map(grade).collect();
+            let all: Vec<u32> = judged.iter().map(|j| j.1).collect();
+            per_query.push(GradedMetrics::of_query(&ranked, &all));
+        }
+        assert_eq!(per_query.len(), 4, "q-none is skipped");
+        let mean = GradedMetrics::mean(&per_query);
+        let r = row(&report, "set", "toy", method);
+        for m in METRICS {
+            // Equal up to the order of the sum over queries.
+            let (got, want) = (field(&mean, m), r[m].as_f64().unwrap());
+            assert!((got - want).abs() < 1e-12, "{method} {m}: {got} vs {want}");
+        }
+    }
+}

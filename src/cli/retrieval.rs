@@ -96,6 +96,10 @@ pub struct Args {
     /// Do not train: score the checkpoints saved in DIR by an earlier --save.
     #[arg(long, value_name = "DIR", conflicts_with = "save")]
     load: Option<PathBuf>,
+    /// BEIR-layout data: write each ranking as a TREC run file,
+    /// DIR/<set>.<tokenizer>.<method>.run (top 100 per query), for trec_eval or pytrec_eval.
+    #[arg(long, value_name = "DIR")]
+    save_runs: Option<PathBuf>,
     /// Do not run anything: render a report saved earlier with `--format json`.
     #[arg(long, value_name = "FILE.json")]
     from_json: Option<PathBuf>,
@@ -178,6 +182,7 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
     o.seeds = args.seeds.unwrap_or(o.seeds);
     o.save_dir = args.save.clone();
     o.load_dir = args.load.clone();
+    o.save_runs = args.save_runs.clone();
     o.progress = true;
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
@@ -241,6 +246,12 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         let opts = options(&args)?;
         if is_beir(&args, &opts.data_dir) {
             return run_beir(&args, &opts);
+        }
+        if args.save_runs.is_some() {
+            bail!(
+                "--save-runs applies to BEIR-layout data only; `{}` holds pairs",
+                opts.data_dir.display()
+            );
         }
     }
     let report = match &args.from_json {

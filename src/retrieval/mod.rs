@@ -133,6 +133,9 @@ pub struct RetrievalOptions {
     /// Skip training and score the checkpoints in this directory instead.
     #[serde(skip)]
     pub load_dir: Option<PathBuf>,
+    /// BEIR-layout data: write each (set, tokenizer, method)'s ranking here as a TREC run file.
+    #[serde(skip)]
+    pub save_runs: Option<PathBuf>,
     /// Show progress bars on stderr (they stay hidden when stderr is not a terminal).
     #[serde(skip)]
     pub progress: bool,
@@ -179,6 +182,7 @@ impl Default for RetrievalOptions {
             evaluate_untrained: true,
             save_dir: None,
             load_dir: None,
+            save_runs: None,
             progress: false,
             threads: None,
         }
@@ -492,8 +496,13 @@ pub fn encoder_config(opts: &RetrievalOptions, vocab_size: usize) -> Result<Enco
 }
 
 fn checkpoint_path(dir: &Path, tokenizer: &str) -> PathBuf {
-    let safe: String = tokenizer
-        .chars()
+    dir.join(format!("{}.safetensors", file_stem(tokenizer)))
+}
+
+/// A name as a file name: every character other than ASCII letters, digits, `-` and `_`
+/// becomes `_`.
+fn file_stem(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -501,8 +510,7 @@ fn checkpoint_path(dir: &Path, tokenizer: &str) -> PathBuf {
                 '_'
             }
         })
-        .collect();
-    dir.join(format!("{safe}.safetensors"))
+        .collect()
 }
 
 fn bar(opts: &RetrievalOptions, prefix: &str) -> ProgressBar {

@@ -15,6 +15,7 @@
 //! document id or a score that is not a non-negative integer — is an error naming `file:line`.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -129,33 +130,45 @@ pub fn splits(dir: &Path) -> Vec<String> {
     out
 }
 
-fn read_required(path: &Path, what: &str) -> Result<String> {
+/// Opens a required file of the set as buffered lines, decompressing `.gz`: read line by line,
+/// so that a large corpus is never held twice (file text and parsed records).
+fn open_lines(path: &Path, what: &str) -> Result<Box<dyn BufRead>> {
     if !path.is_file() {
         return Err(Error::InvalidArgument(format!(
             "{}: missing {what} (a BEIR set holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv)",
             path.display()
         )));
     }
-    let text = read_text(path)?;
-    crate::input::reject_json_bom(path, text.as_bytes())?;
-    Ok(text)
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+    crate::input::reject_json_bom(path, head)?;
+    Ok(reader)
 }
 
 /// Reads `corpus.jsonl` (documents) or `queries.jsonl` (queries) of a set.
 pub fn load_texts(dir: &Path, stem: &str) -> Result<Texts> {
     let path = jsonl_path(dir, stem);
-    let text = read_required(&path, &format!("{stem} file"))?;
+    let reader = open_lines(&path, &format!("{stem} file"))?;
     let mut out = Texts::default();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (i, line) in reader.lines().enumerate() {
         let err = |message: String| Error::Data {
             path: path.clone(),
             line: i + 1,
             message,
         };
-        let r: Record = serde_json::from_str(line)
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => err("invalid UTF-8".into()),
+            _ => Error::io(&path, e),
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: Record = serde_json::from_str(&line)
             .map_err(|e| err(format!("{e} (expected {{\"_id\", \"text\"}})")))?;
         let id = r.id.into_string();
         let joined = match r.title.as_deref() {

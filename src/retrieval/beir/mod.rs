@@ -147,3 +147,71 @@ pub fn query_run(hits: Vec<(u32, f64)>, judged: &Judgements) -> QueryRun {
         hits,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model that embeds a text as its counts of `a`, `b`, `c`, normalised: enough to check
+    /// batching and scoring without the encoder.
+    struct Letters {
+        dims: usize,
+    }
+
+    impl TextEmbedder for Letters {
+        fn embed(&self, texts: &[&str], _: TextKind) -> Result<Vec<Vec<f32>>> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let v: Vec<f32> = ['a', 'b', 'c']
+                        .iter()
+                        .take(self.dims)
+                        .map(|&l| t.chars().filter(|&c| c == l).count() as f32)
+                        .collect();
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+                    v.into_iter().map(|x| x / n).collect()
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn embeddings_are_batched_in_order_and_scored_by_dot_product() {
+        let texts: Vec<String> = (0..2500)
+            .map(|i| ["aa", "bb", "cc"][i % 3].to_string())
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let batches = std::sync::Mutex::new(Vec::new());
+        let m = Letters { dims: 3 };
+        let docs = Embeddings::of(&m, &refs, TextKind::Document, |n| {
+            batches.lock().unwrap().push(n)
+        })
+        .unwrap();
+        assert_eq!(batches.into_inner().unwrap(), [1024, 1024, 452]);
+        assert_eq!(docs.len(), 2500);
+        assert_eq!(docs.row(4), [0.0, 1.0, 0.0]);
+        let q = Embeddings::of(&m, &["b"], TextKind::Query, |_| ()).unwrap();
+        let scores = docs.scores(q.row(0));
+        assert_eq!(scores[..3], [0.0, 1.0, 0.0]);
+        // The query's relevant documents are every "bb": index 1, 4, 7, …; ties among them and
+        // among the rest leave the ranking by index.
+        let judged = Judgements::new(vec![(1, 1), (4, 2), (2, 0)]);
+        let hits = graded::top_k(&scores, &judged, graded::DEPTH);
+        assert_eq!(
+            hits[..3].iter().map(|h| h.0).collect::<Vec<_>>(),
+            [7, 10, 13]
+        );
+    }
+
+    #[test]
+    fn vectors_of_different_lengths_are_an_error() {
+        struct Ragged;
+        impl TextEmbedder for Ragged {
+            fn embed(&self, texts: &[&str], _: TextKind) -> Result<Vec<Vec<f32>>> {
+                Ok(texts.iter().map(|t| vec![0.0; t.len()]).collect())
+            }
+        }
+        let e = Embeddings::of(&Ragged, &["ab", "abc"], TextKind::Document, |_| ());
+        assert!(e.unwrap_err().to_string().contains("different lengths"));
+    }
+}

@@ -190,6 +190,7 @@ fn run_tokenizer(
     let vocab = tok.vocab_size().total.max(max_id + 1);
     for (s, t) in sets.iter().zip(&tokenized) {
         let runs = bm25_runs(opts, &name, &s.set, t);
+        save_runs(opts, &s.set, &name, method::BM25, &runs)?;
         report.push_row(BeirRow::new(
             &s.set,
             &name,
@@ -217,6 +218,7 @@ fn run_tokenizer(
             &s.set,
             &embedder,
         )?;
+        save_runs(opts, &s.set, &name, method::TRAINED, &runs)?;
         let seed = Some(opts.seed);
         report.push_row(BeirRow::new(
             &s.set,
@@ -362,4 +364,49 @@ fn train_encoder(
     )?;
     report.training.push(summary);
     Ok(enc)
+}
+
+/// The path of a run file: `<dir>/<set>.<tokenizer>.<method>.run` (names made file-safe).
+pub fn run_file_path(dir: &Path, set: &str, tokenizer: &str, method: &str) -> PathBuf {
+    let stem = [set, tokenizer, method].map(r::file_stem).join(".");
+    dir.join(format!("{stem}.run"))
+}
+
+/// Writes the ranking of every evaluated query as a TREC run file (`qid Q0 docid rank score
+/// tag`, rank from 1, best first, at most 100 per query), when `--save-runs` is set.
+fn save_runs(
+    opts: &RetrievalOptions,
+    set: &BeirSet,
+    tokenizer: &str,
+    method: &str,
+    runs: &[QueryRun],
+) -> Result<()> {
+    let Some(dir) = &opts.save_runs else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for (&q, run) in set.qrels.queries.iter().zip(runs) {
+        let qid = run_file_id(&set.queries.ids[q as usize])?;
+        for (rank, &(d, score)) in run.hits.iter().enumerate() {
+            let did = run_file_id(&set.corpus.ids[d as usize])?;
+            text.push_str(&format!(
+                "{qid} Q0 {did} {} {score} tokstat-{method}\n",
+                rank + 1
+            ));
+        }
+    }
+    crate::output::write_atomic(
+        &run_file_path(dir, &set.name, tokenizer, method),
+        text.as_bytes(),
+    )
+}
+
+/// An id as a run-file field: whitespace would split it.
+fn run_file_id(id: &str) -> Result<&str> {
+    if id.is_empty() || id.contains(char::is_whitespace) {
+        return Err(Error::InvalidArgument(format!(
+            "--save-runs: id `{id}` is empty or contains whitespace, which a TREC run file cannot hold"
+        )));
+    }
+    Ok(id)
 }
