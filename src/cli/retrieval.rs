@@ -21,7 +21,7 @@ pub struct Args {
     /// Layout of --data: `auto` picks `beir` when it holds corpus.jsonl (or folders that do).
     #[arg(long, value_enum, default_value_t = DataFormat::Auto)]
     data_format: DataFormat,
-    /// Languages to use, comma-separated [default: every language in the data directory].
+    /// Languages to use, comma-separated (BEIR layout: sets, by folder name) [default: all].
     #[arg(long, value_delimiter = ',')]
     languages: Vec<String>,
     /// CI-sized run: Go and Python, 3,000 train / 200 test pairs each, d = 32, 1 layer, 2 epochs.

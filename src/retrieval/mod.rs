@@ -8,7 +8,8 @@
 //! about the pretrained models those tokenizers come from.
 //!
 //! - Data: `<dir>/<language>/{train,valid,test}.jsonl` ([`data`]); the bundled corpus is
-//!   `corpora/code-retrieval`.
+//!   `corpora/code-retrieval`. Sets in the BEIR layout (a corpus with distractors, several
+//!   graded relevant documents per query) are evaluated by [`beir`] with [`graded`] metrics.
 //! - Tokenization: `Tokenizer::encode_ids(text, false)`: no special tokens are added (mean
 //!   pooling needs no `[CLS]`), so every tokenizer's sequence is just its tokens of the text.
 //!   Queries are cut to `max_query_tokens`, code to `max_code_tokens`; the share of code cut is
