@@ -10,6 +10,7 @@ mod pairs;
 mod parity;
 mod report;
 mod retrieval;
+mod to_beir;
 mod tokenizers;
 mod vocab;
 
@@ -53,6 +54,8 @@ enum Command {
     Tokenizers(tokenizers::Args),
     /// Extract CodeSearchNet-style (documentation, function) pairs from source trees.
     Pairs(pairs::Args),
+    /// Write (query, code) pair data as BEIR sets (corpus.jsonl, queries.jsonl, qrels/).
+    ToBeir(to_beir::Args),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -69,6 +72,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Retrieval(a) => retrieval::run(*a)?,
         Command::Vocab(a) => vocab::run(a)?,
         Command::Pairs(a) => pairs::run(a)?,
+        Command::ToBeir(a) => to_beir::run(a)?,
     };
     write_stdout(&out)
 }

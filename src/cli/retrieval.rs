@@ -15,10 +15,15 @@ pub struct Args {
     /// Tokenizer names or paths; repeat or separate with commas [default: modernbert,xlm-roberta,roberta].
     #[arg(short = 't', long = "tokenizer")]
     tokenizers: Vec<String>,
-    /// Data directory with <language>/{train,valid,test}.jsonl [default: corpora/code-retrieval].
+    /// Data directory: pairs (<language>/{train,valid,test}.jsonl) or the BEIR layout
+    /// (corpus.jsonl, queries.jsonl, qrels/<split>.tsv; or folders of such sets)
+    /// [default: corpora/code-retrieval].
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Languages to use, comma-separated [default: every language in the data directory].
+    /// Layout of --data: `auto` picks `beir` when it holds corpus.jsonl (or folders that do).
+    #[arg(long, value_enum, default_value_t = DataFormat::Auto)]
+    data_format: DataFormat,
+    /// Languages to use, comma-separated (BEIR layout: sets, by folder name) [default: all].
     #[arg(long, value_delimiter = ',')]
     languages: Vec<String>,
     /// CI-sized run: Go and Python, 3,000 train / 200 test pairs each, d = 32, 1 layer, 2 epochs.
@@ -74,8 +79,8 @@ pub struct Args {
     /// Use at most N evaluation pairs per language (seeded sample).
     #[arg(long, value_name = "N")]
     max_eval_pairs: Option<usize>,
-    /// Split to evaluate on.
-    #[arg(long, default_value = "test")]
+    /// Split to evaluate on (BEIR: the qrels file qrels/<split>.tsv).
+    #[arg(long, visible_alias = "split", default_value = "test")]
     eval_split: String,
     /// Skip the untrained-encoder rows.
     #[arg(long)]
@@ -93,6 +98,10 @@ pub struct Args {
     /// Do not train: score the checkpoints saved in DIR by an earlier --save.
     #[arg(long, value_name = "DIR", conflicts_with = "save")]
     load: Option<PathBuf>,
+    /// BEIR-layout data: write each ranking as a TREC run file,
+    /// DIR/<set>.<tokenizer>.<method>.run (top 100 per query), for trec_eval or pytrec_eval.
+    #[arg(long, value_name = "DIR")]
+    save_runs: Option<PathBuf>,
     /// Do not run anything: render a report saved earlier with `--format json`.
     #[arg(long, value_name = "FILE.json")]
     from_json: Option<PathBuf>,
@@ -226,6 +235,7 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
     o.seeds = args.seeds.unwrap_or(o.seeds);
     o.save_dir = args.save.clone();
     o.load_dir = args.load.clone();
+    o.save_runs = args.save_runs.clone();
     o.progress = true;
     args.pretrained.apply(&mut o, !args.tokenizers.is_empty());
     if args.threads == Some(0) {
@@ -238,7 +248,66 @@ pub fn options(args: &Args) -> anyhow::Result<RetrievalOptions> {
     Ok(o)
 }
 
+/// The layout of a data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataFormat {
+    /// BEIR when the directory holds corpus.jsonl or folders that do, else pairs.
+    Auto,
+    /// corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
+    Beir,
+    /// <language>/{train,valid,test}.jsonl.
+    Pairs,
+}
+
+/// Whether the run reads the BEIR layout.
+fn is_beir(args: &Args, data_dir: &std::path::Path) -> bool {
+    match args.data_format {
+        DataFormat::Beir => true,
+        DataFormat::Pairs => false,
+        DataFormat::Auto => {
+            use retrieval::beir::data::is_beir_set;
+            is_beir_set(data_dir)
+                || std::fs::read_dir(data_dir)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|e| is_beir_set(&e.path()))
+        }
+    }
+}
+
+/// Evaluates a BEIR-layout set; options that only pair data has are refused by name.
+fn run_beir(args: &Args, opts: &RetrievalOptions) -> anyhow::Result<String> {
+    let pair_only = [
+        ("--equal-bytes", args.equal_bytes.is_some()),
+        ("--max-eval-pairs", args.max_eval_pairs.is_some()),
+        ("--max-train-pairs", args.max_train_pairs.is_some()),
+        ("--from-json", args.from_json.is_some()),
+        ("--quick", args.quick),
+    ];
+    if let Some((flag, _)) = pair_only.iter().find(|(_, given)| *given) {
+        bail!(
+            "{flag} applies to pair data only; `{}` is a BEIR set",
+            opts.data_dir.display()
+        );
+    }
+    let report = retrieval::beir::run(opts)?;
+    Ok(render(&report, args.format)?)
+}
+
 pub fn run(args: Args) -> anyhow::Result<String> {
+    if args.from_json.is_none() {
+        let opts = options(&args)?;
+        if is_beir(&args, &opts.data_dir) {
+            return run_beir(&args, &opts);
+        }
+        if args.save_runs.is_some() {
+            bail!(
+                "--save-runs applies to BEIR-layout data only; `{}` holds pairs",
+                opts.data_dir.display()
+            );
+        }
+    }
     let report = match &args.from_json {
         Some(p) => retrieval::load_report(p)?,
         None => retrieval::run(&options(&args)?)?,

@@ -8,7 +8,8 @@
 //! about the pretrained models those tokenizers come from.
 //!
 //! - Data: `<dir>/<language>/{train,valid,test}.jsonl` ([`data`]); the bundled corpus is
-//!   `corpora/code-retrieval`.
+//!   `corpora/code-retrieval`. Sets in the BEIR layout (a corpus with distractors, several
+//!   graded relevant documents per query) are evaluated by [`beir`] with [`graded`] metrics.
 //! - Tokenization: `Tokenizer::encode_ids(text, false)`: no special tokens are added (mean
 //!   pooling needs no `[CLS]`), so every tokenizer's sequence is just its tokens of the text.
 //!   Queries are cut to `max_query_tokens`, code to `max_code_tokens`; the share of code cut is
@@ -30,8 +31,10 @@
 //! the same seed and inputs give byte-identical metrics with any thread count (a test runs 1 and
 //! 2 threads); only the `timing` section of the report differs between runs.
 
+pub mod beir;
 pub mod bm25;
 pub mod data;
+pub mod graded;
 pub mod limits;
 pub mod metrics;
 pub mod pretrained;
@@ -132,6 +135,9 @@ pub struct RetrievalOptions {
     /// Skip training and score the checkpoints in this directory instead.
     #[serde(skip)]
     pub load_dir: Option<PathBuf>,
+    /// BEIR-layout data: write each (set, tokenizer, method)'s ranking here as a TREC run file.
+    #[serde(skip)]
+    pub save_runs: Option<PathBuf>,
     /// Show progress bars on stderr (they stay hidden when stderr is not a terminal).
     #[serde(skip)]
     pub progress: bool,
@@ -188,6 +194,7 @@ impl Default for RetrievalOptions {
             evaluate_untrained: true,
             save_dir: None,
             load_dir: None,
+            save_runs: None,
             progress: false,
             threads: None,
             pretrained: Vec::new(),
@@ -509,8 +516,13 @@ pub fn encoder_config(opts: &RetrievalOptions, vocab_size: usize) -> Result<Enco
 }
 
 fn checkpoint_path(dir: &Path, tokenizer: &str) -> PathBuf {
-    let safe: String = tokenizer
-        .chars()
+    dir.join(format!("{}.safetensors", file_stem(tokenizer)))
+}
+
+/// A name as a file name: every character other than ASCII letters, digits, `-` and `_`
+/// becomes `_`.
+fn file_stem(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -518,8 +530,7 @@ fn checkpoint_path(dir: &Path, tokenizer: &str) -> PathBuf {
                 '_'
             }
         })
-        .collect();
-    dir.join(format!("{safe}.safetensors"))
+        .collect()
 }
 
 fn bar(opts: &RetrievalOptions, prefix: &str) -> ProgressBar {
