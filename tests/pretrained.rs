@@ -167,6 +167,33 @@ fn sentence_transformers_config_sets_pooling_and_window() {
     .err()
     .expect("--pooling mean against a CLS config");
     assert!(err.to_string().contains("pools by cls"), "{err}");
+
+    write(
+        &dir.join("1_Pooling/config.json"),
+        r#"{"pooling_mode_max_tokens": true, "pooling_mode_mean_tokens": false}"#,
+    );
+    let err = PretrainedModel::load(dir.to_str().unwrap(), "st", &EmbedOptions::default())
+        .err()
+        .expect("max pooling");
+    assert!(
+        err.to_string()
+            .contains("`pooling_mode_max_tokens` is not supported"),
+        "{err}"
+    );
+
+    write(
+        &dir.join("modules.json"),
+        r#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}]"#,
+    );
+    let err = PretrainedModel::load(dir.to_str().unwrap(), "st", &EmbedOptions::default())
+        .err()
+        .expect("a Dense module");
+    assert!(
+        err.to_string()
+            .contains("sentence_transformers.models.Dense` is not supported"),
+        "{err}"
+    );
 }
 
 #[test]

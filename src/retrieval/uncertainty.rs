@@ -176,7 +176,6 @@ type Side = (String, &'static str);
 fn planned(names: &[String]) -> Vec<(Side, Side)> {
     let mut plan = Vec::new();
     for m in [
-        method::PRETRAINED,
         method::TRAINED,
         method::BM25,
         method::TRAINED_EQUAL_BYTES,
@@ -190,6 +189,17 @@ fn planned(names: &[String]) -> Vec<(Side, Side)> {
     }
     for n in names {
         plan.push(((n.clone(), method::TRAINED), (n.clone(), method::BM25)));
+    }
+    // Pretrained models (`--pretrained`): each pair, and each model against BM25 over its ids.
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            plan.push((
+                (a.clone(), method::PRETRAINED),
+                (b.clone(), method::PRETRAINED),
+            ));
+        }
+    }
+    for n in names {
         plan.push(((n.clone(), method::PRETRAINED), (n.clone(), method::BM25)));
     }
     plan
@@ -443,10 +453,15 @@ mod tests {
     fn plan_covers_pairs_and_bm25() {
         let names: Vec<String> = ["x", "y", "z"].iter().map(|s| s.to_string()).collect();
         let p = planned(&names);
-        // 3 pairs × 4 methods + 3 encoder-vs-BM25.
-        assert_eq!(p.len(), 15);
+        // 3 pairs × 4 methods + 3 encoder-vs-BM25, then 3 pretrained pairs + 3 model-vs-BM25.
+        assert_eq!(p.len(), 21);
         assert_eq!(p[0], (("x".into(), "trained"), ("y".into(), "trained")));
         assert_eq!(p[14], (("z".into(), "trained"), ("z".into(), "bm25")));
+        assert_eq!(
+            p[15],
+            (("x".into(), "pretrained"), ("y".into(), "pretrained"))
+        );
+        assert_eq!(p[20], (("z".into(), "pretrained"), ("z".into(), "bm25")));
     }
 
     #[test]
