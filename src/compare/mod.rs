@@ -5,10 +5,11 @@
 //! the round trip ([`crate::analysis::roundtrip`]), whitespace ([`crate::analysis::whitespace`]),
 //! identifiers in code ([`crate::analysis::identifiers`]) and, for non-code text, Unicode scripts
 //! ([`crate::analysis::scripts`]). The result is one [`CompareReport`], rendered as JSON or as
-//! tables ([`CompareReport::tables`]).
+//! tables (its [`Render`](crate::render::Render) implementation).
 //!
 //! ```
 //! use tokstat::compare::{CompareOptions, compare};
+//! use tokstat::render::Render;
 //!
 //! let report = compare(&CompareOptions {
 //!     paths: vec!["corpora/code/yaml/log__github__workflows__main.yml".into()],
