@@ -35,7 +35,9 @@ use std::path::Path;
 use serde::Serialize;
 
 /// A programming language of the code corpus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Lang {
     /// Python.
@@ -949,7 +951,9 @@ impl Lexer<'_> {
 }
 
 /// The naming style of an identifier (leading and trailing underscores ignored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
     /// `lower_case_with_underscores`.
@@ -1050,7 +1054,7 @@ pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
 }
 
 /// Additive identifier counts for one tokenizer (or one style).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct IdentCounts {
     /// Identifier occurrences.
     pub occurrences: u64,
@@ -1102,7 +1106,7 @@ impl IdentCounts {
 }
 
 /// A fragmented identifier kept as an example.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Fragmented {
     /// The identifier.
     pub identifier: String,

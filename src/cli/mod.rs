@@ -10,6 +10,7 @@ mod pairs;
 mod parity;
 mod report;
 mod retrieval;
+pub mod schemas;
 mod tokenizers;
 mod vocab;
 
