@@ -86,7 +86,8 @@ fn variants(node: &Json) -> Option<(Vec<&Json>, bool)> {
         .as_array()?;
     let is_null = |v: &Json| v.get("type").and_then(Json::as_str) == Some("null");
     let rest: Vec<&Json> = list.iter().filter(|v| !is_null(v)).collect();
-    Some((rest.clone(), rest.len() < list.len()))
+    let nullable = rest.len() < list.len();
+    Some((rest, nullable))
 }
 
 /// The JSON type of `node` as written in the docs, and whether it admits `null`.
