@@ -154,7 +154,7 @@ fn tokenizers_lists_published_vocab_sizes() {
             .unwrap()
             .iter()
             .find(|e| e["name"] == name)
-            .unwrap()["vocab_size"]["total"]
+            .unwrap()["vocab_size"]
             .as_u64()
             .unwrap()
     };

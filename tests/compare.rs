@@ -657,3 +657,44 @@ fn ctrl_c_stops_cleanly_without_output() {
     assert!(!rows.exists());
     assert!(!temp_exists());
 }
+
+/// The extension table of docs/compare.md is the one the code applies: every name listed maps
+/// to its language (extensions in either case), one row per language.
+#[test]
+fn documented_extension_table_matches_detection() {
+    use tokstat::analysis::identifiers::Lang;
+    let doc = std::fs::read_to_string(common::root().join("docs/compare.md")).unwrap();
+    let start = doc.find("<!-- languages -->").expect("language table");
+    let end = doc
+        .find("<!-- /languages -->")
+        .expect("end of language table");
+    let mut rows = 0;
+    let lines = doc[start..end].lines().map(str::trim);
+    for line in lines.filter(|l| l.starts_with('|')).skip(2) {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').collect();
+        let lang = cells[0].trim().trim_matches('`');
+        for name in cells[1].split(',').map(|n| n.trim().trim_matches('`')) {
+            let file = if name.starts_with('.') {
+                format!("x{name}")
+            } else {
+                name.to_string()
+            };
+            let upper = format!("x{}", name.to_uppercase());
+            assert_eq!(
+                Lang::from_path(std::path::Path::new(&file)).map(Lang::name),
+                Some(lang),
+                "{file}"
+            );
+            if name.starts_with('.') {
+                assert_eq!(
+                    Lang::from_path(std::path::Path::new(&upper)).map(Lang::name),
+                    Some(lang),
+                    "{upper}"
+                );
+            }
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 11, "one row per language");
+    assert_eq!(Lang::from_path(std::path::Path::new("x.txt")), None);
+}

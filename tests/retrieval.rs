@@ -216,7 +216,7 @@ fn checkpoints_rescore_to_the_same_numbers() {
     let small = [
         "--data", data, "-t", "roberta", "--steps", "3", "--dim", "16", "--heads", "2",
     ];
-    let trained = run_json(&[&small[..], &["--save", ck, "--no-untrained"]].concat());
+    let trained = run_json(&[&small[..], &["--save", ck]].concat());
     assert!(Path::new(ck).join("roberta.safetensors").is_file());
     let cfg: Value =
         serde_json::from_str(&std::fs::read_to_string(Path::new(ck).join("roberta.json")).unwrap())
@@ -225,8 +225,29 @@ fn checkpoints_rescore_to_the_same_numbers() {
     assert_eq!(cfg["run"]["tokenizer"], "roberta");
     let rescored = run_json(&["--data", data, "-t", "roberta", "--load", ck]);
     assert_eq!(rescored["config"]["rescored_from_checkpoints"], true);
-    assert_eq!(rescored["training"][0]["last_loss"], Value::Null);
+    // The untrained rows are rebuilt from the checkpoint's config and seed, so every row
+    // (untrained, trained, BM25) comes back the same, and config still says what it evaluated.
+    assert_eq!(rescored["config"]["options"]["evaluate_untrained"], true);
+    assert!(
+        rescored["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["method"] == "untrained")
+    );
     assert_eq!(trained["results"], rescored["results"]);
+    // The training counts and losses are carried from the checkpoint's JSON.
+    assert_eq!(trained["training"], rescored["training"]);
+    assert_eq!(rescored["training"][0]["steps"], 3);
+    // A checkpoint whose JSON has no training summary still re-scores, with null losses.
+    let json_path = Path::new(ck).join("roberta.json");
+    let mut bare = cfg.clone();
+    bare["run"].as_object_mut().unwrap().remove("training");
+    std::fs::write(&json_path, serde_json::to_string(&bare).unwrap()).unwrap();
+    let bare = run_json(&["--data", data, "-t", "roberta", "--load", ck]);
+    assert_eq!(bare["training"][0]["last_loss"], Value::Null);
+    assert_eq!(bare["training"][0]["steps"], 0);
+    assert_eq!(trained["results"], bare["results"]);
     // A re-scored report loads and renders like any other.
     let p = dir.path().join("rescored.json");
     std::fs::write(&p, serde_json::to_string(&rescored).unwrap()).unwrap();

@@ -12,7 +12,7 @@ use serde::Serialize;
 use unicode_script::{Script, UnicodeScript};
 
 /// Characters and tokens of one script.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ScriptCount {
     /// Characters.
     pub chars: u64,

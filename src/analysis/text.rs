@@ -31,7 +31,7 @@ pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
 /// Additive counts for one text (or a sum over many) under one tokenizer.
 ///
 /// Ratios are methods, so sums over many files stay exact: add the counts, then divide.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TextStats {
     /// UTF-8 bytes.
     pub bytes: u64,

@@ -36,7 +36,9 @@ use crate::Result;
 use crate::tokenizer::Tokenizer;
 
 /// The class of a whitespace piece (module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum WsClass {
     /// Line-leading run of spaces only.
@@ -307,7 +309,7 @@ pub fn probe_context(class: WsClass, run: &str) -> (String, (usize, usize)) {
 }
 
 /// One row of the whitespace table of a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WsClassRow {
     /// Class name (module docs).
     pub class: WsClass,
@@ -359,7 +361,7 @@ pub fn class_rows(counts: &WhitespaceCounts, tokenizer: &dyn Tokenizer) -> Resul
 }
 
 /// "N spaces of indentation → tokens" from the input: runs of class `indent_spaces`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndentRow {
     /// N.
     pub spaces: usize,
@@ -392,7 +394,7 @@ pub fn indent_probe_text(n: usize) -> String {
 }
 
 /// One row of the synthetic indentation probe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndentProbe {
     /// N.
     pub spaces: usize,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::{Error, Result};
 
 /// The `model_type` values tokstat can count, and the HF model classes they stand for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelType {
     /// `bert`: `BertModel` / `BertForMaskedLM`.
@@ -61,7 +61,7 @@ impl std::fmt::Display for ModelType {
 }
 
 /// How token positions enter the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PositionEmbedding {
     /// A learned table of `max_position_embeddings × hidden_size` (BERT, RoBERTa, XLM-R).
@@ -78,7 +78,7 @@ pub enum PositionEmbedding {
 ///
 /// Field names follow `transformers`; `num_layers` is `num_hidden_layers` and `num_heads` is
 /// `num_attention_heads`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ModelConfig {
     /// Preset name, or the path as given.
     pub name: String,

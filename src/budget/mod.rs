@@ -26,7 +26,7 @@ pub mod whatif;
 use serde::Serialize;
 
 pub use config::{ModelConfig, ModelType, PRESETS, PositionEmbedding, Preset};
-pub use params::{Head, ParamBreakdown, breakdown, total_params};
+pub use params::{Head, ParamBreakdown, TensorGroup, breakdown, total_params};
 pub use whatif::{
     AttentionCost, FixedTotal, UNICODE_SCALAR_VALUES, VocabWhatIf, attention_costs, fixed_total,
     vocab_sweep,
@@ -77,7 +77,7 @@ impl BudgetOptions {
 }
 
 /// One model's budget and the what-ifs asked for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ModelBudget {
     /// The exact counts.
     #[serde(flatten)]
@@ -91,10 +91,13 @@ pub struct ModelBudget {
     /// `--attention`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attention: Option<Vec<AttentionCost>>,
+    /// `--tensors`: every tensor, by state-dict name (the same list as `breakdown.tensors`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tensors: Option<Vec<TensorGroup>>,
 }
 
 /// The report of `tokstat budget`; serialises as a JSON array with one object per model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct BudgetReport {
     /// One entry per model, in the order given.
@@ -135,6 +138,7 @@ pub fn budget(opts: &BudgetOptions) -> Result<BudgetReport> {
         let c = ModelConfig::load(spec)?;
         let b = breakdown(&c, opts.head);
         models.push(ModelBudget {
+            tensors: opts.show_tensors.then(|| b.tensors.clone()),
             breakdown: b,
             vocab_sweep: (!opts.vocab_sizes.is_empty())
                 .then(|| vocab_sweep(&c, opts.head, &opts.vocab_sizes)),
@@ -370,7 +374,7 @@ impl Render for BudgetReport {
                     t.row(vec![
                         Cell::text(m.breakdown.name.clone()),
                         Cell::int(r.vocab_size),
-                        Cell::text(r.label.clone()),
+                        Cell::text(r.label.clone().unwrap_or_default()),
                         Cell::int(r.vocab_params),
                         Cell::int(r.total_params),
                         Cell::Percent(r.vocab_share, 1),
@@ -410,7 +414,7 @@ impl Render for BudgetReport {
                     t.row(vec![
                         Cell::text(m.breakdown.name.clone()),
                         Cell::int(r.vocab_size),
-                        Cell::text(r.label.clone()),
+                        Cell::text(r.label.clone().unwrap_or_default()),
                         Cell::int(r.vocab_params),
                         Cell::Percent(r.vocab_share_of_budget, 1),
                         Cell::int(r.max_layers),

@@ -26,7 +26,9 @@ use serde::Serialize;
 use super::config::{ModelConfig, ModelType, PositionEmbedding, PositionEmbedding as Pos};
 
 /// Which model class to count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Head {
     /// The HF base model: `BertModel` / `RobertaModel` / `XLMRobertaModel` with their pooler,
@@ -47,7 +49,7 @@ impl std::fmt::Display for Head {
 }
 
 /// What part of the model a tensor belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     /// Word (token) embedding matrix: the vocabulary parameters.
@@ -77,7 +79,7 @@ pub enum Part {
 }
 
 /// One tensor of the state dict, or the same tensor in a range of layers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TensorGroup {
     /// State-dict name; `{i}` stands for the layer index.
     pub name: String,
@@ -340,7 +342,7 @@ pub fn tensors(c: &ModelConfig, head: Head) -> Vec<TensorGroup> {
 }
 
 /// Embedding parameters, split by table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct EmbeddingParams {
     /// Word embeddings: V·H (the vocabulary parameters).
     pub word: u64,
@@ -355,7 +357,7 @@ pub struct EmbeddingParams {
 }
 
 /// Parameters of one encoder layer, by kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LayerParams {
     /// Attention projection weights (BERT family 4H², ModernBERT `Wqkv` 3H² + `Wo` H²).
     pub attention_weights: u64,
@@ -372,7 +374,7 @@ pub struct LayerParams {
 }
 
 /// The head counted on top of the encoder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct HeadParams {
     /// `pooler`, `mlm` or `none`.
     pub kind: String,
@@ -387,7 +389,7 @@ pub struct HeadParams {
 /// Definitions: `vocab_params` = V·H (the word-embedding matrix); `vocab_share` =
 /// `vocab_params / total_params`; `core_params` = `total_params − vocab_params` (everything that
 /// is not the vocabulary lookup table, including position tables, norms and the head).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ParamBreakdown {
     /// Preset name or path.
     pub name: String,
@@ -429,7 +431,9 @@ pub struct ParamBreakdown {
     pub position_embedding: PositionEmbedding,
     /// `GELU` (2·H·I weights) or `GeGLU` (3·H·I weights).
     pub mlp: &'static str,
-    /// Every tensor, by state-dict name.
+    /// Every tensor, by state-dict name. Not serialised here: `tokstat budget --tensors` puts
+    /// it in its JSON as `ModelBudget::tensors`.
+    #[serde(skip)]
     pub tensors: Vec<TensorGroup>,
     /// What was counted and how (pooler, tied weights, missing position table, …).
     pub notes: Vec<String>,

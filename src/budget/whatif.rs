@@ -14,12 +14,13 @@ pub const UNICODE_SCALAR_VALUES: u64 = 0x11_0000 - 0x800;
 pub const DEFAULT_SWEEP: &[u64] = &[32_000, 50_368, 128_256, 250_002, UNICODE_SCALAR_VALUES];
 
 /// The same architecture with another vocabulary size.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct VocabWhatIf {
     /// Vocabulary size V'.
     pub vocab_size: u64,
-    /// A name for well-known sizes (`this model`, `every Unicode code point`).
-    pub label: String,
+    /// A name for well-known sizes (`this model`, `every Unicode code point`); null for the
+    /// sizes given with `--vocab-sizes`.
+    pub label: Option<String>,
     /// V'·H.
     pub vocab_params: u64,
     /// Total parameters with V' (the MLM decoder bias also changes with `--head mlm`).
@@ -30,13 +31,13 @@ pub struct VocabWhatIf {
     pub core_params: u64,
 }
 
-fn label(c: &ModelConfig, v: u64) -> String {
+fn label(c: &ModelConfig, v: u64) -> Option<String> {
     if v == c.vocab_size {
-        "this model".into()
+        Some("this model".into())
     } else if v == UNICODE_SCALAR_VALUES {
-        "every Unicode code point".into()
+        Some("every Unicode code point".into())
     } else {
-        String::new()
+        None
     }
 }
 
@@ -67,12 +68,13 @@ pub fn vocab_sweep(c: &ModelConfig, head: Head, sizes: &[u64]) -> Vec<VocabWhatI
 }
 
 /// One row of the fixed-budget table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FixedTotalRow {
     /// Vocabulary size V'.
     pub vocab_size: u64,
-    /// A name for well-known sizes.
-    pub label: String,
+    /// A name for well-known sizes (`this model`, `every Unicode code point`); null for the
+    /// other sizes.
+    pub label: Option<String>,
     /// V'·H at the model's hidden size.
     pub vocab_params: u64,
     /// Share of the budget P the vocabulary takes at the model's hidden size.
@@ -91,7 +93,7 @@ pub struct FixedTotalRow {
 }
 
 /// "At a total budget P, how deep (or wide) can the core be for each vocabulary size?"
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FixedTotal {
     /// The budget P.
     pub budget: u64,
@@ -187,7 +189,7 @@ fn widest(c: &ModelConfig, head: Head, p: u64) -> (u64, u64, u64) {
 /// |i − j| ≤ w/2: n + 2·Σ_{d=1}^{min(w/2, n−1)} (n − d) pairs, so 4·pairs·H FLOPs and h·pairs
 /// scores when the kernel skips masked blocks (FlashAttention's window). Projections (Q, K, V,
 /// O: 8·n·H² FLOPs per layer) are the same under both patterns and not included.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AttentionCost {
     /// Sequence length n.
     pub seq_len: u64,
@@ -309,7 +311,7 @@ mod tests {
             .unwrap();
         // 1,112,064 × 1,024 = 1,138,753,536 ("1B" in the background text).
         assert_eq!(u.vocab_params, 1_138_753_536);
-        assert_eq!(u.label, "every Unicode code point");
+        assert_eq!(u.label.as_deref(), Some("every Unicode code point"));
     }
 
     #[test]

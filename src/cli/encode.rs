@@ -63,15 +63,33 @@ impl EncodeFormat {
     }
 }
 
-/// The JSON contract of `tokstat encode`.
-#[derive(Debug, Serialize)]
-struct EncodeOutput {
+/// The encoding of the text by one tokenizer.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(super) struct EncodeOutput {
+    /// Tokenizer name (bundled name, repository id, or the file's directory or name).
     tokenizer: String,
+    /// The file it was loaded from; absent for bundled tokenizers.
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
+    /// Token ids, in order.
     ids: Vec<u32>,
+    /// The token strings of the vocabulary (`Ġ`, `▁`, `##` spellings kept), one per id.
     tokens: Vec<String>,
+    /// Byte offsets `[start, end)` of each token in the UTF-8 text, one per id.
     offsets: Vec<(usize, usize)>,
+}
+
+/// The JSON contract of `tokstat encode`: one object for one tokenizer, an array of them (in
+/// the order given) for several. Written as it goes, never held whole; only the schema uses
+/// this type.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(super) enum EncodeJson {
+    /// One tokenizer.
+    One(EncodeOutput),
+    /// Several tokenizers.
+    Many(Vec<EncodeOutput>),
 }
 
 /// Rows per rendered table block: a long encoding is printed in blocks of this many tokens, so

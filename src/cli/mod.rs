@@ -10,6 +10,7 @@ mod pairs;
 mod parity;
 mod report;
 mod retrieval;
+pub mod schemas;
 mod to_beir;
 mod tokenizers;
 mod vocab;

@@ -19,20 +19,52 @@ pub struct Args {
 }
 
 /// One row of `tokstat tokenizers` (the JSON contract).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Entry {
+    /// Tokenizer name (bundled name, repository id of the Hugging Face cache, or the file's
+    /// directory or name).
     name: String,
     /// The file, for tokenizers given by path.
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
+    /// Other names a bundled tokenizer answers to.
     aliases: &'static [&'static str],
+    /// The model's algorithm.
     algorithm: Algorithm,
-    vocab_size: VocabSize,
+    /// Ids the embedding matrix needs rows for (max id + 1, added tokens included): the same
+    /// integer as `vocab_size` in every other command.
+    vocab_size: usize,
+    /// How `vocab_size` splits into the model's own pieces and added tokens.
+    vocab_split: VocabSplit,
     /// Truncation and padding settings of the file, turned off at load.
     ignored_settings: ServingSettings,
+    /// What the bundled tokenizer is; `""` for others.
     description: &'static str,
+    /// Where the bundled file comes from; `""` for others.
     source: &'static str,
+    /// The bundled file's license; `""` for others.
     license: &'static str,
+}
+
+/// The split of a vocabulary: `regular + added` ids (ids without a token aside).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct VocabSplit {
+    /// Tokens of the model's own vocabulary (BPE/unigram pieces, tiktoken ranks).
+    regular: usize,
+    /// Added tokens outside the model vocabulary (includes `special`).
+    added: usize,
+    /// Added tokens flagged special.
+    special: usize,
+}
+
+impl From<VocabSize> for VocabSplit {
+    fn from(v: VocabSize) -> Self {
+        VocabSplit {
+            regular: v.regular,
+            added: v.added,
+            special: v.special,
+        }
+    }
 }
 
 impl Entry {
@@ -43,7 +75,8 @@ impl Entry {
             path: t.path().map(|p| p.display().to_string()),
             aliases: bundled.map_or(&[], |b| b.aliases),
             algorithm: t.algorithm(),
-            vocab_size: t.vocab_size(),
+            vocab_size: t.vocab_size().total,
+            vocab_split: VocabSplit::from(t.vocab_size()),
             ignored_settings: t.serving_settings(),
             description: bundled.map_or("", |b| b.description),
             source: bundled.map_or("", |b| b.origin),
@@ -93,9 +126,9 @@ fn cached_entries() -> anyhow::Result<Vec<Entry>> {
 }
 
 /// The tokenizers listed: a JSON array of entries, one table.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
-struct Listing(Vec<Entry>);
+pub(super) struct Listing(Vec<Entry>);
 
 impl Render for Listing {
     fn tables(&self) -> Vec<Table> {
@@ -129,10 +162,10 @@ fn table(entries: &[Entry]) -> Table {
             Cell::text(&e.name),
             Cell::text(e.aliases.join(", ")),
             Cell::text(e.algorithm.to_string()),
-            Cell::count(e.vocab_size.total),
-            Cell::count(e.vocab_size.regular),
-            Cell::count(e.vocab_size.added),
-            Cell::count(e.vocab_size.special),
+            Cell::count(e.vocab_size),
+            Cell::count(e.vocab_split.regular),
+            Cell::count(e.vocab_split.added),
+            Cell::count(e.vocab_split.special),
             Cell::text(e.path.as_deref().unwrap_or(e.source)),
             Cell::text(e.license),
             Cell::text(e.ignored_settings.to_string()),

@@ -171,7 +171,7 @@ impl Default for CompareOptions {
 
 /// One input that was analysed: a line of the `--per-file` JSON-lines stream (never kept in
 /// the report, so that memory does not grow with the number of files).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileRow {
     /// Path as given or found (`-` for standard input).
     pub path: String,
@@ -186,7 +186,7 @@ pub struct FileRow {
 }
 
 /// Tokens of one input for one tokenizer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileTokens {
     /// Canonical tokenizer name.
     pub tokenizer: String,
@@ -195,7 +195,7 @@ pub struct FileTokens {
 }
 
 /// What was read, in total and per language.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct InputTotals {
     /// Inputs analysed.
     pub files: u64,
@@ -208,7 +208,7 @@ pub struct InputTotals {
 }
 
 /// Inputs of one language.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct LanguageFiles {
     /// Language (`text` when not code).
     pub language: String,
@@ -221,7 +221,7 @@ pub struct LanguageFiles {
 }
 
 /// The whole report: the JSON contract of `tokstat compare`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CompareReport {
     /// What was read (per-file rows: `--per-file`).
     pub input_totals: InputTotals,
@@ -238,7 +238,7 @@ pub struct CompareReport {
 }
 
 /// Everything measured for one tokenizer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TokenizerReport {
     /// Tokenizer name (bundled name, or the directory or file name of a `tokenizer.json`).
     pub name: String,
@@ -282,7 +282,7 @@ pub struct TokenizerReport {
 }
 
 /// Round-trip details (see [`crate::analysis::roundtrip`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RoundtripReport {
     /// Texts (file chunks) checked.
     pub texts: u64,
@@ -297,7 +297,7 @@ pub struct RoundtripReport {
 }
 
 /// Differences of one kind.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReasonCount {
     /// Human reason.
     pub reason: String,
@@ -308,7 +308,7 @@ pub struct ReasonCount {
 }
 
 /// Whitespace section (see [`crate::analysis::whitespace`] for every definition).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhitespaceReport {
     /// Tokens made of whitespace only.
     pub whitespace_tokens: u64,
@@ -323,7 +323,7 @@ pub struct WhitespaceReport {
 }
 
 /// Identifier section (see [`crate::analysis::identifiers`] for every definition).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IdentifierReport {
     /// Identifier occurrences.
     pub occurrences: u64,
@@ -344,7 +344,7 @@ pub struct IdentifierReport {
 }
 
 /// Identifier numbers of one style.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StyleRow {
     /// Style name (`snake_case`, `camelCase`, `PascalCase`, `SCREAMING_SNAKE`, `single word`,
     /// `other`).
@@ -362,14 +362,14 @@ pub struct StyleRow {
 }
 
 /// Script section (see [`crate::analysis::scripts`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScriptReport {
     /// Per script, most characters first.
     pub scripts: Vec<ScriptRow>,
 }
 
 /// One script.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScriptRow {
     /// Script name (UAX #24 full name).
     pub script: String,
@@ -382,7 +382,7 @@ pub struct ScriptRow {
 }
 
 /// Headline numbers of one language for one tokenizer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LanguageSummary {
     /// Language (`text` for non-code inputs).
     pub language: String,

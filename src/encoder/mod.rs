@@ -54,7 +54,7 @@ impl From<candle_core::Error> for Error {
 }
 
 /// The encoder's shape. Every field is part of a checkpoint's JSON config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EncoderConfig {
     /// Rows of the token embedding table (the tokenizer's max id + 1).
     pub vocab_size: usize,

@@ -65,7 +65,7 @@ impl Gradients {
 }
 
 /// Optimiser settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdamWConfig {
     /// Peak learning rate.
     pub lr: f64,

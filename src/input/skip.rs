@@ -16,7 +16,9 @@ pub const MAX_SKIPPED_LISTED: usize = 1000;
 
 /// Why a file was left out. Serialised as the snake_case code (`invalid_utf8`, …), which is part
 /// of the JSON contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// A NUL byte among the first [`super::BINARY_SNIFF_BYTES`] bytes.
@@ -52,7 +54,7 @@ impl SkipReason {
 }
 
 /// One file left out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     /// The path, as found below the path the user gave.
     pub path: String,

@@ -47,7 +47,19 @@ pub use select::{CodeFilter, Split};
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
 /// A programming language `tokstat pairs` can extract from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Python (`.py`): docstrings.
@@ -231,7 +243,7 @@ fn default_project(path: &Path) -> String {
 }
 
 /// One output record, in the schema `tokstat retrieval --data` reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct PairRecord {
     /// `<language>-<split>-<5-digit number>`, numbered after sorting by source.
     pub id: String,
@@ -248,7 +260,7 @@ pub struct PairRecord {
 }
 
 /// A file that was skipped, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SkippedFile {
     /// The file.
     pub path: PathBuf,
@@ -272,7 +284,7 @@ pub struct PairsOptions {
 }
 
 /// The result of a run: records per split and counts of what was dropped where.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PairsReport {
     /// Language.
     pub language: Language,

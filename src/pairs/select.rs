@@ -9,7 +9,19 @@ use super::query::{self, QueryRejection};
 use super::{Found, PairRecord, PairsOptions, Root};
 
 /// A split of a retrieval data set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
     /// Training pairs.
@@ -71,7 +83,7 @@ impl Default for CodeFilter {
 }
 
 /// Records removed by each filter.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DropCounts {
     /// Query shorter than 3 or longer than 256 tokens (including empty first paragraphs).
     pub query_length: usize,
@@ -96,7 +108,7 @@ pub struct DropCounts {
 }
 
 /// Pairs kept for one project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProjectCount {
     /// Project label.
     pub project: String,

@@ -95,7 +95,7 @@ impl Default for ParityOptions {
 }
 
 /// The report of `tokstat parity` (its JSON form is the command's stable contract).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ParityReport {
     /// Code of the pivot language.
     pub pivot: String,
@@ -108,7 +108,7 @@ pub struct ParityReport {
 }
 
 /// One tokenizer's measurements.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TokenizerParity {
     /// Tokenizer name (bundled name, or the directory or file name of a `tokenizer.json`).
     pub name: String,
@@ -122,7 +122,7 @@ pub struct TokenizerParity {
 }
 
 /// One language under one tokenizer, summed over the aligned sentences.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LanguageParity {
     /// Language code (`fra_Latn`).
     pub language: String,
@@ -157,7 +157,7 @@ pub struct LanguageParity {
 }
 
 /// Summary of one tokenizer over every language except the pivot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ParitySummary {
     /// Languages summarised (all but the pivot).
     pub languages: usize,
@@ -177,7 +177,7 @@ pub struct ParitySummary {
 }
 
 /// A language and its premium.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LanguagePremium {
     /// Language code.
     pub language: String,

@@ -35,7 +35,18 @@ use arch::{Network, Shape};
 pub use pooling::Pooling;
 
 /// Where the network runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
     /// The CPU (always available).
@@ -68,7 +79,7 @@ fn cuda_device() -> Result<Device> {
 }
 
 /// How pretrained models embed text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EmbedOptions {
     /// Pooling for models without a sentence-transformers pooling config (`None`: mean).
     pub pooling: Option<Pooling>,
@@ -127,7 +138,7 @@ pub struct ModelInput {
 }
 
 /// A model as used in a run, for reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModelInfo {
     /// Display name (the model directory, or the repository's name).
     pub name: String,

@@ -10,7 +10,9 @@ use super::files::read_json;
 use crate::{Error, Result};
 
 /// How token states become one vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Pooling {
     /// Mean of the token states under the attention mask, special tokens included

@@ -381,7 +381,10 @@ fn budget_findings(report: &budget::BudgetReport, exact: [&ParamBreakdown; 3]) -
         .find(|x| x.breakdown.name == mb.name)
         .ok_or_else(|| Error::InvalidArgument("budget report lacks modernbert-large".into()))?;
     if let Some(ft) = &mb_model.fixed_total {
-        let own = ft.rows.iter().find(|r| r.label == "this model");
+        let own = ft
+            .rows
+            .iter()
+            .find(|r| r.label.as_deref() == Some("this model"));
         let xlmr = ft.rows.iter().find(|r| r.vocab_size == jina.vocab_size);
         if let (Some(own), Some(x)) = (own, xlmr) {
             let _ = writeln!(

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// What a measurement says about a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The measurement agrees (within the claim's own rounding).
@@ -33,7 +33,7 @@ impl Verdict {
 }
 
 /// One claim of the published comparison with what tokstat measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Claim {
     /// The claim, as the comparison makes it.
     pub claim: String,

@@ -49,7 +49,7 @@ pub fn recall_at(rank: usize, k: usize) -> f64 {
 }
 
 /// Mean metrics over a set of queries.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RankingMetrics {
     /// Number of queries.
     pub queries: usize,

@@ -61,7 +61,7 @@ use metrics::RankingMetrics;
 use train::{TrainExample, TrainSettings};
 
 /// How the encoder is sized per tokenizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "parameters")]
 pub enum Budget {
     /// The same d and layers for every tokenizer (the vocabulary adds parameters on top).
@@ -73,7 +73,7 @@ pub enum Budget {
 
 /// Everything a run depends on. [`RetrievalOptions::default`] is the default run,
 /// [`RetrievalOptions::quick`] the CI-sized one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RetrievalOptions {
     /// Tokenizer names or paths (default: modernbert, xlm-roberta, roberta).
     pub tokenizers: Vec<String>,
@@ -242,7 +242,7 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 /// One tokenizer as used in a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenizerInfo {
     /// Canonical name.
     pub name: String,
@@ -261,7 +261,7 @@ pub struct TokenizerInfo {
 }
 
 /// The run's configuration, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunConfig {
     /// The options (paths as given).
     pub options: RetrievalOptions,
@@ -279,7 +279,7 @@ pub struct RunConfig {
 }
 
 /// One (tokenizer, language, method) result: the JSON contract's `results` entries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResultRow {
     /// Tokenizer name.
     pub tokenizer: String,
@@ -313,7 +313,7 @@ pub struct ResultRow {
 }
 
 /// Query–code token overlap of one (tokenizer, language): the explanatory measurement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OverlapRow {
     /// Tokenizer name.
     pub tokenizer: String,
@@ -330,7 +330,7 @@ pub struct OverlapRow {
 }
 
 /// Training summary per tokenizer (deterministic: no times here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrainingSummary {
     /// Tokenizer name.
     pub tokenizer: String,
@@ -339,24 +339,26 @@ pub struct TrainingSummary {
     pub seed: u64,
     /// Training pairs (all languages).
     pub pairs: usize,
-    /// Optimiser steps (0 when re-scored from a checkpoint).
+    /// Optimiser steps (re-scored from a checkpoint: as its JSON saved them, else 0).
     pub steps: usize,
-    /// Real query + code tokens processed in training.
+    /// Real query + code tokens processed in training (re-scored: as saved, else 0).
     pub tokens: usize,
     /// Mean tokens per training code snippet before truncation.
     pub mean_code_tokens: f64,
     /// Share of training code snippets longer than the code token limit.
     pub code_truncated_share: f64,
-    /// Mean loss over the first 10% of steps (`None` when re-scored from a checkpoint).
+    /// Mean loss over the first 10% of steps (re-scored from a checkpoint: as saved, else
+    /// `None`).
     pub first_loss: Option<f64>,
-    /// Mean loss over the last 10% of steps (`None` when re-scored from a checkpoint).
+    /// Mean loss over the last 10% of steps (re-scored: as saved, else `None`).
     pub last_loss: Option<f64>,
-    /// Mean loss per 5% of training.
+    /// Mean loss over consecutive slices of ⌊steps/20⌋ steps (at least 1), the last slice
+    /// holding the remainder: ⌈steps / ⌊steps/20⌋⌉ values (21 for 3,673 steps).
     pub loss_curve: Vec<f64>,
 }
 
 /// Wall-clock times per tokenizer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenizerTiming {
     /// Tokenizer name.
     pub tokenizer: String,
@@ -373,7 +375,7 @@ pub struct TokenizerTiming {
 }
 
 /// Timing of a run (the only part of the report that differs between identical runs).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timing {
     /// Whole run, seconds.
     pub total_seconds: f64,
@@ -388,7 +390,7 @@ pub struct Timing {
 }
 
 /// The report of a retrieval run; serialised as the JSON contract.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RetrievalReport {
     /// Every setting, the seed, the tokenizers' fingerprints.
     pub config: RunConfig,
@@ -779,21 +781,31 @@ fn run_tokenizer(
         vec![opts.seed]
     };
     for (i, &seed) in seeds.iter().enumerate() {
-        let mut enc = match &opts.load_dir {
+        let (mut enc, saved) = match &opts.load_dir {
             Some(dir) => load_checkpoint(&checkpoint_path(dir, &name), &name, vocab)?,
-            None => Encoder::new(encoder_config(opts, vocab)?, seed)?,
+            None => (Encoder::new(encoder_config(opts, vocab)?, seed)?, None),
         };
+        let seed = saved.as_ref().map_or(seed, |s| s.seed);
         info.get_or_insert_with(|| tokenizer_info(&name, tok, &enc.config));
-        if opts.evaluate_untrained && training && i == 0 {
+        if opts.evaluate_untrained && i == 0 {
             let t = Instant::now();
             let run = (name.as_str(), method::UNTRAINED, seed);
-            results.extend(evaluate(opts, run, languages, &enc, &views[0])?);
+            // A loaded checkpoint's untrained encoder is rebuilt from its config and seed: the
+            // same initialisation the training run started from.
+            let fresh = (!training)
+                .then(|| Encoder::new(enc.config.clone(), seed))
+                .transpose()?;
+            let untrained = fresh.as_ref().unwrap_or(&enc);
+            results.extend(evaluate(opts, run, languages, untrained, &views[0])?);
             eval_seconds += t.elapsed().as_secs_f64();
         }
-        let mut summary = TrainingSummary {
-            seed,
-            ..base.clone()
-        };
+        let mut summary = saved.map_or_else(
+            || TrainingSummary {
+                seed,
+                ..base.clone()
+            },
+            |s| carried_summary(&base, s),
+        );
         if training {
             let t = Instant::now();
             train_one(opts, &name, tok, &mut enc, &examples, seed, &mut summary)?;
@@ -846,8 +858,13 @@ fn tokenizer_info(name: &str, tok: &dyn Tokenizer, cfg: &EncoderConfig) -> Token
     }
 }
 
-fn load_checkpoint(path: &Path, name: &str, vocab: usize) -> Result<Encoder> {
-    let (e, _) = Encoder::load(path)?;
+/// Loads a checkpoint, with the training summary its JSON saved (`run.training`), if any.
+fn load_checkpoint(
+    path: &Path,
+    name: &str,
+    vocab: usize,
+) -> Result<(Encoder, Option<TrainingSummary>)> {
+    let (e, run) = Encoder::load(path)?;
     if e.config.vocab_size < vocab {
         return Err(Error::Model(format!(
             "{}: embedding table has {} rows but tokenizer `{name}` needs {vocab}",
@@ -855,7 +872,19 @@ fn load_checkpoint(path: &Path, name: &str, vocab: usize) -> Result<Encoder> {
             e.config.vocab_size
         )));
     }
-    Ok(e)
+    let saved = run
+        .get("training")
+        .and_then(|t| serde_json::from_value(t.clone()).ok());
+    Ok((e, saved))
+}
+
+/// The summary of a re-scored checkpoint: the training run's as saved (seed, pairs, steps,
+/// tokens, code lengths, losses), under this run's tokenizer name.
+fn carried_summary(base: &TrainingSummary, saved: TrainingSummary) -> TrainingSummary {
+    TrainingSummary {
+        tokenizer: base.tokenizer.clone(),
+        ..saved
+    }
 }
 
 /// The training summary before training: data sizes and code lengths.

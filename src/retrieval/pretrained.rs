@@ -16,7 +16,7 @@ use crate::render::{Cell, Table};
 use crate::{Error, Result};
 
 /// Embedding throughput of one model in a run (wall clock: not deterministic).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EmbedTiming {
     /// Model name.
     pub model: String,

@@ -34,7 +34,7 @@ use crate::encoder::rng::SeededRng;
 use crate::error::{Error, Result};
 
 /// Mean, sample standard deviation (n − 1), and a two-sided 95% Student-t interval for the mean.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Spread {
     /// Number of values.
     pub n: usize,
@@ -286,7 +286,7 @@ fn ln_beta(a: f64, b: f64) -> f64 {
 }
 
 /// A paired comparison of method/tokenizer a against b over the same queries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PairedComparison {
     /// The statistic: the unweighted mean over strata of the within-stratum mean of aᵢ − bᵢ.
     pub mean_difference: f64,

@@ -29,7 +29,7 @@ pub const AVERAGE: &str = "average";
 pub const PAIRED_METRIC: &str = "reciprocal_rank_at_10";
 
 /// Mean, standard deviation and 95% interval over seeds of one metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SummaryRow {
     /// Tokenizer name.
     pub tokenizer: String,
@@ -45,7 +45,7 @@ pub struct SummaryRow {
 }
 
 /// One paired test over queries: `a` minus `b`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// Tokenizer of the first side.
     pub a: String,

@@ -31,7 +31,7 @@ pub use tiktoken::TiktokenTokenizer;
 use crate::{Error, Result};
 
 /// The tokenization algorithm behind a tokenizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Algorithm {
     /// Byte-pair encoding (HF `tokenizers` BPE model).
@@ -67,7 +67,7 @@ impl std::fmt::Display for Algorithm {
 /// space of a `Ġ` token (HF's `trim_offsets` is turned off at load; ids are unaffected). Where a
 /// normalizer removes text (XLM-R collapses runs of spaces), the removed bytes belong to no token.
 /// Special tokens added by a post-processor get the empty range `(0, 0)` or `(len, len)`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Encoding {
     /// Token ids.
     pub ids: Vec<u32>,
@@ -92,7 +92,7 @@ impl Encoding {
 }
 
 /// Vocabulary size, split the way a parameter budget needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct VocabSize {
     /// All ids the embedding matrix needs rows for (regular + added), i.e. max id + 1.
     pub total: usize,
@@ -110,7 +110,7 @@ pub struct VocabSize {
 /// (all-MiniLM-L6-v2: padding to 128, truncation at 128). Left on, they would make every count
 /// the window size. Both are disabled when the file is loaded; this records what was disabled,
 /// so that `tokstat tokenizers` and `tokstat vocab` can say so.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ServingSettings {
     /// `truncation.max_length` of the file, if it truncates.
     pub truncation: Option<usize>,
@@ -119,7 +119,7 @@ pub struct ServingSettings {
 }
 
 /// How a `tokenizer.json` pads (HF `PaddingStrategy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Padding {
     /// Every text to this many tokens.

@@ -112,7 +112,7 @@ impl ModelDims {
 /// characters) and special tokens are not counted: they are used.
 /// `dead_params = dead_rows × hidden_size`; shares are of `vocab_params = vocab_size ×
 /// hidden_size` (the input embedding matrix) and of all parameters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DeadBudget {
     /// Preset name or config path.
     pub model: String,
@@ -135,11 +135,13 @@ pub struct DeadBudget {
     pub dead_params: u64,
     /// config_vocab_size × hidden_size.
     pub vocab_params: u64,
-    /// All parameters, when known.
+    /// All parameters: known for a config of an architecture tokstat counts (BERT, RoBERTa,
+    /// XLM-R, ModernBERT); null for any other `config.json`, of which only `hidden_size` and
+    /// `vocab_size` are read.
     pub total_params: Option<u64>,
     /// dead_params / vocab_params.
     pub share_of_vocab_params: f64,
-    /// dead_params / total_params, when known.
+    /// dead_params / total_params; null when `total_params` is.
     pub share_of_total_params: Option<f64>,
 }
 

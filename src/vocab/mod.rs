@@ -114,8 +114,24 @@ impl Serialize for VocabReport {
     }
 }
 
+/// The schema of the JSON array [`VocabReport`] serialises as.
+impl schemars::JsonSchema for VocabReport {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "VocabReport".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut s = <Vec<TokenizerVocab>>::json_schema(g);
+        s.insert(
+            "description".into(),
+            "One object per tokenizer, in the order given.".into(),
+        );
+        s
+    }
+}
+
 /// The audit of one tokenizer (one element of the JSON array).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TokenizerVocab {
     /// Tokenizer name (bundled name, or the directory or file name of a `tokenizer.json`).
     pub name: String,
@@ -160,7 +176,7 @@ pub struct TokenizerVocab {
 }
 
 /// Ids by kind ([`TokenKind`]); the fields add up to `vocab_size`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Composition {
     /// Pieces of the model's own vocabulary.
     pub regular: usize,
@@ -175,7 +191,7 @@ pub struct Composition {
 }
 
 /// One histogram bucket: tokens whose length is in `min..=max` (`max` null: no upper bound).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LengthBucket {
     /// Smallest length in the bucket.
     pub min: usize,
@@ -188,7 +204,7 @@ pub struct LengthBucket {
 /// Length distribution of the non-special tokens (regular, added, unused), measured on their
 /// surface: the bytes they stand for (a `Ġ`/`▁` marker counts as the one space byte it stands
 /// for) and the chars (Unicode scalar values) of that text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Lengths {
     /// Tokens counted.
     pub tokens: usize,
@@ -207,7 +223,7 @@ pub struct Lengths {
 }
 
 /// Tokens of one script (rule: [`token::token_script`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ScriptCount {
     /// Unicode script name, `Common`, `Mixed` or `partial UTF-8`.
     pub script: String,
@@ -216,7 +232,7 @@ pub struct ScriptCount {
 }
 
 /// Whitespace-only tokens (every char Unicode `White_Space`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WhitespaceTokens {
     /// Number of whitespace-only tokens.
     pub tokens: usize,
@@ -239,7 +255,7 @@ pub struct WhitespaceTokens {
 }
 
 /// Digit-only tokens (rule: [`token::digit_run`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DigitTokens {
     /// Number of digit-only tokens.
     pub tokens: usize,
@@ -248,7 +264,7 @@ pub struct DigitTokens {
 }
 
 /// Digit tokens with one number of digits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DigitLength {
     /// Number of digits.
     pub digits: usize,
@@ -258,7 +274,7 @@ pub struct DigitLength {
 
 /// Code-like tokens by rule ([`CodeShape`]); each token is counted under the first rule that
 /// matches.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CodeTokens {
     /// Tokens matching any rule.
     pub tokens: usize,
@@ -273,7 +289,7 @@ pub struct CodeTokens {
 }
 
 /// Ids per reachability class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ReachabilityCounts {
     /// `encode(decode([v])) == [v]`.
     pub reachable: usize,
@@ -327,7 +343,7 @@ impl ReachabilityCounts {
 
 /// Why unreachable ids (single + multi) do not come back, one cause per id, tested in this
 /// order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UnreachableCauses {
     /// The token is an unused placeholder (`madeupword0000`): no text is meant to produce it.
     pub placeholder: usize,
@@ -349,7 +365,7 @@ pub struct UnreachableCauses {
 }
 
 /// One id that does not come back from its own text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ReachabilityExample {
     /// Its class.
     pub class: Reachability,
@@ -369,7 +385,7 @@ pub struct ReachabilityExample {
 ///
 /// Surface forms: the bytes each non-special token stands for, with `Ġ`/`▁` mapped to a space
 /// (so `Ġthe` and `▁the` are the same form). Jaccard = shared / |A ∪ B|.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Overlap {
     /// The other tokenizer.
     pub with: String,
@@ -384,7 +400,7 @@ pub struct Overlap {
 }
 
 /// Vocabulary use on a corpus (texts encoded without special tokens).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CorpusUse {
     /// Files read.
     pub files: usize,
@@ -405,7 +421,7 @@ pub struct CorpusUse {
 }
 
 /// One frequent token.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TokenFrequency {
     /// The id.
     pub id: u32,

@@ -12,7 +12,9 @@ use crate::Result;
 use crate::tokenizer::Tokenizer;
 
 /// Where an id ends up in the decode → encode round trip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reachability {
     /// Encoding the decoded text gives back exactly `[v]`.

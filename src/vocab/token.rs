@@ -7,7 +7,9 @@ use unicode_script::{Script, UnicodeScript};
 use crate::tokenizer::{Tokenizer, char_to_byte};
 
 /// The kind of a vocabulary id. Every id has exactly one kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// A piece of the model's own vocabulary (BPE/unigram piece, tiktoken rank).
@@ -259,7 +261,7 @@ pub fn digit_run(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Why a token looks like code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeShape {
     /// Whitespace-only with a tab or at least two consecutive spaces (`    `, `\n\t\t`).

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 /// The naming style of an identifier (leading and trailing underscores ignored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
     /// `lower_case_with_underscores`.
@@ -106,7 +108,7 @@ pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
 }
 
 /// Additive identifier counts for one tokenizer (or one style).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct IdentCounts {
     /// Identifier occurrences.
     pub occurrences: u64,
@@ -158,7 +160,7 @@ impl IdentCounts {
 }
 
 /// A fragmented identifier kept as an example.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Fragmented {
     /// The identifier.
     pub identifier: String,

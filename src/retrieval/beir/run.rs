@@ -201,7 +201,7 @@ fn run_tokenizer(
         ));
     }
     let enc = match (&opts.load_dir, training) {
-        (Some(dir), _) => r::load_checkpoint(&r::checkpoint_path(dir, &name), &name, vocab)?,
+        (Some(dir), _) => r::load_checkpoint(&r::checkpoint_path(dir, &name), &name, vocab)?.0,
         (None, true) => train_encoder(opts, tok, sets, vocab, report)?,
         (None, false) => return Ok(()),
     };
