@@ -274,6 +274,34 @@ impl ModelConfig {
     /// tied decoder; `ModernBertConfig`: no attention/MLP/norm/classifier bias, decoder bias,
     /// tied decoder, a global layer every 3, a 128-token window).
     pub fn from_value(name: &str, path: &Path, v: &Value) -> Result<ModelConfig> {
+        let fields = Fields::new(path, v)?;
+        let core = CoreDims::read(&fields)?;
+        let config = if fields.model_type.is_bert_family() {
+            bert_family(name, &fields, core)?
+        } else {
+            modernbert(name, &fields, core)?
+        };
+        Ok(config)
+    }
+
+    /// Dimension of one attention head: `hidden_size / num_heads`.
+    pub fn head_dim(&self) -> u64 {
+        self.hidden_size / self.num_heads
+    }
+}
+
+/// The fields of one `config.json` object, read with the error rules every field shares.
+struct Fields<'a> {
+    path: &'a Path,
+    obj: &'a serde_json::Map<String, Value>,
+    model_type: ModelType,
+    /// `model_type` as the file spells it, for messages.
+    model_type_str: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    /// Checks that `v` is an object with a supported `model_type`.
+    fn new(path: &'a Path, v: &'a Value) -> Result<Self> {
         let err = |message: String| Error::Config {
             path: path.to_path_buf(),
             message,
@@ -283,158 +311,180 @@ impl ModelConfig {
                 "not a config.json object; tokstat needs {REQUIRED_FIELDS}"
             )));
         };
-        let model_type_str = match obj.get("model_type") {
-            Some(Value::String(s)) => s.clone(),
-            _ => {
-                return Err(err(format!(
-                    "no `model_type`; tokstat needs {REQUIRED_FIELDS}"
-                )));
-            }
+        let Some(Value::String(model_type_str)) = obj.get("model_type") else {
+            return Err(err(format!(
+                "no `model_type`; tokstat needs {REQUIRED_FIELDS}"
+            )));
         };
-        let Some(model_type) = ModelType::parse(&model_type_str) else {
+        let Some(model_type) = ModelType::parse(model_type_str) else {
             return Err(err(format!(
                 "model_type `{model_type_str}` is not supported; tokstat counts bert, roberta, \
                  xlm-roberta and modernbert configs and needs {REQUIRED_FIELDS}"
             )));
         };
-        let uint = |key: &str| -> Result<Option<u64>> {
-            match obj.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(x) => x.as_u64().map(Some).ok_or_else(|| {
-                    err(format!("`{key}` must be a non-negative integer, found {x}"))
-                }),
-            }
-        };
-        let required = |key: &str| -> Result<u64> {
-            match uint(key)? {
-                Some(0) => Err(err(format!("`{key}` must be positive"))),
-                Some(n) => Ok(n),
-                None => Err(err(format!(
-                    "missing `{key}` (model_type {model_type_str}); tokstat needs {REQUIRED_FIELDS}"
-                ))),
-            }
-        };
-        let flag = |key: &str, default: bool| -> Result<bool> {
-            match obj.get(key) {
-                None | Some(Value::Null) => Ok(default),
-                Some(Value::Bool(b)) => Ok(*b),
-                Some(x) => Err(err(format!("`{key}` must be true or false, found {x}"))),
-            }
-        };
-        // Upper limits keep every count far inside u64 (and reject garbled numbers).
-        let capped = |key: &str, n: u64, max: u64| -> Result<u64> {
-            if n > max {
-                Err(err(format!(
-                    "`{key}` = {n} is implausibly large (limit {max})"
-                )))
-            } else {
-                Ok(n)
-            }
-        };
-        let vocab_size = capped("vocab_size", required("vocab_size")?, MAX_VOCAB)?;
-        let hidden_size = capped("hidden_size", required("hidden_size")?, MAX_HIDDEN)?;
-        let num_layers = capped(
-            "num_hidden_layers",
-            required("num_hidden_layers")?,
-            MAX_LAYERS,
-        )?;
-        let num_heads = capped(
-            "num_attention_heads",
-            required("num_attention_heads")?,
-            MAX_HIDDEN,
-        )?;
-        let intermediate_size = capped(
-            "intermediate_size",
-            required("intermediate_size")?,
-            MAX_INTERMEDIATE,
-        )?;
+        Ok(Self {
+            path,
+            obj,
+            model_type,
+            model_type_str,
+        })
+    }
+
+    fn err(&self, message: String) -> Error {
+        Error::Config {
+            path: self.path.to_path_buf(),
+            message,
+        }
+    }
+
+    /// An optional non-negative integer.
+    fn uint(&self, key: &str) -> Result<Option<u64>> {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(x) => x.as_u64().map(Some).ok_or_else(|| {
+                self.err(format!("`{key}` must be a non-negative integer, found {x}"))
+            }),
+        }
+    }
+
+    /// A required positive integer, at most `max`.
+    fn required(&self, key: &str, max: u64) -> Result<u64> {
+        match self.uint(key)? {
+            Some(0) => Err(self.err(format!("`{key}` must be positive"))),
+            Some(n) => self.capped(key, n, max),
+            None => Err(self.err(format!(
+                "missing `{key}` (model_type {}); tokstat needs {REQUIRED_FIELDS}",
+                self.model_type_str
+            ))),
+        }
+    }
+
+    /// An optional boolean.
+    fn flag(&self, key: &str, default: bool) -> Result<bool> {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(x) => Err(self.err(format!("`{key}` must be true or false, found {x}"))),
+        }
+    }
+
+    /// Upper limits keep every count far inside u64 (and reject garbled numbers).
+    fn capped(&self, key: &str, n: u64, max: u64) -> Result<u64> {
+        if n > max {
+            Err(self.err(format!("`{key}` = {n} is implausibly large (limit {max})")))
+        } else {
+            Ok(n)
+        }
+    }
+}
+
+/// The dimensions every supported architecture requires.
+struct CoreDims {
+    vocab_size: u64,
+    hidden_size: u64,
+    num_layers: u64,
+    num_heads: u64,
+    intermediate_size: u64,
+    tie_word_embeddings: bool,
+}
+
+impl CoreDims {
+    fn read(f: &Fields) -> Result<Self> {
+        let vocab_size = f.required("vocab_size", MAX_VOCAB)?;
+        let hidden_size = f.required("hidden_size", MAX_HIDDEN)?;
+        let num_layers = f.required("num_hidden_layers", MAX_LAYERS)?;
+        let num_heads = f.required("num_attention_heads", MAX_HIDDEN)?;
+        let intermediate_size = f.required("intermediate_size", MAX_INTERMEDIATE)?;
         if hidden_size % num_heads != 0 {
-            return Err(err(format!(
+            return Err(f.err(format!(
                 "hidden_size {hidden_size} is not a multiple of num_attention_heads {num_heads}"
             )));
         }
-        let tie_word_embeddings = flag("tie_word_embeddings", true)?;
-        let pos_type = match obj.get("position_embedding_type") {
-            Some(Value::String(s)) => s.as_str(),
-            _ => "absolute",
-        };
-        let config = if model_type.is_bert_family() {
-            let position_embedding = match pos_type {
-                "absolute" => PositionEmbedding::Absolute,
-                "relative_key" | "relative_key_query" => PositionEmbedding::Relative,
-                "rotary" => PositionEmbedding::Rotary,
-                other => {
-                    return Err(err(format!(
-                        "position_embedding_type `{other}` is not supported (absolute, \
-                         relative_key, relative_key_query or rotary)"
-                    )));
-                }
-            };
-            let max_position_embeddings = capped(
-                "max_position_embeddings",
-                uint("max_position_embeddings")?.unwrap_or(512),
-                MAX_POSITIONS,
-            )?;
-            if position_embedding != PositionEmbedding::Rotary && max_position_embeddings == 0 {
-                return Err(err("`max_position_embeddings` must be positive".into()));
-            }
-            ModelConfig {
-                name: name.to_string(),
-                model_type,
-                vocab_size,
-                hidden_size,
-                num_layers,
-                num_heads,
-                intermediate_size,
-                max_position_embeddings,
-                type_vocab_size: capped(
-                    "type_vocab_size",
-                    uint("type_vocab_size")?.unwrap_or(2),
-                    MAX_VOCAB,
-                )?,
-                position_embedding,
-                attention_bias: true,
-                mlp_bias: true,
-                norm_bias: true,
-                classifier_bias: true,
-                decoder_bias: true,
-                tie_word_embeddings,
-                global_attn_every_n_layers: None,
-                local_attention: None,
-            }
-        } else {
-            let every = uint("global_attn_every_n_layers")?.unwrap_or(3);
-            if every == 0 {
-                return Err(err("`global_attn_every_n_layers` must be positive".into()));
-            }
-            ModelConfig {
-                name: name.to_string(),
-                model_type,
-                vocab_size,
-                hidden_size,
-                num_layers,
-                num_heads,
-                intermediate_size,
-                max_position_embeddings: uint("max_position_embeddings")?.unwrap_or(8192),
-                type_vocab_size: 0,
-                position_embedding: PositionEmbedding::Rotary,
-                attention_bias: flag("attention_bias", false)?,
-                mlp_bias: flag("mlp_bias", false)?,
-                norm_bias: flag("norm_bias", false)?,
-                classifier_bias: flag("classifier_bias", false)?,
-                decoder_bias: flag("decoder_bias", true)?,
-                tie_word_embeddings,
-                global_attn_every_n_layers: Some(every),
-                local_attention: Some(uint("local_attention")?.unwrap_or(128)),
-            }
-        };
-        Ok(config)
+        Ok(CoreDims {
+            vocab_size,
+            hidden_size,
+            num_layers,
+            num_heads,
+            intermediate_size,
+            tie_word_embeddings: f.flag("tie_word_embeddings", true)?,
+        })
     }
+}
 
-    /// Dimension of one attention head: `hidden_size / num_heads`.
-    pub fn head_dim(&self) -> u64 {
-        self.hidden_size / self.num_heads
+/// A BERT, RoBERTa or XLM-RoBERTa config (`BertConfig` defaults).
+fn bert_family(name: &str, f: &Fields, core: CoreDims) -> Result<ModelConfig> {
+    let position_embedding = match f.obj.get("position_embedding_type") {
+        Some(Value::String(s)) => s.as_str(),
+        _ => "absolute",
+    };
+    let position_embedding = match position_embedding {
+        "absolute" => PositionEmbedding::Absolute,
+        "relative_key" | "relative_key_query" => PositionEmbedding::Relative,
+        "rotary" => PositionEmbedding::Rotary,
+        other => {
+            return Err(f.err(format!(
+                "position_embedding_type `{other}` is not supported (absolute, \
+                 relative_key, relative_key_query or rotary)"
+            )));
+        }
+    };
+    let max_position_embeddings = f.capped(
+        "max_position_embeddings",
+        f.uint("max_position_embeddings")?.unwrap_or(512),
+        MAX_POSITIONS,
+    )?;
+    if position_embedding != PositionEmbedding::Rotary && max_position_embeddings == 0 {
+        return Err(f.err("`max_position_embeddings` must be positive".into()));
     }
+    let type_vocab_size = f.uint("type_vocab_size")?.unwrap_or(2);
+    Ok(ModelConfig {
+        name: name.to_string(),
+        model_type: f.model_type,
+        vocab_size: core.vocab_size,
+        hidden_size: core.hidden_size,
+        num_layers: core.num_layers,
+        num_heads: core.num_heads,
+        intermediate_size: core.intermediate_size,
+        max_position_embeddings,
+        type_vocab_size: f.capped("type_vocab_size", type_vocab_size, MAX_VOCAB)?,
+        position_embedding,
+        attention_bias: true,
+        mlp_bias: true,
+        norm_bias: true,
+        classifier_bias: true,
+        decoder_bias: true,
+        tie_word_embeddings: core.tie_word_embeddings,
+        global_attn_every_n_layers: None,
+        local_attention: None,
+    })
+}
+
+/// A ModernBERT config (`ModernBertConfig` defaults).
+fn modernbert(name: &str, f: &Fields, core: CoreDims) -> Result<ModelConfig> {
+    let every = f.uint("global_attn_every_n_layers")?.unwrap_or(3);
+    if every == 0 {
+        return Err(f.err("`global_attn_every_n_layers` must be positive".into()));
+    }
+    Ok(ModelConfig {
+        name: name.to_string(),
+        model_type: f.model_type,
+        vocab_size: core.vocab_size,
+        hidden_size: core.hidden_size,
+        num_layers: core.num_layers,
+        num_heads: core.num_heads,
+        intermediate_size: core.intermediate_size,
+        max_position_embeddings: f.uint("max_position_embeddings")?.unwrap_or(8192),
+        type_vocab_size: 0,
+        position_embedding: PositionEmbedding::Rotary,
+        attention_bias: f.flag("attention_bias", false)?,
+        mlp_bias: f.flag("mlp_bias", false)?,
+        norm_bias: f.flag("norm_bias", false)?,
+        classifier_bias: f.flag("classifier_bias", false)?,
+        decoder_bias: f.flag("decoder_bias", true)?,
+        tie_word_embeddings: core.tie_word_embeddings,
+        global_attn_every_n_layers: Some(every),
+        local_attention: Some(f.uint("local_attention")?.unwrap_or(128)),
+    })
 }
 
 /// The preset with this name (case-insensitive), if any.

@@ -111,16 +111,41 @@ impl TensorGroup {
         }
     }
 }
-
 /// Lists the tensors of the model class `head` selects, with their state-dict names.
 pub fn tensors(c: &ModelConfig, head: Head) -> Vec<TensorGroup> {
-    let mut out = Vec::new();
-    let all = if c.num_layers > 0 {
-        Some((0, c.num_layers - 1))
+    let mut list = TensorList::new(c);
+    if c.model_type.is_bert_family() {
+        bert_embeddings(&mut list, c);
+        bert_layer(&mut list, c);
+        bert_head(&mut list, c, head);
     } else {
-        None
-    };
-    let mut push = |name: &str, shape: &[u64], layers: Option<(u64, u64)>, part: Part| {
+        modernbert_embeddings(&mut list, c, head);
+        modernbert_layer(&mut list, c, head);
+        modernbert_head(&mut list, c, head);
+    }
+    if head == Head::Mlm && c.tie_word_embeddings {
+        tie_decoder(&mut list.out);
+    }
+    list.out
+}
+
+/// The tensors listed so far, and the layer range every layer tensor spans.
+struct TensorList {
+    out: Vec<TensorGroup>,
+    /// Layers 0..L−1, or `None` for a model without layers.
+    all: Option<(u64, u64)>,
+}
+
+impl TensorList {
+    fn new(c: &ModelConfig) -> Self {
+        Self {
+            out: Vec::new(),
+            all: (c.num_layers > 0).then(|| (0, c.num_layers - 1)),
+        }
+    }
+
+    /// Adds one tensor; a per-layer name (`{i}`) with no layers to span is left out.
+    fn push(&mut self, name: &str, shape: &[u64], layers: Option<(u64, u64)>, part: Part) {
         if layers.is_none() && name.contains("{i}") {
             return;
         }
@@ -133,212 +158,215 @@ pub fn tensors(c: &ModelConfig, head: Head) -> Vec<TensorGroup> {
             part,
         };
         t.params = t.params_each() * t.layer_count();
-        out.push(t);
-    };
-    let (h, i, v) = (c.hidden_size, c.intermediate_size, c.vocab_size);
-    if c.model_type.is_bert_family() {
-        use Part::*;
-        push(
-            "embeddings.word_embeddings.weight",
-            &[v, h],
-            None,
-            WordEmbedding,
+        self.out.push(t);
+    }
+
+    /// Adds one tensor present in every layer.
+    fn layer(&mut self, name: &str, shape: &[u64], part: Part) {
+        self.push(name, shape, self.all, part);
+    }
+
+    /// Adds one tensor outside the layers.
+    fn global(&mut self, name: &str, shape: &[u64], part: Part) {
+        self.push(name, shape, None, part);
+    }
+}
+
+fn bert_embeddings(list: &mut TensorList, c: &ModelConfig) {
+    let (h, v) = (c.hidden_size, c.vocab_size);
+    list.global(
+        "embeddings.word_embeddings.weight",
+        &[v, h],
+        Part::WordEmbedding,
+    );
+    if c.position_embedding != Pos::Rotary {
+        list.global(
+            "embeddings.position_embeddings.weight",
+            &[c.max_position_embeddings, h],
+            Part::PositionEmbedding,
         );
-        if c.position_embedding != Pos::Rotary {
-            push(
-                "embeddings.position_embeddings.weight",
-                &[c.max_position_embeddings, h],
-                None,
-                PositionEmbedding,
-            );
-        }
-        if c.type_vocab_size > 0 {
-            push(
-                "embeddings.token_type_embeddings.weight",
-                &[c.type_vocab_size, h],
-                None,
-                TokenTypeEmbedding,
-            );
-        }
-        push("embeddings.LayerNorm.weight", &[h], None, EmbeddingNorm);
-        push("embeddings.LayerNorm.bias", &[h], None, EmbeddingNorm);
-        let l = "encoder.layer.{i}.";
-        for proj in ["query", "key", "value"] {
-            push(
-                &format!("{l}attention.self.{proj}.weight"),
-                &[h, h],
-                all,
-                AttentionWeight,
-            );
-            push(
-                &format!("{l}attention.self.{proj}.bias"),
-                &[h],
-                all,
-                AttentionBias,
-            );
-        }
-        if c.position_embedding == Pos::Relative {
-            push(
-                &format!("{l}attention.self.distance_embedding.weight"),
-                &[2 * c.max_position_embeddings - 1, c.head_dim()],
-                all,
-                AttentionWeight,
-            );
-        }
-        push(
-            &format!("{l}attention.output.dense.weight"),
+    }
+    if c.type_vocab_size > 0 {
+        list.global(
+            "embeddings.token_type_embeddings.weight",
+            &[c.type_vocab_size, h],
+            Part::TokenTypeEmbedding,
+        );
+    }
+    list.global("embeddings.LayerNorm.weight", &[h], Part::EmbeddingNorm);
+    list.global("embeddings.LayerNorm.bias", &[h], Part::EmbeddingNorm);
+}
+
+fn bert_layer(list: &mut TensorList, c: &ModelConfig) {
+    use Part::*;
+    let (h, i) = (c.hidden_size, c.intermediate_size);
+    let l = "encoder.layer.{i}.";
+    for proj in ["query", "key", "value"] {
+        list.layer(
+            &format!("{l}attention.self.{proj}.weight"),
             &[h, h],
-            all,
             AttentionWeight,
         );
-        push(
-            &format!("{l}attention.output.dense.bias"),
+        list.layer(
+            &format!("{l}attention.self.{proj}.bias"),
             &[h],
-            all,
             AttentionBias,
         );
-        push(
-            &format!("{l}attention.output.LayerNorm.weight"),
-            &[h],
-            all,
-            LayerNorm,
-        );
-        push(
-            &format!("{l}attention.output.LayerNorm.bias"),
-            &[h],
-            all,
-            LayerNorm,
-        );
-        push(
-            &format!("{l}intermediate.dense.weight"),
-            &[i, h],
-            all,
-            MlpWeight,
-        );
-        push(&format!("{l}intermediate.dense.bias"), &[i], all, MlpBias);
-        push(&format!("{l}output.dense.weight"), &[h, i], all, MlpWeight);
-        push(&format!("{l}output.dense.bias"), &[h], all, MlpBias);
-        push(&format!("{l}output.LayerNorm.weight"), &[h], all, LayerNorm);
-        push(&format!("{l}output.LayerNorm.bias"), &[h], all, LayerNorm);
-        match head {
-            Head::Base => {
-                push("pooler.dense.weight", &[h, h], None, Pooler);
-                push("pooler.dense.bias", &[h], None, Pooler);
-            }
-            Head::Mlm => {
-                let (prefix, norm) = if c.model_type == ModelType::Bert {
-                    ("cls.predictions.", "transform.LayerNorm")
-                } else {
-                    ("lm_head.", "layer_norm")
-                };
-                let dense = if c.model_type == ModelType::Bert {
-                    "transform.dense"
-                } else {
-                    "dense"
-                };
-                push(&format!("{prefix}{dense}.weight"), &[h, h], None, MlmHead);
-                push(&format!("{prefix}{dense}.bias"), &[h], None, MlmHead);
-                push(&format!("{prefix}{norm}.weight"), &[h], None, MlmHead);
-                push(&format!("{prefix}{norm}.bias"), &[h], None, MlmHead);
-                push(&format!("{prefix}decoder.weight"), &[v, h], None, MlmHead);
-                push(&format!("{prefix}bias"), &[v], None, MlmHead);
-            }
-        }
-    } else {
-        use Part::*;
-        let p = if head == Head::Mlm { "model." } else { "" };
-        let nb = c.norm_bias;
-        push(
-            &format!("{p}embeddings.tok_embeddings.weight"),
-            &[v, h],
-            None,
-            WordEmbedding,
-        );
-        push(
-            &format!("{p}embeddings.norm.weight"),
-            &[h],
-            None,
-            EmbeddingNorm,
-        );
-        if nb {
-            push(
-                &format!("{p}embeddings.norm.bias"),
-                &[h],
-                None,
-                EmbeddingNorm,
-            );
-        }
-        let l = format!("{p}layers.{{i}}.");
-        // Layer 0's attn_norm is nn.Identity(): no parameters.
-        let after0 = if c.num_layers > 1 {
-            Some((1, c.num_layers - 1))
-        } else {
-            None
-        };
-        push(&format!("{l}attn_norm.weight"), &[h], after0, LayerNorm);
-        if nb {
-            push(&format!("{l}attn_norm.bias"), &[h], after0, LayerNorm);
-        }
-        push(
-            &format!("{l}attn.Wqkv.weight"),
-            &[3 * h, h],
-            all,
+    }
+    if c.position_embedding == Pos::Relative {
+        list.layer(
+            &format!("{l}attention.self.distance_embedding.weight"),
+            &[2 * c.max_position_embeddings - 1, c.head_dim()],
             AttentionWeight,
         );
-        if c.attention_bias {
-            push(&format!("{l}attn.Wqkv.bias"), &[3 * h], all, AttentionBias);
-        }
-        push(&format!("{l}attn.Wo.weight"), &[h, h], all, AttentionWeight);
-        if c.attention_bias {
-            push(&format!("{l}attn.Wo.bias"), &[h], all, AttentionBias);
-        }
-        push(&format!("{l}mlp_norm.weight"), &[h], all, LayerNorm);
-        if nb {
-            push(&format!("{l}mlp_norm.bias"), &[h], all, LayerNorm);
-        }
-        push(&format!("{l}mlp.Wi.weight"), &[2 * i, h], all, MlpWeight);
-        if c.mlp_bias {
-            push(&format!("{l}mlp.Wi.bias"), &[2 * i], all, MlpBias);
-        }
-        push(&format!("{l}mlp.Wo.weight"), &[h, i], all, MlpWeight);
-        if c.mlp_bias {
-            push(&format!("{l}mlp.Wo.bias"), &[h], all, MlpBias);
-        }
-        push(&format!("{p}final_norm.weight"), &[h], None, FinalNorm);
-        if nb {
-            push(&format!("{p}final_norm.bias"), &[h], None, FinalNorm);
-        }
-        if head == Head::Mlm {
-            push("head.dense.weight", &[h, h], None, MlmHead);
-            if c.classifier_bias {
-                push("head.dense.bias", &[h], None, MlmHead);
-            }
-            push("head.norm.weight", &[h], None, MlmHead);
-            if nb {
-                push("head.norm.bias", &[h], None, MlmHead);
-            }
-            push("decoder.weight", &[v, h], None, MlmHead);
-            if c.decoder_bias {
-                push("decoder.bias", &[v], None, MlmHead);
-            }
-        }
     }
-    // Tie the MLM decoder weight to the word embeddings.
-    if head == Head::Mlm && c.tie_word_embeddings {
-        let word = out
-            .iter()
-            .find(|t| t.part == Part::WordEmbedding)
-            .map(|t| t.name.clone());
-        if let (Some(word), Some(dec)) = (
-            word,
-            out.iter_mut()
-                .find(|t| t.part == Part::MlmHead && t.name.ends_with("decoder.weight")),
-        ) {
-            dec.tied_to = Some(word);
-            dec.params = 0;
-        }
+    list.layer(
+        &format!("{l}attention.output.dense.weight"),
+        &[h, h],
+        AttentionWeight,
+    );
+    list.layer(
+        &format!("{l}attention.output.dense.bias"),
+        &[h],
+        AttentionBias,
+    );
+    list.layer(
+        &format!("{l}attention.output.LayerNorm.weight"),
+        &[h],
+        LayerNorm,
+    );
+    list.layer(
+        &format!("{l}attention.output.LayerNorm.bias"),
+        &[h],
+        LayerNorm,
+    );
+    list.layer(&format!("{l}intermediate.dense.weight"), &[i, h], MlpWeight);
+    list.layer(&format!("{l}intermediate.dense.bias"), &[i], MlpBias);
+    list.layer(&format!("{l}output.dense.weight"), &[h, i], MlpWeight);
+    list.layer(&format!("{l}output.dense.bias"), &[h], MlpBias);
+    list.layer(&format!("{l}output.LayerNorm.weight"), &[h], LayerNorm);
+    list.layer(&format!("{l}output.LayerNorm.bias"), &[h], LayerNorm);
+}
+
+fn bert_head(list: &mut TensorList, c: &ModelConfig, head: Head) {
+    let (h, v) = (c.hidden_size, c.vocab_size);
+    if head == Head::Base {
+        list.global("pooler.dense.weight", &[h, h], Part::Pooler);
+        list.global("pooler.dense.bias", &[h], Part::Pooler);
+        return;
     }
-    out
+    let (prefix, dense, norm) = if c.model_type == ModelType::Bert {
+        ("cls.predictions.", "transform.dense", "transform.LayerNorm")
+    } else {
+        ("lm_head.", "dense", "layer_norm")
+    };
+    list.global(&format!("{prefix}{dense}.weight"), &[h, h], Part::MlmHead);
+    list.global(&format!("{prefix}{dense}.bias"), &[h], Part::MlmHead);
+    list.global(&format!("{prefix}{norm}.weight"), &[h], Part::MlmHead);
+    list.global(&format!("{prefix}{norm}.bias"), &[h], Part::MlmHead);
+    list.global(&format!("{prefix}decoder.weight"), &[v, h], Part::MlmHead);
+    list.global(&format!("{prefix}bias"), &[v], Part::MlmHead);
+}
+
+/// ModernBERT's state-dict prefix: the masked-LM class wraps the base model in `model.`.
+fn modernbert_prefix(head: Head) -> &'static str {
+    if head == Head::Mlm { "model." } else { "" }
+}
+
+fn modernbert_embeddings(list: &mut TensorList, c: &ModelConfig, head: Head) {
+    let (h, v, p) = (c.hidden_size, c.vocab_size, modernbert_prefix(head));
+    list.global(
+        &format!("{p}embeddings.tok_embeddings.weight"),
+        &[v, h],
+        Part::WordEmbedding,
+    );
+    list.global(
+        &format!("{p}embeddings.norm.weight"),
+        &[h],
+        Part::EmbeddingNorm,
+    );
+    if c.norm_bias {
+        list.global(
+            &format!("{p}embeddings.norm.bias"),
+            &[h],
+            Part::EmbeddingNorm,
+        );
+    }
+}
+
+fn modernbert_layer(list: &mut TensorList, c: &ModelConfig, head: Head) {
+    use Part::*;
+    let (h, i, nb) = (c.hidden_size, c.intermediate_size, c.norm_bias);
+    let l = format!("{}layers.{{i}}.", modernbert_prefix(head));
+    // Layer 0's attn_norm is nn.Identity(): no parameters.
+    let after0 = (c.num_layers > 1).then(|| (1, c.num_layers - 1));
+    list.push(&format!("{l}attn_norm.weight"), &[h], after0, LayerNorm);
+    if nb {
+        list.push(&format!("{l}attn_norm.bias"), &[h], after0, LayerNorm);
+    }
+    list.layer(
+        &format!("{l}attn.Wqkv.weight"),
+        &[3 * h, h],
+        AttentionWeight,
+    );
+    if c.attention_bias {
+        list.layer(&format!("{l}attn.Wqkv.bias"), &[3 * h], AttentionBias);
+    }
+    list.layer(&format!("{l}attn.Wo.weight"), &[h, h], AttentionWeight);
+    if c.attention_bias {
+        list.layer(&format!("{l}attn.Wo.bias"), &[h], AttentionBias);
+    }
+    list.layer(&format!("{l}mlp_norm.weight"), &[h], LayerNorm);
+    if nb {
+        list.layer(&format!("{l}mlp_norm.bias"), &[h], LayerNorm);
+    }
+    list.layer(&format!("{l}mlp.Wi.weight"), &[2 * i, h], MlpWeight);
+    if c.mlp_bias {
+        list.layer(&format!("{l}mlp.Wi.bias"), &[2 * i], MlpBias);
+    }
+    list.layer(&format!("{l}mlp.Wo.weight"), &[h, i], MlpWeight);
+    if c.mlp_bias {
+        list.layer(&format!("{l}mlp.Wo.bias"), &[h], MlpBias);
+    }
+}
+
+/// The final norm, and with `--head mlm` the prediction head and decoder.
+fn modernbert_head(list: &mut TensorList, c: &ModelConfig, head: Head) {
+    let (h, v, p) = (c.hidden_size, c.vocab_size, modernbert_prefix(head));
+    list.global(&format!("{p}final_norm.weight"), &[h], Part::FinalNorm);
+    if c.norm_bias {
+        list.global(&format!("{p}final_norm.bias"), &[h], Part::FinalNorm);
+    }
+    if head != Head::Mlm {
+        return;
+    }
+    list.global("head.dense.weight", &[h, h], Part::MlmHead);
+    if c.classifier_bias {
+        list.global("head.dense.bias", &[h], Part::MlmHead);
+    }
+    list.global("head.norm.weight", &[h], Part::MlmHead);
+    if c.norm_bias {
+        list.global("head.norm.bias", &[h], Part::MlmHead);
+    }
+    list.global("decoder.weight", &[v, h], Part::MlmHead);
+    if c.decoder_bias {
+        list.global("decoder.bias", &[v], Part::MlmHead);
+    }
+}
+
+/// Ties the MLM decoder weight to the word embeddings: it counts no parameters of its own.
+fn tie_decoder(out: &mut [TensorGroup]) {
+    let word = out
+        .iter()
+        .find(|t| t.part == Part::WordEmbedding)
+        .map(|t| t.name.clone());
+    let decoder = out
+        .iter_mut()
+        .find(|t| t.part == Part::MlmHead && t.name.ends_with("decoder.weight"));
+    if let (Some(word), Some(dec)) = (word, decoder) {
+        dec.tied_to = Some(word);
+        dec.params = 0;
+    }
 }
 
 /// Embedding parameters, split by table.
