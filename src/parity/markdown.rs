@@ -21,8 +21,39 @@ impl ParityReport {
     /// numbers, the premium table, per-tokenizer details and definitions. `command` is the command
     /// line that regenerates the page.
     pub fn markdown_page(&self, chart: Option<&str>, command: &str) -> String {
+        let mut out = self.page_intro(command);
+        out.push_str(&render::render_tables(
+            &[self.summary_table()],
+            TextFormat::Markdown,
+        ));
+        out.push_str(&self.worst_languages());
+        if let Some(chart) = chart {
+            out.push_str(&self.chart_section(chart));
+        }
+        out.push_str(&self.observations());
+        out.push_str("\n## Premium per language\n\n");
+        let mut premium = self.premium_table();
+        premium.title.clear();
+        out.push_str(&premium.render(TextFormat::Markdown));
+        out.push_str("\n## Details per tokenizer\n\n");
+        let details: Vec<_> = self
+            .tokenizers
+            .iter()
+            .map(|t| self.detail_table(t))
+            .collect();
+        out.push_str(&render::render_tables(&details, TextFormat::Markdown));
+        out.push_str(DEFINITIONS);
+        out
+    }
+
+    /// The title, what was measured, the command and the metric definitions.
+    fn page_intro(&self, command: &str) -> String {
         let mut out = String::new();
-        let names: Vec<&str> = self.tokenizers.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<String> = self
+            .tokenizers
+            .iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect();
         let _ = writeln!(out, "# Multilingual tokenization parity\n");
         let _ = writeln!(
             out,
@@ -33,11 +64,7 @@ impl ParityReport {
             self.pivot,
             self.sentences,
             self.tokenizers.first().map_or(0, |t| t.languages.len()),
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            names.join(", ")
         );
         let _ = writeln!(out, "Regenerate with:\n\n```sh\n{command}\n```\n");
         let _ = writeln!(
@@ -49,12 +76,12 @@ impl ParityReport {
              non-pivot languages (0 = perfect parity; exp(score) is the typical factor).\n",
             self.pivot, self.pivot
         );
-        out.push_str(&render::render_tables(
-            &[self.summary_table()],
-            TextFormat::Markdown,
-        ));
+        out
+    }
 
-        let _ = writeln!(out, "\n## Highest premium per tokenizer\n");
+    /// Each tokenizer's highest-premium languages, flagged when they hit the unknown token.
+    fn worst_languages(&self) -> String {
+        let mut out = String::from("\n## Highest premium per tokenizer\n\n");
         for tok in &self.tokenizers {
             let list: Vec<String> = tok
                 .summary
@@ -80,19 +107,23 @@ impl ParityReport {
                 .collect();
             let _ = writeln!(out, "- **{}**: {}", tok.name, list.join(", "));
         }
+        out
+    }
 
-        if let Some(chart) = chart {
-            let _ = writeln!(
-                out,
-                "\n## Chart\n\n![Premium per language and tokenizer, log scale]({chart})\n\n\
-                 Languages are ordered by `{}`'s premium; the dashed line is parity with `{}`; \
-                 ringed points have at least 1% unknown tokens.",
-                names.first().copied().unwrap_or(""),
-                self.pivot
-            );
-        }
+    fn chart_section(&self, chart: &str) -> String {
+        format!(
+            "\n## Chart\n\n![Premium per language and tokenizer, log scale]({chart})\n\n\
+             Languages are ordered by `{}`'s premium; the dashed line is parity with `{}`; \
+             ringed points have at least 1% unknown tokens.\n",
+            self.tokenizers.first().map_or("", |t| t.name.as_str()),
+            self.pivot
+        )
+    }
 
-        let _ = writeln!(out, "\n## Observations (computed)\n");
+    /// One computed sentence per tokenizer: languages over twice the pivot, cheaper than it,
+    /// and with unknown tokens.
+    fn observations(&self) -> String {
+        let mut out = String::from("\n## Observations (computed)\n\n");
         for tok in &self.tokenizers {
             let others: Vec<_> = tok
                 .languages
@@ -130,29 +161,17 @@ impl ParityReport {
             }
             out.push_str(".\n");
         }
-
-        out.push_str("\n## Premium per language\n\n");
-        let mut premium = self.premium_table();
-        premium.title.clear();
-        out.push_str(&premium.render(TextFormat::Markdown));
-        out.push_str("\n## Details per tokenizer\n\n");
-        let details: Vec<_> = self
-            .tokenizers
-            .iter()
-            .map(|t| self.detail_table(t))
-            .collect();
-        out.push_str(&render::render_tables(&details, TextFormat::Markdown));
-        out.push_str(
-            "\n## Definitions\n\n\
-             - tokens: without the special tokens a post-processor adds; each line encoded on its own.\n\
-             - bytes/token, chars/token: UTF-8 bytes and Unicode scalar values per token (newlines excluded).\n\
-             - fertility: tokens overlapping each UAX #29 word, averaged over words (Rust et al. 2021). \
-             Unspaced scripts (Han, Thai, Lao, Khmer, Myanmar) have one \"word\" per character, so \
-             their fertility is tokens per character and not comparable with spaced scripts.\n\
-             - unk rate: tokens equal to the tokenizer's unknown token, per token. XLM-R maps a run of \
-             characters missing from its vocabulary to one `<unk>`, which makes such text look cheap.\n\
-             - > 2× pivot: share of sentences whose token count exceeds twice the pivot's for the same sentence.\n",
-        );
         out
     }
 }
+
+/// The page's closing definitions of every column.
+const DEFINITIONS: &str = "\n## Definitions\n\n\
+    - tokens: without the special tokens a post-processor adds; each line encoded on its own.\n\
+    - bytes/token, chars/token: UTF-8 bytes and Unicode scalar values per token (newlines excluded).\n\
+    - fertility: tokens overlapping each UAX #29 word, averaged over words (Rust et al. 2021). \
+    Unspaced scripts (Han, Thai, Lao, Khmer, Myanmar) have one \"word\" per character, so \
+    their fertility is tokens per character and not comparable with spaced scripts.\n\
+    - unk rate: tokens equal to the tokenizer's unknown token, per token. XLM-R maps a run of \
+    characters missing from its vocabulary to one `<unk>`, which makes such text look cheap.\n\
+    - > 2× pivot: share of sentences whose token count exceeds twice the pivot's for the same sentence.\n";

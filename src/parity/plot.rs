@@ -5,6 +5,7 @@
 //! `sans-serif`) and so needs no font files or font-rendering feature: the viewer picks the font.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -67,6 +68,9 @@ fn plot_error(e: &dyn std::fmt::Display) -> Error {
 
 type DrawResult = std::result::Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
+/// The chart's coordinates: language positions along x, premium on a log scale along y.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, LogCoord<f64>>>;
+
 fn draw(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     report: &ParityReport,
@@ -76,7 +80,31 @@ fn draw(
     hi: f64,
 ) -> DrawResult {
     root.fill(&WHITE)?;
-    let n = labels.len();
+    let mut chart = axes(root, report, labels.len(), lo, hi)?;
+    parity_line(&mut chart, report, labels.len())?;
+    for (k, tok) in report.tokenizers.iter().enumerate() {
+        tokenizer_line(&mut chart, tok, order, COLORS[k % COLORS.len()])?;
+    }
+    language_labels(root, &chart, labels, lo)?;
+    unknown_rings(&mut chart, report, order)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()?;
+    Ok(())
+}
+
+/// The caption, the axes and the y mesh; the x labels are drawn by [`language_labels`].
+fn axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    report: &ParityReport,
+    n: usize,
+    lo: f64,
+    hi: f64,
+) -> std::result::Result<Chart<'a, 'b>, DrawingAreaErrorKind<std::io::Error>> {
     let caption = format!(
         "Tokenization premium relative to {} ({} aligned sentences; lower is fairer)",
         report.pivot, report.sentences
@@ -108,7 +136,11 @@ fn draw(
         ))
         .axis_desc_style(("sans-serif", 15))
         .draw()?;
+    Ok(chart)
+}
 
+/// The dashed line at premium 1.0: the pivot's own cost.
+fn parity_line(chart: &mut Chart, report: &ParityReport, n: usize) -> DrawResult {
     chart
         .draw_series(DashedLineSeries::new(
             [(-0.5, 1.0), (n as f64 - 0.5, 1.0)],
@@ -118,36 +150,49 @@ fn draw(
         ))?
         .label(format!("parity with {} (1.0)", report.pivot))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    Ok(())
+}
 
-    for (k, tok) in report.tokenizers.iter().enumerate() {
-        let color = COLORS[k % COLORS.len()];
-        let points: Vec<(f64, f64)> = order
+/// One tokenizer's premiums as a marked line, in the chart's language order.
+fn tokenizer_line(
+    chart: &mut Chart,
+    tok: &super::TokenizerParity,
+    order: &[usize],
+    color: RGBColor,
+) -> DrawResult {
+    let points: Vec<(f64, f64)> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(x, &i)| {
+            let p = tok.languages.get(i)?.premium;
+            (p > 0.0 && p.is_finite()).then_some((x as f64, p))
+        })
+        .collect();
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().copied(),
+            color.stroke_width(2),
+        ))?
+        .label(format!(
+            "{} (mean premium {:.2})",
+            tok.name, tok.summary.mean_premium
+        ))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
+    chart.draw_series(
+        points
             .iter()
-            .enumerate()
-            .filter_map(|(x, &i)| {
-                let p = tok.languages.get(i)?.premium;
-                (p > 0.0 && p.is_finite()).then_some((x as f64, p))
-            })
-            .collect();
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(2),
-            ))?
-            .label(format!(
-                "{} (mean premium {:.2})",
-                tok.name, tok.summary.mean_premium
-            ))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-            });
-        chart.draw_series(
-            points
-                .iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
-        )?;
-    }
+            .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
+    )?;
+    Ok(())
+}
 
+/// The language codes under the x axis, rotated and left-aligned under each point.
+fn language_labels(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &Chart,
+    labels: &[String],
+    lo: f64,
+) -> DrawResult {
     let label_style = ("sans-serif", 13)
         .into_font()
         .transform(FontTransform::Rotate90)
@@ -157,9 +202,12 @@ fn draw(
         let (px, py) = chart.backend_coord(&(x as f64, lo));
         root.draw(&Text::new(label.clone(), (px, py + 8), label_style.clone()))?;
     }
+    Ok(())
+}
 
-    // Ring the points of languages that come out with unknown tokens: their text is partly
-    // lost, so their premium understates the cost of representing them.
+/// Rings the points of languages that come out with unknown tokens: their text is partly
+/// lost, so their premium understates the cost of representing them. One legend entry.
+fn unknown_rings(chart: &mut Chart, report: &ParityReport, order: &[usize]) -> DrawResult {
     let mut ringed = false;
     for tok in &report.tokenizers {
         let rings: Vec<(f64, f64)> = order
@@ -188,13 +236,5 @@ fn draw(
             ringed = true;
         }
     }
-
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()?;
     Ok(())
 }

@@ -49,7 +49,7 @@ pub fn budget() -> Result<Section> {
     let (md, svg) = page(&measured)?;
     Ok(Section {
         files: vec![
-            ReportFile::new("budget.md", md),
+            ReportFile::new(SECTION, md),
             ReportFile::new("budget-vocab-share.svg", svg),
             ReportFile::new("data/budget.json", json(&measured.report)?),
         ],
@@ -75,13 +75,43 @@ fn claims(m: &Measured) -> Result<Vec<Claim>> {
 
 /// The claims about the published shapes and counts (depth, vocabulary, shares, core, ratios).
 fn shape_claims(measured: &Measured) -> Result<Vec<Claim>> {
-    let [mb, jina, rb] = measured.exact()?;
-    let bs = [mb, jina, rb];
-    let mut claims = Vec::new();
-    let section = "budget.md".to_string();
+    let exact = measured.exact()?;
+    Ok(vec![
+        depth_claim(exact),
+        vocab_params_claim(exact),
+        share_claim(exact),
+        core_claim(exact),
+        core_ratio_claim(exact)?,
+    ])
+}
+
+const SECTION: &str = "budget.md";
+
+/// Whether every published model's figure passes `ok` against its exact breakdown.
+fn all_published(
+    exact: [&ParamBreakdown; 3],
+    ok: impl Fn(&budget::PublishedFigures, &ParamBreakdown) -> bool,
+) -> bool {
+    PUBLISHED.iter().zip(exact).all(|(p, b)| ok(p, b))
+}
+
+/// One figure of each model, `a / b / c` in the published order.
+fn list(exact: [&ParamBreakdown; 3], f: impl Fn(&ParamBreakdown) -> String) -> String {
+    exact.iter().map(|b| f(b)).collect::<Vec<_>>().join(" / ")
+}
+
+fn holds_or_corrected(holds: bool) -> Verdict {
+    if holds {
+        Verdict::Holds
+    } else {
+        Verdict::HoldsWithCorrection
+    }
+}
+
+fn depth_claim([mb, _, rb]: [&ParamBreakdown; 3]) -> Claim {
     let total_gap = mb.total_params as f64 / rb.total_params as f64 - 1.0;
     let deeper = mb.layers > rb.layers && mb.intermediate_size < rb.intermediate_size;
-    claims.push(Claim {
+    Claim {
         claim:
             "ModernBERT-large is deeper and thinner (28 layers, intermediate 2,624 vs 24 layers, \
                 4,096) at about RoBERTa-large's parameter count"
@@ -102,68 +132,66 @@ fn shape_claims(measured: &Measured) -> Result<Vec<Claim>> {
             (true, false) => Verdict::HoldsWithCorrection,
             _ => Verdict::DoesNotHold,
         },
-        section: section.clone(),
-    });
+        section: SECTION.into(),
+    }
+}
 
-    let exact = [mb, jina, rb];
-    let all = |f: &dyn Fn(&budget::PublishedFigures, &ParamBreakdown) -> bool| {
-        PUBLISHED.iter().zip(exact).all(|(p, b)| f(p, b))
-    };
-    let list = |f: &dyn Fn(&ParamBreakdown) -> String| {
-        exact.iter().map(|b| f(b)).collect::<Vec<_>>().join(" / ")
-    };
-    claims.push(Claim {
+fn vocab_params_claim(exact: [&ParamBreakdown; 3]) -> Claim {
+    Claim {
         claim: "Vocabulary parameters 51M / 256M / 51M (ModernBERT-large / jina-XLM-RoBERTa / \
                 RoBERTa-large)"
             .into(),
-        measured: format!("{} (vocabulary × hidden)", list(&|b| m(b.vocab_params))),
-        verdict: if all(&|p, b| within_rounding(p.vocab_params_m, b.vocab_params as f64 / 1e6)) {
-            Verdict::Holds
-        } else {
-            Verdict::HoldsWithCorrection
-        },
-        section: section.clone(),
-    });
-    let share_ok = all(&|p, b| (p.vocab_share - b.vocab_share).abs() <= 0.005);
-    claims.push(Claim {
+        measured: format!(
+            "{} (vocabulary × hidden)",
+            list(exact, |b| m(b.vocab_params))
+        ),
+        verdict: holds_or_corrected(all_published(exact, |p, b| {
+            within_rounding(p.vocab_params_m, b.vocab_params as f64 / 1e6)
+        })),
+        section: SECTION.into(),
+    }
+}
+
+fn share_claim(exact: [&ParamBreakdown; 3]) -> Claim {
+    Claim {
         claim: "Vocabulary shares 13% / 47% / 14%".into(),
-        measured: list(&|b| format!("{:.1}%", b.vocab_share * 100.0)),
-        verdict: if share_ok {
-            Verdict::Holds
-        } else {
-            Verdict::HoldsWithCorrection
-        },
-        section: section.clone(),
-    });
-    claims.push(Claim {
+        measured: list(exact, |b| format!("{:.1}%", b.vocab_share * 100.0)),
+        verdict: holds_or_corrected(all_published(exact, |p, b| {
+            (p.vocab_share - b.vocab_share).abs() <= 0.005
+        })),
+        section: SECTION.into(),
+    }
+}
+
+fn core_claim(exact: [&ParamBreakdown; 3]) -> Claim {
+    Claim {
         claim: "Core (non-vocabulary) parameters 349M / 294M / 304M; totals 400M / 550M / 355M"
             .into(),
         measured: format!(
             "core {}; totals {}",
-            list(&|b| m(b.core_params)),
-            list(&|b| m(b.total_params))
+            list(exact, |b| m(b.core_params)),
+            list(exact, |b| m(b.total_params))
         ),
-        verdict: if all(&|p, b| {
+        verdict: holds_or_corrected(all_published(exact, |p, b| {
             within_rounding(p.core_m, b.core_params as f64 / 1e6)
                 && within_rounding(p.params_m, b.total_params as f64 / 1e6)
-        }) {
-            Verdict::Holds
-        } else {
-            Verdict::HoldsWithCorrection
-        },
-        section: section.clone(),
-    });
+        })),
+        section: SECTION.into(),
+    }
+}
+
+fn core_ratio_claim(exact: [&ParamBreakdown; 3]) -> Result<Claim> {
     let ratio =
         |a: &ParamBreakdown, b: &ParamBreakdown| a.core_params as f64 / b.core_params as f64 - 1.0;
     let exact_ratios: Vec<f64> = PUBLISHED_CORE_RATIOS
         .iter()
-        .map(|(a, b, _)| Ok(ratio(find(&bs, a)?, find(&bs, b)?)))
+        .map(|(a, b, _)| Ok(ratio(find(&exact, a)?, find(&exact, b)?)))
         .collect::<Result<_>>()?;
     let ratios_hold = PUBLISHED_CORE_RATIOS
         .iter()
         .zip(&exact_ratios)
         .all(|((_, _, p), e)| (p - e).abs() <= 0.01);
-    claims.push(Claim {
+    Ok(Claim {
         claim: "ModernBERT-large has 19% more core parameters than jina-XLM-RoBERTa and 15% more \
                 than RoBERTa-large"
             .into(),
@@ -179,10 +207,8 @@ fn shape_claims(measured: &Measured) -> Result<Vec<Claim>> {
         } else {
             Verdict::DoesNotHold
         },
-        section: section.clone(),
-    });
-
-    Ok(claims)
+        section: SECTION.into(),
+    })
 }
 
 /// Every code point as a vocabulary (the vocabulary sweep's named row).
@@ -204,7 +230,7 @@ fn code_point_claim(measured: &Measured) -> Result<Claim> {
         } else {
             Verdict::DoesNotHold
         },
-        section: "budget.md".into(),
+        section: SECTION.into(),
     })
 }
 
@@ -241,7 +267,7 @@ fn attention_claim(measured: &Measured) -> Result<Option<Claim>> {
             } else {
                 Verdict::DoesNotHold
             },
-            section: "budget.md".into(),
+            section: SECTION.into(),
         }))
     }
 }
@@ -262,7 +288,7 @@ fn rope_claim(measured: &Measured) -> Claim {
         } else {
             Verdict::DoesNotHold
         },
-        section: "budget.md".into(),
+        section: SECTION.into(),
     }
 }
 

@@ -189,8 +189,28 @@ fn roberta_spaces(per_space: bool, all_but_last: bool, r8: &IndentProbe) -> Stri
     )
 }
 
+/// What the code section measures: `compare` over the bundled code files, and how each
+/// tokenizer cuts `init` in the probes.
+struct Measured {
+    report: crate::compare::CompareReport,
+    /// Per tokenizer, per probe of [`INIT_PROBES`]: the pieces that cover `init`.
+    probes: Vec<(String, Vec<Vec<String>>)>,
+}
+
 /// `code-tokenization.md`: whitespace and identifiers on the bundled real code files.
 pub fn code(root: &Path) -> Result<Section> {
+    let measured = measure(root)?;
+    Ok(Section {
+        files: vec![
+            ReportFile::new("code-tokenization.md", page(&measured)),
+            ReportFile::new("indent-tokens.svg", indent_chart(&measured.report)?),
+            ReportFile::new("data/compare.json", json(&measured.report)?),
+        ],
+        claims: claims(&measured)?,
+    })
+}
+
+fn measure(root: &Path) -> Result<Measured> {
     use crate::compare::{self, CODE_REPORT_TOKENIZERS, CompareOptions};
     let opts = CompareOptions {
         paths: code_files(root)?,
@@ -200,10 +220,20 @@ pub fn code(root: &Path) -> Result<Section> {
             .collect(),
         ..Default::default()
     };
-    let report = compare::compare(&opts)?;
-    let mut claims = whitespace_claims(&report)?;
+    Ok(Measured {
+        report: compare::compare(&opts)?,
+        probes: init_probe(CODE_REPORT_TOKENIZERS)?,
+    })
+}
 
-    let probes = init_probe(CODE_REPORT_TOKENIZERS)?;
+fn claims(m: &Measured) -> Result<Vec<Claim>> {
+    let mut claims = whitespace_claims(&m.report)?;
+    claims.push(init_claim(&m.probes));
+    Ok(claims)
+}
+
+/// Whether a code-aware tokenizer keeps `init` whole where the standard ones split it.
+fn init_claim(probes: &[(String, Vec<Vec<String>>)]) -> Claim {
     let whole = |n: &str| probes.iter().any(|(name, p)| name == n && init_whole(p));
     let describe = probes
         .iter()
@@ -222,41 +252,19 @@ pub fn code(root: &Path) -> Result<Section> {
         (true, false, true) | (true, true, false) => Verdict::HoldsWithCorrection,
         _ => Verdict::DoesNotHold,
     };
-    claims.push(Claim {
+    Claim {
         claim: "A code-aware tokenizer (OLMo's, ModernBERT's) keeps `init` whole where standard \
                 ones split it into `in` + `it`"
             .into(),
         measured: format!("`init` in `{}`: {describe}", INIT_PROBES.join("`, `")),
         verdict,
         section: "code-tokenization.md#init".into(),
-    });
+    }
+}
 
+fn page(m: &Measured) -> String {
     let mut md = String::from("# Code tokenization\n\n");
-    let files = report.input_totals.files;
-    let bytes = report.input_totals.bytes;
-    let _ = writeln!(
-        md,
-        "How {} treat real code: the {} unmodified source files ({} bytes) of `corpora/code` \
-         ({} languages; sources and licenses in its README and MANIFEST files, which are left \
-         out of the counts). cl100k_base and o200k_base are outside references.\n",
-        CODE_REPORT_TOKENIZERS
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        files,
-        crate::render::group_thousands(bytes.into()),
-        report
-            .input_totals
-            .by_language
-            .iter()
-            .filter(|l| l.language != "text")
-            .count()
-    );
-    let _ = writeln!(
-        md,
-        "Command: `{CODE_COMMAND}` · data: [`data/compare.json`](data/compare.json) (`--format json`)\n"
-    );
+    md.push_str(&intro(&m.report));
     md.push_str("## Indentation\n\n<a id=\"indentation\"></a>\n\n");
     md.push_str(
         "Whitespace-only tokens spent on a line indented by N spaces (the probe \
@@ -267,37 +275,71 @@ pub fn code(root: &Path) -> Result<Section> {
          (whitespace-only + shared).\n\n![Tokens per indentation width](indent-tokens.svg)\n\n",
     );
     md.push_str("## `init`\n\n<a id=\"init\"></a>\n\n");
-    md.push_str("| tokenizer |");
+    md.push_str(&init_table(&m.probes));
+    md.push_str("\nThe tokens that cover the bytes of `init` in each probe (`tokstat encode -t NAME TEXT`).\n\n");
+    md.push_str("## Whole corpus\n\n");
+    md.push_str(&render_tables(&m.report.tables(), TextFormat::Markdown));
+    md.push_str("\n## Per language\n\n");
+    md.push_str(&render_tables(
+        &m.report.language_tables(),
+        TextFormat::Markdown,
+    ));
+    md
+}
+
+/// The page's opening: what was measured, on which files, with which command.
+fn intro(report: &crate::compare::CompareReport) -> String {
+    use crate::compare::CODE_REPORT_TOKENIZERS;
+    let mut md = String::new();
+    let totals = &report.input_totals;
+    let languages = totals
+        .by_language
+        .iter()
+        .filter(|l| l.language != "text")
+        .count();
+    let _ = writeln!(
+        md,
+        "How {} treat real code: the {} unmodified source files ({} bytes) of `corpora/code` \
+         ({} languages; sources and licenses in its README and MANIFEST files, which are left \
+         out of the counts). cl100k_base and o200k_base are outside references.\n",
+        CODE_REPORT_TOKENIZERS
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        totals.files,
+        crate::render::group_thousands(totals.bytes.into()),
+        languages
+    );
+    let _ = writeln!(
+        md,
+        "Command: `{CODE_COMMAND}` · data: [`data/compare.json`](data/compare.json) (`--format json`)\n"
+    );
+    md
+}
+
+/// The Markdown table of the pieces that cover `init`, one row per tokenizer.
+fn init_table(probes: &[(String, Vec<Vec<String>>)]) -> String {
+    let mut md = String::from("| tokenizer |");
     for p in INIT_PROBES {
         let _ = write!(md, " `{p}` |");
     }
     md.push_str("\n|---|");
     md.push_str(&"---|".repeat(INIT_PROBES.len()));
     md.push('\n');
-    for (name, p) in &probes {
+    for (name, p) in probes {
         let _ = write!(md, "| {name} |");
         for pieces in p {
-            let _ = write!(
-                md,
-                " {} |",
-                pieces
-                    .iter()
-                    .map(|x| format!("`{x}`"))
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            );
+            let cut: Vec<String> = pieces.iter().map(|x| format!("`{x}`")).collect();
+            let _ = write!(md, " {} |", cut.join(" + "));
         }
         md.push('\n');
     }
-    md.push_str("\nThe tokens that cover the bytes of `init` in each probe (`tokstat encode -t NAME TEXT`).\n\n");
-    md.push_str("## Whole corpus\n\n");
-    md.push_str(&render_tables(&report.tables(), TextFormat::Markdown));
-    md.push_str("\n## Per language\n\n");
-    md.push_str(&render_tables(
-        &report.language_tables(),
-        TextFormat::Markdown,
-    ));
+    md
+}
 
+/// `indent-tokens.svg`: whitespace-only tokens per indentation width, one line per tokenizer.
+fn indent_chart(report: &crate::compare::CompareReport) -> Result<String> {
     let xs: Vec<f64> = (1..=16).map(|n| n as f64).collect();
     let series: Vec<Series> = report
         .tokenizers
@@ -316,7 +358,7 @@ pub fn code(root: &Path) -> Result<Section> {
                 .collect(),
         })
         .collect();
-    let svg = chart::lines(
+    chart::lines(
         &Labels {
             title: "Whitespace-only tokens for a line indented by N spaces".into(),
             x: "N spaces".into(),
@@ -324,15 +366,7 @@ pub fn code(root: &Path) -> Result<Section> {
         },
         &xs,
         &series,
-    )?;
-    Ok(Section {
-        files: vec![
-            ReportFile::new("code-tokenization.md", md),
-            ReportFile::new("indent-tokens.svg", svg),
-            ReportFile::new("data/compare.json", json(&report)?),
-        ],
-        claims,
-    })
+    )
 }
 
 #[cfg(test)]
