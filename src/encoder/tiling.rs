@@ -1,12 +1,14 @@
 //! Weight tiling: grow a trained encoder into a wider and/or deeper one.
 //!
 //! ModernBERT-large was initialised from ModernBERT-base rather than at random (Warner et al.
-//! 2024, "Smarter, Better, Faster, Longer", arXiv:2412.13663, §2.2, following Gopher, Rae et al.
-//! 2021, and Phi-2): the paper calls the width map "center tiling" and the depth map Gopher-style
-//! layer scaling. Its training code (`src/bert_layers/initialization.py` of
-//! AnswerDotAI/ModernBERT, mode `tile_weights_from_middle`) places the small tensor in the
-//! middle of the large one and fills both sides by wrapping around it. Written as one rule, for
-//! a dimension of size n grown to N ≥ n:
+//! 2024, "Smarter, Better, Faster, Longer", arXiv:2412.13663), with "center tiling" following
+//! Gopher (Rae et al. 2021) and Phi-2. The paper's phrase is ambiguous: its training code
+//! (`src/bert_layers/initialization.py` of AnswerDotAI/ModernBERT, whose `init_large_from_base`
+//! says it uses "Gopher layer scaling and Phi-style weight tiling") has two centred modes,
+//! `center_weights` (the small tensor in the middle, the rest left at its fresh initialisation)
+//! and `tile_weights_from_middle` (the small tensor in the middle, both sides filled by wrapping
+//! around it). Only the second tiles cyclically, as weight tiling is described, so that is the
+//! one implemented here. Written as one rule, for a dimension of size n grown to N ≥ n:
 //!
 //! ```text
 //! offset = ⌊(N − n) / 2⌋,   new[i] = old[(i − offset) mod n]   for i in 0..N

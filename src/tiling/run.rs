@@ -236,7 +236,6 @@ impl Context<'_> {
     /// The small model trains on one half of the training pairs, every larger model (grown or
     /// not) on the other, so that training after growing sees new data, as it would in
     /// pretraining.
-
     fn measured_run(
         &self,
         (seed, variant, role): (u64, &str, Role),
