@@ -58,6 +58,7 @@ pub mod pretrained;
 pub mod render;
 pub mod reproduction;
 pub mod retrieval;
+pub mod tiling;
 pub mod tokenizer;
 pub mod units;
 pub mod vocab;

@@ -33,6 +33,8 @@ fn committed_reports_are_regenerated_byte_for_byte() {
             "report",
             "--retrieval-results",
             "reports/data/retrieval.json",
+            "--tiling-results",
+            "reports/data/tiling.json",
             "--out",
         ])
         .arg(out.path())
@@ -81,6 +83,7 @@ fn readme_shows_the_reports_claim_table() {
         "multilingual.md",
         "vocabulary.md",
         "retrieval.md",
+        "tiling.md",
     ] {
         table = table.replace(&format!("]({page}"), &format!("](reports/{page}"));
     }

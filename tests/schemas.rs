@@ -22,6 +22,7 @@ const DOCS: &[(&str, &str)] = &[
     ("parity", "docs/parity.md"),
     ("retrieval", "docs/retrieval.md"),
     ("pairs", "docs/pairs.md"),
+    ("tiling", "docs/tiling.md"),
 ];
 
 fn bless() -> bool {
@@ -230,8 +231,37 @@ fn retrieval_output_validates() {
 }
 
 #[test]
+fn tiling_output_validates() {
+    let v = check(
+        "tiling",
+        &[
+            "--seeds",
+            "1",
+            "--small-steps",
+            "2",
+            "--steps",
+            "2",
+            "--max-train-pairs",
+            "200",
+            "--max-eval-pairs",
+            "20",
+        ],
+    );
+    // The small model, then each of the two variants grown and trained from scratch twice.
+    assert_eq!(v["runs"].as_array().unwrap().len(), 7);
+    check("tiling", &["--from-json", "reports/data/tiling.json"]);
+}
+
+#[test]
 fn committed_report_data_validates() {
-    for command in ["budget", "compare", "parity", "vocab", "retrieval"] {
+    for command in [
+        "budget",
+        "compare",
+        "parity",
+        "vocab",
+        "retrieval",
+        "tiling",
+    ] {
         let path = root().join(format!("reports/data/{command}.json"));
         let v: Value = serde_json::from_str(&read(&path)).unwrap();
         assert_valid(command, &path.display().to_string(), &v);

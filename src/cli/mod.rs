@@ -11,6 +11,7 @@ mod parity;
 mod report;
 mod retrieval;
 pub mod schemas;
+mod tiling;
 mod to_beir;
 mod tokenizers;
 mod vocab;
@@ -57,6 +58,11 @@ enum Command {
     Pairs(pairs::Args),
     /// Write (query, code) pair data as BEIR sets (corpus.jsonl, queries.jsonl, qrels/).
     ToBeir(to_beir::Args),
+    /// Weight tiling: grow a trained small encoder, keep training, and compare with training
+    /// the larger shape from scratch (at equal steps and equal compute).
+    Tiling(Box<tiling::Args>),
+    /// Grow a saved encoder checkpoint to a larger width and/or depth by weight tiling.
+    Grow(tiling::GrowArgs),
 }
 
 /// Parses the command line and runs the subcommand, writing its output to stdout.
@@ -74,6 +80,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Vocab(a) => vocab::run(a)?,
         Command::Pairs(a) => pairs::run(a)?,
         Command::ToBeir(a) => to_beir::run(a)?,
+        Command::Tiling(a) => tiling::run(*a)?,
+        Command::Grow(a) => tiling::grow(a)?,
     };
     write_stdout(&out)
 }

@@ -23,6 +23,10 @@ pub struct Args {
     /// paired tests over them) [default: 3; --quick: 1].
     #[arg(long, value_name = "N", conflicts_with = "retrieval_results")]
     seeds: Option<usize>,
+    /// Reuse a saved weight-tiling run (JSON of `tokstat tiling --format json`) instead of
+    /// running the experiment again.
+    #[arg(long, value_name = "FILE.json")]
+    tiling_results: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<String> {
@@ -31,6 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<String> {
         quick: args.quick,
         retrieval_results: args.retrieval_results,
         seeds: args.seeds.unwrap_or(if args.quick { 1 } else { 3 }),
+        tiling_results: args.tiling_results,
     })?;
     reproduction::write(&files, &args.out)?;
     let mut out = format!("wrote {} files to {}:\n", files.len(), args.out.display());

@@ -18,6 +18,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("parity", schema::<crate::parity::ParityReport>()),
         ("retrieval", schema::<crate::retrieval::RetrievalReport>()),
         ("pairs", schema::<crate::pairs::PairsReport>()),
+        ("tiling", schema::<crate::tiling::TilingReport>()),
     ]
 }
 

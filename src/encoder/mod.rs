@@ -35,6 +35,7 @@ pub mod fused;
 pub mod optim;
 pub mod rng;
 mod simd;
+pub mod tiling;
 
 use std::collections::HashMap;
 use std::path::Path;

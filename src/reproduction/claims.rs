@@ -72,7 +72,8 @@ pub fn index(claims: &[Claim]) -> String {
          measurements on the real tokenizers, real model configurations and real data bundled \
          with tokstat. Regenerate it with `tokstat report` (add `--retrieval-results \
          reports/data/retrieval.json` to reuse the saved retrieval run instead of training \
-         again). Every section names the exact command behind each table, and its data is in \
+         again, and `--tiling-results reports/data/tiling.json` to reuse the saved weight-tiling \
+         run). Every section names the exact command behind each table, and its data is in \
          `data/`.\n\n",
     );
     s.push_str("| # | claim | what tokstat measured | verdict |\n|---:|---|---|---|\n");
@@ -89,7 +90,7 @@ pub fn index(claims: &[Claim]) -> String {
     s.push_str(
         "\nSections: [parameter budgets](budget.md) · [code tokenization](code-tokenization.md) · \
          [multilingual parity](multilingual.md) · [vocabulary audit](vocabulary.md) · \
-         [code retrieval](retrieval.md)\n",
+         [code retrieval](retrieval.md) · [weight tiling](tiling.md)\n",
     );
     s
 }

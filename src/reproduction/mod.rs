@@ -11,6 +11,7 @@ mod claims;
 mod code;
 mod multilingual;
 mod retrieval;
+mod tiling;
 mod tokens;
 mod vocabulary;
 
@@ -33,6 +34,8 @@ pub struct ReportOptions {
     pub retrieval_results: Option<PathBuf>,
     /// Training runs per tokenizer of the retrieval experiment (`tokstat retrieval --seeds`).
     pub seeds: usize,
+    /// Reuse a saved weight-tiling run (the JSON of `tokstat tiling --format json`).
+    pub tiling_results: Option<PathBuf>,
 }
 
 /// One generated file, with its path relative to the report directory.
@@ -86,6 +89,7 @@ pub fn generate(opts: &ReportOptions) -> Result<Vec<ReportFile>> {
         multilingual::multilingual(&opts.root)?,
         vocabulary::vocabulary(&opts.root)?,
         retrieval::retrieval(opts)?,
+        tiling::tiling(opts)?,
     ];
     let claims: Vec<Claim> = sections.iter().flat_map(|s| s.claims.clone()).collect();
     let index = claims::index(&claims) + &tokens::index_line();

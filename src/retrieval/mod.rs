@@ -425,9 +425,9 @@ pub fn load_report(path: &Path) -> Result<RetrievalReport> {
 }
 
 /// Tokenized pairs of one language.
-struct Tokenized {
-    queries: Vec<Vec<u32>>,
-    codes: Vec<Vec<u32>>,
+pub(crate) struct Tokenized {
+    pub(crate) queries: Vec<Vec<u32>>,
+    pub(crate) codes: Vec<Vec<u32>>,
 }
 
 fn cut_bytes(s: &str, n: Option<usize>) -> &str {
@@ -443,7 +443,7 @@ fn cut_bytes(s: &str, n: Option<usize>) -> &str {
     }
 }
 
-fn tokenize(
+pub(crate) fn tokenize(
     tok: &dyn Tokenizer,
     pairs: &[Pair],
     truncate_bytes: Option<usize>,
@@ -461,7 +461,7 @@ fn tokenize(
     Ok(Tokenized { queries, codes })
 }
 
-fn sample(mut pairs: Vec<Pair>, max: Option<usize>, seed: u64, label: u64) -> Vec<Pair> {
+pub(crate) fn sample(mut pairs: Vec<Pair>, max: Option<usize>, seed: u64, label: u64) -> Vec<Pair> {
     match max {
         Some(n) if n < pairs.len() => {
             let mut rng = SeededRng::fork(seed, label);
@@ -476,7 +476,7 @@ fn sample(mut pairs: Vec<Pair>, max: Option<usize>, seed: u64, label: u64) -> Ve
     }
 }
 
-fn label_of(language: &str, split: &str) -> u64 {
+pub(crate) fn label_of(language: &str, split: &str) -> u64 {
     // FNV-1a of "language/split": a stable per-(language, split) sampling stream.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in language.bytes().chain([b'/']).chain(split.bytes()) {
@@ -547,7 +547,7 @@ fn bar(opts: &RetrievalOptions, prefix: &str) -> ProgressBar {
 /// Cosine-similarity ranks of each query's own code among all codes (embeddings are unit
 /// length, so the dot product is the cosine). Dot products run in f32 in index order, then
 /// ranks follow [`metrics::gold_rank`].
-fn dense_ranks(queries: &[Vec<f32>], codes: &[Vec<f32>]) -> Vec<usize> {
+pub(crate) fn dense_ranks(queries: &[Vec<f32>], codes: &[Vec<f32>]) -> Vec<usize> {
     queries
         .par_iter()
         .enumerate()
@@ -916,7 +916,7 @@ fn training_summary(
     }
 }
 
-fn training_examples(train_tok: Vec<Tokenized>) -> Vec<TrainExample> {
+pub(crate) fn training_examples(train_tok: Vec<Tokenized>) -> Vec<TrainExample> {
     train_tok
         .into_iter()
         .enumerate()
@@ -944,26 +944,7 @@ fn train_one(
     seed: u64,
     summary: &mut TrainingSummary,
 ) -> Result<()> {
-    let settings = TrainSettings {
-        batch_size: opts.batch_size,
-        epochs: opts.epochs,
-        steps: opts.steps,
-        max_query_tokens: opts.max_query_tokens,
-        max_code_tokens: opts.max_code_tokens,
-        temperature: opts.temperature,
-        optimizer: AdamWConfig {
-            lr: opts.lr,
-            beta1: 0.9,
-            beta2: 0.98,
-            eps: 1e-6,
-            weight_decay: opts.weight_decay,
-            warmup_steps: 0,
-            total_steps: 0,
-            clip_norm: opts.clip_norm,
-        },
-        warmup_share: opts.warmup_share,
-        seed,
-    };
+    let settings = train_settings(opts, seed);
     let pb = bar(opts, name);
     let outcome = train::train(enc, examples, &settings, &pb)?;
     pb.finish_and_clear();
@@ -986,6 +967,31 @@ fn train_one(
         enc.save(&checkpoint_path(dir, name), &extra)?;
     }
     Ok(())
+}
+
+/// The training settings of a run's options for one seed (batch order): AdamW with β = (0.9,
+/// 0.98), ε = 1e-6 and the options' learning rate, decay, warm-up and clipping.
+pub(crate) fn train_settings(opts: &RetrievalOptions, seed: u64) -> TrainSettings {
+    TrainSettings {
+        batch_size: opts.batch_size,
+        epochs: opts.epochs,
+        steps: opts.steps,
+        max_query_tokens: opts.max_query_tokens,
+        max_code_tokens: opts.max_code_tokens,
+        temperature: opts.temperature,
+        optimizer: AdamWConfig {
+            lr: opts.lr,
+            beta1: 0.9,
+            beta2: 0.98,
+            eps: 1e-6,
+            weight_decay: opts.weight_decay,
+            warmup_steps: 0,
+            total_steps: 0,
+            clip_norm: opts.clip_norm,
+        },
+        warmup_share: opts.warmup_share,
+        seed,
+    }
 }
 
 /// One way of cutting the evaluation code: the token limit of the run, or the same number
