@@ -146,7 +146,10 @@ fn small_vocab() -> Vec<(String, f64)> {
     .collect()
 }
 
-fn tokens(m: &impl Model, s: &str) -> Result<Vec<(u32, String, (usize, usize))>, String> {
+/// A token as `(id, value, offsets)`.
+type Token = (u32, String, (usize, usize));
+
+fn tokens(m: &impl Model, s: &str) -> Result<Vec<Token>, String> {
     m.tokenize(s)
         .map(|t| t.into_iter().map(|t| (t.id, t.value, t.offsets)).collect())
         .map_err(|e| e.to_string())
