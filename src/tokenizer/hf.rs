@@ -5,21 +5,54 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use tokenizers::{DecoderWrapper, ModelWrapper, PostProcessorWrapper, PreTokenizerWrapper};
+use tokenizers::{
+    DecoderWrapper, ModelWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
+    TokenizerImpl,
+};
 
 use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
 
-/// A tokenizer loaded from a `tokenizer.json` (bundled or on disk).
+/// A `tokenizers` pipeline (normalizer, pre-tokenizer, model, post-processor, decoder) over
+/// the model `M`.
+pub type Pipeline<M> =
+    TokenizerImpl<M, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper>;
+
+/// What tokstat needs of a `tokenizers` model beyond its `Model` trait.
+pub trait HfModel: tokenizers::Model + Send + Sync {
+    /// The model's algorithm.
+    fn algorithm(&self) -> Algorithm;
+    /// Max id + 1 of the model's own vocabulary.
+    fn id_end(&self) -> usize;
+}
+
+impl HfModel for ModelWrapper {
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            ModelWrapper::BPE(_) => Algorithm::Bpe,
+            ModelWrapper::Unigram(_) => Algorithm::Unigram,
+            ModelWrapper::WordPiece(_) => Algorithm::WordPiece,
+            ModelWrapper::WordLevel(_) => Algorithm::WordLevel,
+        }
+    }
+
+    fn id_end(&self) -> usize {
+        model_id_end(self)
+    }
+}
+
+/// A tokenizer loaded from a `tokenizer.json` (bundled or on disk), over HF `tokenizers`' own
+/// models (`M = ModelWrapper`) or, for the bundled XLM-RoBERTa, the compact unigram model (see
+/// [`super::compact_unigram`]) inside the same pipeline.
 ///
 /// The file's serving settings (`truncation`, `padding`) are turned off at load and recorded in
 /// [`ServingSettings`]: tokstat measures the tokenizer, not a model's input window.
-pub struct HfTokenizer {
+pub struct HfTokenizer<M = ModelWrapper> {
     name: String,
     path: Option<PathBuf>,
     serving: ServingSettings,
-    inner: tokenizers::Tokenizer,
+    inner: Pipeline<M>,
     specials: HashSet<u32>,
     unk_id: Option<u32>,
     vocab: VocabSize,
@@ -31,14 +64,22 @@ pub struct HfTokenizer {
     sentencepiece: bool,
 }
 
+/// Whether [`preflight`] checks a file before `tokenizers` reads it: every file from outside,
+/// but not the bundled ones, which the tests load.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Preflight {
+    Run,
+    Skip,
+}
+
 /// What a tokenizer's fingerprint hashes: the embedded file (decompressed and hashed lazily, so
 /// that loading does not pay for it) or the digest of a file read from disk.
-enum FingerprintSource {
+pub(super) enum FingerprintSource {
     Embedded(&'static [u8]),
     Digest(String),
 }
 
-impl HfTokenizer {
+impl HfTokenizer<ModelWrapper> {
     /// Loads a gzip-compressed `tokenizer.json` embedded in the binary.
     pub fn from_gzip(name: &str, gz: &'static [u8]) -> Result<Self> {
         let mut json = Vec::with_capacity(gz.len() * 5);
@@ -48,7 +89,14 @@ impl HfTokenizer {
                 path: name.into(),
                 message: format!("bundled file does not decompress: {e}"),
             })?;
-        Self::build(name, &json, FingerprintSource::Embedded(gz))
+        // A bundled file is one of the few that `tests/reference_cases.rs` loads and checks: the
+        // preflight (a second full parse of the file) is for files tokstat has not seen.
+        Self::build(
+            name,
+            &json,
+            FingerprintSource::Embedded(gz),
+            Preflight::Skip,
+        )
     }
 
     /// Loads a `tokenizer.json` from disk, named by [`super::path_label`] (`all-MiniLM-L6-v2`
@@ -71,7 +119,8 @@ impl HfTokenizer {
             use sha2::{Digest, Sha256};
             let digest = hex16(&Sha256::digest(&bytes));
             let json = super::sentencepiece::to_tokenizer_json(&label, &bytes)?;
-            let mut t = Self::build(&label, &json, FingerprintSource::Digest(digest))?;
+            let source = FingerprintSource::Digest(digest);
+            let mut t = Self::build(&label, &json, source, Preflight::Run)?;
             t.sentencepiece = true;
             t
         } else {
@@ -86,10 +135,20 @@ impl HfTokenizer {
     pub fn from_json(name: &str, json: &[u8]) -> Result<Self> {
         use sha2::{Digest, Sha256};
         let digest = hex16(&Sha256::digest(json));
-        Self::build(name, json, FingerprintSource::Digest(digest))
+        Self::build(
+            name,
+            json,
+            FingerprintSource::Digest(digest),
+            Preflight::Run,
+        )
     }
 
-    fn build(name: &str, json: &[u8], fingerprint_source: FingerprintSource) -> Result<Self> {
+    fn build(
+        name: &str,
+        json: &[u8],
+        fingerprint_source: FingerprintSource,
+        check: Preflight,
+    ) -> Result<Self> {
         let invalid = |message: String| Error::InvalidTokenizerFile {
             path: name.into(),
             message,
@@ -100,11 +159,47 @@ impl HfTokenizer {
         }
         let text = std::str::from_utf8(json)
             .map_err(|e| invalid(format!("not UTF-8 (byte {})", e.valid_up_to())))?;
-        preflight(text).map_err(invalid)?;
-        let mut inner = match load_unigram_directly(text) {
+        if check == Preflight::Run {
+            preflight(text).map_err(invalid)?;
+        }
+        let inner = match load_unigram_directly(text) {
             Some(t) => t,
             None => tokenizers::Tokenizer::from_bytes(json)
-                .map_err(|e| invalid(explain_load_error(text, &e.to_string())))?,
+                .map_err(|e| invalid(explain_load_error(text, &e.to_string())))?
+                .into_inner(),
+        };
+        let unk_id = match inner.get_model() {
+            ModelWrapper::BPE(bpe) => bpe
+                .get_unk_token()
+                .as_ref()
+                .and_then(|t| inner.token_to_id(t)),
+            ModelWrapper::WordPiece(_) | ModelWrapper::WordLevel(_) => {
+                json_field(text, "\"unk_token\":").and_then(|t| inner.token_to_id(&t))
+            }
+            ModelWrapper::Unigram(_) => {
+                json_field(text, "\"unk_id\":").and_then(|v| v.parse::<u32>().ok())
+            }
+        };
+        HfTokenizer::assemble(name, inner, unk_id, fingerprint_source)
+    }
+
+    /// The wrapped HF tokenizer, for analyses that need its internals.
+    pub fn inner(&self) -> &Pipeline<ModelWrapper> {
+        &self.inner
+    }
+}
+
+impl<M: HfModel> HfTokenizer<M> {
+    /// Wraps a loaded pipeline: offsets untrimmed, serving settings off, vocabulary counted.
+    pub(super) fn assemble(
+        name: &str,
+        mut inner: Pipeline<M>,
+        unk_id: Option<u32>,
+        fingerprint_source: FingerprintSource,
+    ) -> Result<Self> {
+        let invalid = |message: String| Error::InvalidTokenizerFile {
+            path: name.into(),
+            message,
         };
         untrim_offsets(&mut inner);
         let serving = disable_serving_settings(&mut inner).map_err(invalid)?;
@@ -118,7 +213,7 @@ impl HfTokenizer {
         let total = added
             .keys()
             .map(|&id| id as usize + 1)
-            .chain([model_id_end(inner.get_model()), inner.get_vocab_size(true)])
+            .chain([inner.get_model().id_end(), inner.get_vocab_size(true)])
             .max()
             .unwrap_or(0);
         let added_outside = added
@@ -130,18 +225,6 @@ impl HfTokenizer {
             regular: model_vocab.min(total - added_outside),
             added: added_outside,
             special: specials.len(),
-        };
-        let unk_id = match inner.get_model() {
-            ModelWrapper::BPE(bpe) => bpe
-                .get_unk_token()
-                .as_ref()
-                .and_then(|t| inner.token_to_id(t)),
-            ModelWrapper::WordPiece(_) | ModelWrapper::WordLevel(_) => {
-                json_field(text, "\"unk_token\":").and_then(|t| inner.token_to_id(&t))
-            }
-            ModelWrapper::Unigram(_) => {
-                json_field(text, "\"unk_id\":").and_then(|v| v.parse::<u32>().ok())
-            }
         };
         Ok(Self {
             name: name.to_string(),
@@ -158,11 +241,6 @@ impl HfTokenizer {
         })
     }
 
-    /// The wrapped HF tokenizer, for analyses that need its internals.
-    pub fn inner(&self) -> &tokenizers::Tokenizer {
-        &self.inner
-    }
-
     fn err(&self, e: impl std::fmt::Display) -> Error {
         Error::Tokenizer {
             name: self.name.clone(),
@@ -177,19 +255,29 @@ impl HfTokenizer {
 /// the same types and assembled the way `tokenizers` assembles them (builder, then the added
 /// tokens in file order), so the result is the same tokenizer. Returns `None` when the file is
 /// not of that shape, and the caller falls back to the generic loader (which also reports errors).
-fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
-    use serde_json::value::RawValue;
+fn load_unigram_directly(text: &str) -> Option<Pipeline<ModelWrapper>> {
     use tokenizers::models::unigram::Unigram;
-    use tokenizers::{
-        AddedToken, NormalizerWrapper, PaddingParams, PreTokenizerWrapper, TokenizerBuilder,
-        TruncationParams,
-    };
+    pipeline_with_model(text, |raw| {
+        let model: Unigram = serde_json::from_str(raw?.get()).ok()?;
+        Some(ModelWrapper::Unigram(model))
+    })
+}
+
+/// Assembles the pipeline of a `tokenizer.json` (version 1.0) around the model `model_of` makes
+/// from the file's `model` section, as `tokenizers` assembles it: builder, then the added tokens
+/// in file order. `None` when the file is not of that shape.
+pub(super) fn pipeline_with_model<M: tokenizers::Model>(
+    text: &str,
+    model_of: impl FnOnce(Option<&serde_json::value::RawValue>) -> Option<M>,
+) -> Option<Pipeline<M>> {
+    use serde_json::value::RawValue;
+    use tokenizers::{AddedToken, PaddingParams, TokenizerBuilder, TruncationParams};
 
     #[derive(serde::Deserialize)]
     struct Parts<'a> {
         version: &'a str,
-        #[serde(borrow)]
-        model: &'a RawValue,
+        #[serde(borrow, default)]
+        model: Option<&'a RawValue>,
         #[serde(borrow, default)]
         added_tokens: Option<&'a RawValue>,
         #[serde(borrow, default)]
@@ -221,19 +309,19 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     if parts.version != "1.0" {
         return None;
     }
-    let model: Unigram = serde_json::from_str(parts.model.get()).ok()?;
+    let model = model_of(parts.model)?;
     let added: Vec<AddedWithId> = match parts.added_tokens {
         Some(r) => serde_json::from_str(r.get()).ok()?,
         None => Vec::new(),
     };
     let mut tok = TokenizerBuilder::<
-        ModelWrapper,
+        M,
         NormalizerWrapper,
         PreTokenizerWrapper,
         PostProcessorWrapper,
         DecoderWrapper,
     >::new()
-    .with_model(ModelWrapper::Unigram(model))
+    .with_model(model)
     .with_normalizer(part(parts.normalizer)?)
     .with_pre_tokenizer(part(parts.pre_tokenizer)?)
     .with_post_processor(part(parts.post_processor)?)
@@ -243,7 +331,7 @@ fn load_unigram_directly(text: &str) -> Option<tokenizers::Tokenizer> {
     .build()
     .ok()?;
     tok.add_tokens(added.into_iter().map(|a| a.token)).ok()?;
-    Some(tokenizers::Tokenizer::from(tok))
+    Some(tok)
 }
 
 /// The most vocabulary entries (or merges) a `tokenizer.json` model may have. Loading takes
@@ -353,7 +441,7 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
 /// words anyway (see [`super::chunked`]), judged from its serialised form.
-fn splits_before_single_spaces(inner: &tokenizers::Tokenizer) -> bool {
+fn splits_before_single_spaces<M: tokenizers::Model>(inner: &Pipeline<M>) -> bool {
     use serde_json::Value;
     fn normalizer_ok(v: &Value) -> bool {
         match v["type"].as_str() {
@@ -461,7 +549,7 @@ fn error_offset(text: &str, message: &str) -> Option<usize> {
 ///
 /// With trimming, a `Ġ` token that is only a space gets an empty offset range, and `Ġword`
 /// loses its space: offsets would no longer say which bytes a token encodes. Ids are unchanged.
-fn untrim_offsets(inner: &mut tokenizers::Tokenizer) {
+fn untrim_offsets<M: tokenizers::Model>(inner: &mut Pipeline<M>) {
     match inner.get_post_processor().cloned() {
         Some(PostProcessorWrapper::Roberta(mut p)) if p.trim_offsets => {
             p.trim_offsets = false;
@@ -494,8 +582,8 @@ fn model_id_end(model: &ModelWrapper) -> usize {
 ///
 /// A file such as sentence-transformers' all-MiniLM-L6-v2 pads and cuts every text to 128
 /// tokens; counted as it stands, every text would be 128 tokens long.
-fn disable_serving_settings(
-    inner: &mut tokenizers::Tokenizer,
+fn disable_serving_settings<M: tokenizers::Model>(
+    inner: &mut Pipeline<M>,
 ) -> std::result::Result<ServingSettings, String> {
     use tokenizers::PaddingStrategy;
     let serving = ServingSettings {
@@ -525,7 +613,7 @@ fn json_field(text: &str, key: &str) -> Option<String> {
     }
 }
 
-impl Tokenizer for HfTokenizer {
+impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -539,12 +627,7 @@ impl Tokenizer for HfTokenizer {
     }
 
     fn algorithm(&self) -> Algorithm {
-        match self.inner.get_model() {
-            ModelWrapper::BPE(_) => Algorithm::Bpe,
-            ModelWrapper::Unigram(_) => Algorithm::Unigram,
-            ModelWrapper::WordPiece(_) => Algorithm::WordPiece,
-            ModelWrapper::WordLevel(_) => Algorithm::WordLevel,
-        }
+        self.inner.get_model().algorithm()
     }
 
     fn vocab_size(&self) -> VocabSize {

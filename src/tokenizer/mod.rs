@@ -13,6 +13,7 @@
 
 mod bytelevel;
 pub mod chunked;
+pub mod compact_unigram;
 mod hf;
 pub mod hub;
 pub mod hub_cache;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte};
-pub use hf::HfTokenizer;
+pub use hf::{HfModel, HfTokenizer, Pipeline};
 pub use tiktoken::TiktokenTokenizer;
 
 use crate::{Error, Result};
@@ -438,7 +439,10 @@ fn load_bundled(b: &'static BundledTokenizer) -> Result<Arc<dyn Tokenizer>> {
         return Ok(t.clone());
     }
     let t: Arc<dyn Tokenizer> = match b.source {
-        Source::Embedded(gz) => Arc::new(HfTokenizer::from_gzip(b.name, gz)?),
+        Source::Embedded(gz) => match compact_unigram::load_bundled(b.name, gz) {
+            Some(t) => Arc::new(t?),
+            None => Arc::new(HfTokenizer::from_gzip(b.name, gz)?),
+        },
         Source::Tiktoken(enc) => Arc::new(TiktokenTokenizer::new(b.name, enc)?),
     };
     // If two threads raced, both built the same immutable tokenizer; keep the first.
