@@ -61,5 +61,6 @@ pub mod retrieval;
 pub mod tokenizer;
 pub mod units;
 pub mod vocab;
+pub mod wire;
 
 pub use error::{Error, Result};
