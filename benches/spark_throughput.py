@@ -1,5 +1,5 @@
-"""Throughput of `compare` in one process against PySpark `local[1]` / `local[2]` with several
-partition counts, over the bundled corpora (corpora/code + corpora/multilingual, 9.4 MB).
+"""Throughput of `compare` in one process against PySpark `local[1]` / `local[2]` with 1, 2 and 4
+partitions, over the bundled corpora (corpora/code + corpora/multilingual, 9.4 MB).
 
     python benches/spark_throughput.py [ROUNDS]      (from the repository root, with the
                                                       tokstat package and pyspark installed)
@@ -18,8 +18,12 @@ from pyspark.sql import SparkSession
 import tokstat
 import tokstat.spark
 
+# Spark's Python workers must run the interpreter that has the package.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
 PATHS = [os.path.abspath("corpora/code"), os.path.abspath("corpora/multilingual")]
 TOKS = ["modernbert", "xlm-roberta", "roberta"]
+PARTITIONS = [1, 2, 4]
 
 
 def corpus_bytes():
@@ -52,7 +56,7 @@ def main():
             .getOrCreate()
         )
         spark.sparkContext.setLogLevel("ERROR")
-        for parts in [1, 2, 4, 8]:
+        for parts in PARTITIONS:
             secs, report = best(
                 rounds, lambda: tokstat.spark.compare(spark, PATHS, TOKS, partitions=parts)
             )
