@@ -116,6 +116,10 @@ pub enum Error {
     /// A file of a Hugging Face Hub repository could not be had from the cache or the Hub.
     #[error(transparent)]
     Hub(#[from] crate::tokenizer::hub::HubError),
+    /// Serialised partial state (see [`crate::wire`]) that cannot be read, or two states that
+    /// cannot be merged.
+    #[error("partial state: {0}")]
+    PartialState(String),
     /// Serialising a report failed.
     #[error("cannot serialise report: {0}")]
     Serialize(#[from] serde_json::Error),

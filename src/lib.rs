@@ -62,5 +62,6 @@ pub mod tiling;
 pub mod tokenizer;
 pub mod units;
 pub mod vocab;
+pub mod wire;
 
 pub use error::{Error, Result};

@@ -14,6 +14,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("input", FEATURES_AND_ABOVE),
     ("output", FEATURES_AND_ABOVE),
     ("units", FEATURES_AND_ABOVE),
+    ("wire", FEATURES_AND_ABOVE),
     ("render", FEATURES_AND_ABOVE),
     ("tokenizer", FEATURES_AND_ABOVE),
     (

@@ -27,11 +27,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// The first place where the round trip differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FirstDifference {
     /// The input it is in (set by the caller; empty for a bare text).
     pub path: String,
@@ -50,7 +50,7 @@ pub struct FirstDifference {
 }
 
 /// Additive round-trip counts for one tokenizer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoundtripCounts {
     /// Texts checked.
     pub texts: u64,

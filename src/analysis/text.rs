@@ -13,7 +13,7 @@
 //!   characters counts once for each, so values near 1 mean "about one token touches each
 //!   character", not "words are kept whole". Compare such scripts by premium or chars/token.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::tokenizer::{Encoding, Tokenizer};
@@ -31,7 +31,9 @@ pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
 /// Additive counts for one text (or a sum over many) under one tokenizer.
 ///
 /// Ratios are methods, so sums over many files stay exact: add the counts, then divide.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct TextStats {
     /// UTF-8 bytes.
     pub bytes: u64,

@@ -30,14 +30,24 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::tokenizer::Tokenizer;
 
 /// The class of a whitespace piece (module docs).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum WsClass {
@@ -223,7 +233,7 @@ pub fn whitespace_token_count(text: &str, spans: &[(usize, usize)]) -> u64 {
 }
 
 /// Counts for one (class, length) cell.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WsCell {
     /// Pieces seen.
     pub occurrences: u64,
@@ -236,7 +246,7 @@ pub struct WsCell {
 }
 
 /// Additive whitespace counts for one tokenizer over any number of texts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhitespaceCounts {
     /// Per (class, length).
     pub cells: BTreeMap<(WsClass, usize), WsCell>,

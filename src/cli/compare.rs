@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 
 use anyhow::Context;
 
-use crate::analysis::identifiers::{LANGS, Lang};
 use crate::compare::{self, ColorChoice, CompareOptions, ShowLimits};
 use crate::input::WalkOptions;
 use crate::output::AtomicFile;
@@ -64,18 +63,12 @@ pub fn run(args: Args) -> anyhow::Result<String> {
     if args.show && args.format == Format::Json {
         anyhow::bail!("--show prints the text itself and cannot be combined with --format json");
     }
-    let lang = match args.lang.as_deref() {
-        None | Some("text") => None,
-        Some(l) => Some(Lang::parse(l).with_context(|| {
-            let known: Vec<&str> = LANGS.iter().map(|l| l.name()).collect();
-            format!("unknown language `{l}`; known: {}, text", known.join(", "))
-        })?),
-    };
+    let (lang, text_only) = compare::parse_lang_option(args.lang.as_deref())?;
     let opts = CompareOptions {
         paths: args.paths,
         tokenizers: tokenizer::split_specs(&args.tokenizers),
         lang,
-        text_only: args.lang.as_deref() == Some("text"),
+        text_only,
         lossy: args.lossy,
         chunk_bytes: args.chunk_bytes.max(1),
         show: args.show || args.html.is_some(),

@@ -57,6 +57,8 @@
 //! the number or total size of the files (measured in `docs/compare.md`, `benches/memory.sh`).
 
 pub mod input;
+pub mod partial;
+mod run;
 pub mod show;
 
 use std::collections::BTreeMap;
@@ -66,18 +68,21 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::identifiers::{self, Fragmented, IdentCounts, IdentifierCounts, Lang};
-use crate::analysis::roundtrip::{self, FirstDifference, RoundtripCounts};
+use crate::analysis::roundtrip::{self, FirstDifference};
 use crate::analysis::scripts::{self, ScriptCounts};
 use crate::analysis::whitespace::{
     self, IndentProbe, IndentRow, WhitespaceCounts, WsClass, WsClassRow,
 };
-use crate::analysis::{TextStats, ratio, spans, text_stats};
-use crate::input::{Found, InputSource, SkipLog, SkipReason, Skipped, WalkOptions, Walker};
+use crate::analysis::{ratio, spans, text_stats};
+use crate::input::{InputSource, SkipReason, Skipped, WalkOptions};
 use crate::render::{Cell, Render, Table};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
 pub use input::InputFile;
+use partial::Acc;
+pub use partial::ComparePartial;
+pub use run::{PlannedInput, add_planned, add_texts, compare_streaming, plan};
 pub use show::{ColorChoice, ShowBlock, ShownToken, TokenKind, render_show};
 
 /// Default chunk size for reading large files: 256 KiB (see the module docs on memory).
@@ -208,7 +213,7 @@ pub struct InputTotals {
 }
 
 /// Inputs of one language.
-#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct LanguageFiles {
     /// Language (`text` when not code).
     pub language: String,
@@ -415,28 +420,6 @@ pub struct LanguageSummary {
     pub boundary_recall: f64,
 }
 
-/// Additive counts of one tokenizer over some texts.
-#[derive(Debug, Clone, Default)]
-struct Acc {
-    files: u64,
-    stats: TextStats,
-    ws: WhitespaceCounts,
-    idents: IdentifierCounts,
-    scripts: ScriptCounts,
-    roundtrip: RoundtripCounts,
-}
-
-impl Acc {
-    fn add(&mut self, o: &Acc) {
-        self.files += o.files;
-        self.stats.add(&o.stats);
-        self.ws.add(&o.ws);
-        self.idents.add(&o.idents);
-        scripts::add_scripts(&mut self.scripts, &o.scripts);
-        self.roundtrip.add(&o.roundtrip);
-    }
-}
-
 /// Where a chunk sits in its input, for round-trip positions.
 struct ChunkPlace<'a> {
     path: &'a str,
@@ -472,14 +455,7 @@ fn analyze_one(
         f.byte_offset += place.offset as usize;
         f.line += place.lines_before;
     }
-    let acc = Acc {
-        files: 0,
-        stats,
-        ws,
-        idents,
-        scripts,
-        roundtrip: rt,
-    };
+    let acc = Acc::of_chunk(stats, ws, idents, scripts, rt);
     let show = (show_limit > 0).then(|| {
         ShowBlock::from_encoding(place.path, tok.name(), text, &enc, tok.unk_id(), show_limit)
     });
@@ -487,7 +463,7 @@ fn analyze_one(
 }
 
 /// The result of one input.
-enum Outcome {
+pub(super) enum Outcome {
     Done {
         row: FileRow,
         lang: Option<Lang>,
@@ -500,15 +476,23 @@ enum Outcome {
 /// Reads and analyses one input. Content that cannot be read as text (binary, invalid UTF-8,
 /// a read error) skips a file found by walking a directory and is an error for a named file or
 /// standard input.
-fn process_input(
+/// `text` is the content of an input given in memory (then `file.source` is not read).
+pub(super) fn process_input(
     file: &InputFile,
+    text: Option<&str>,
     toks: &[Arc<dyn Tokenizer>],
     opts: &CompareOptions,
     parallel_tokenizers: bool,
     show_limit: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
-    match analyse_input(file, toks, opts, parallel_tokenizers, show_limit, bar) {
+    let reader: Result<Box<dyn std::io::Read + Send>> = match text {
+        Some(t) => Ok(Box::new(std::io::Cursor::new(t.as_bytes().to_vec()))),
+        None => open_input(file),
+    };
+    let result = reader
+        .and_then(|r| analyse_input(file, r, toks, opts, parallel_tokenizers, show_limit, bar));
+    match result {
         Err(e) if !file.named => match Skipped::from_error(&file.display, &e) {
             Some(s) => Ok(Outcome::Skipped(s)),
             None => Err(e),
@@ -561,13 +545,13 @@ fn decode_chunk(file: &InputFile, offset: u64, mut bytes: Vec<u8>, lossy: bool) 
 
 fn analyse_input(
     file: &InputFile,
+    reader: Box<dyn std::io::Read + Send>,
     toks: &[Arc<dyn Tokenizer>],
     opts: &CompareOptions,
     parallel_tokenizers: bool,
     show_limit: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
-    let reader = open_input(file)?;
     let mut chunks =
         input::ChunkReader::new(std::io::BufReader::new(reader), opts.chunk_bytes, file.lang);
     let mut per_tok: Vec<Acc> = vec![Acc::default(); toks.len()];
@@ -613,7 +597,7 @@ fn analyse_input(
             toks.iter().map(one).collect::<Result<_>>()?
         };
         for (k, (acc, block)) in results.into_iter().enumerate() {
-            per_tok[k].add(&acc);
+            per_tok[k].add_chunk(&acc);
             show.extend(block);
         }
         lines_before += text.matches('\n').count();
@@ -625,8 +609,7 @@ fn analyse_input(
         show.iter_mut()
             .for_each(|b: &mut ShowBlock| b.truncated = true);
     }
-    for (a, t) in per_tok.iter_mut().zip(toks) {
-        a.files = 1;
+    for (a, t) in per_tok.iter().zip(toks) {
         row.tokens.push(FileTokens {
             tokenizer: t.name().to_string(),
             tokens: a.stats.tokens,
@@ -640,10 +623,30 @@ fn analyse_input(
     })
 }
 
-fn check_cancel(opts: &CompareOptions) -> Result<()> {
+pub(super) fn check_cancel(opts: &CompareOptions) -> Result<()> {
     match &opts.cancel {
         Some(c) if c.load(std::sync::atomic::Ordering::Relaxed) => Err(Error::Interrupted),
         _ => Ok(()),
+    }
+}
+
+/// Reads `--lang`: a language name (see [`LANGS`](identifiers::LANGS)) or `text` (every input
+/// is non-code text); `None` guesses from file names. Returns the language and whether `text`
+/// was given.
+pub fn parse_lang_option(lang: Option<&str>) -> Result<(Option<Lang>, bool)> {
+    match lang {
+        None => Ok((None, false)),
+        Some("text") => Ok((None, true)),
+        Some(l) => match Lang::parse(l) {
+            Some(lang) => Ok((Some(lang), false)),
+            None => {
+                let known: Vec<&str> = identifiers::LANGS.iter().map(|l| l.name()).collect();
+                Err(Error::InvalidArgument(format!(
+                    "unknown language `{l}`; known: {}, text",
+                    known.join(", ")
+                )))
+            }
+        },
     }
 }
 
@@ -678,197 +681,6 @@ pub const CODE_REPORT_TOKENIZERS: &[&str] = &[
 /// Runs the comparison with tokenizers already loaded (`opts.tokenizers` is ignored).
 pub fn compare_with(opts: &CompareOptions, toks: &[Arc<dyn Tokenizer>]) -> Result<CompareReport> {
     compare_streaming(opts, toks, &mut |_| Ok(()))
-}
-
-/// Running totals of a comparison: everything kept between batches. Its size does not depend
-/// on the number of files (see the module docs on memory).
-struct Totals {
-    by_lang: Vec<BTreeMap<Option<Lang>, Acc>>,
-    files: BTreeMap<String, LanguageFiles>,
-    skipped: SkipLog,
-    show: Vec<ShowBlock>,
-}
-
-impl Totals {
-    fn new(tokenizers: usize) -> Self {
-        Totals {
-            by_lang: vec![BTreeMap::new(); tokenizers],
-            files: BTreeMap::new(),
-            skipped: SkipLog::default(),
-            show: Vec::new(),
-        }
-    }
-
-    /// Records a skip, or stops the run with `--strict`.
-    fn skip(&mut self, s: Skipped, strict: bool) -> Result<()> {
-        if strict {
-            return Err(Error::SkippedInput {
-                path: s.path,
-                detail: s.detail,
-            });
-        }
-        self.skipped.push(s);
-        Ok(())
-    }
-
-    fn add(
-        &mut self,
-        outcome: Outcome,
-        strict: bool,
-        on_file: &mut dyn FnMut(&FileRow) -> Result<()>,
-    ) -> Result<()> {
-        let (row, lang, per_tok, show) = match outcome {
-            Outcome::Skipped(s) => return self.skip(s, strict),
-            Outcome::Done {
-                row,
-                lang,
-                per_tok,
-                show,
-            } => (row, lang, per_tok, show),
-        };
-        on_file(&row)?;
-        let f = self
-            .files
-            .entry(row.language.clone())
-            .or_insert_with(|| LanguageFiles {
-                language: row.language.clone(),
-                ..Default::default()
-            });
-        f.files += 1;
-        f.bytes += row.bytes;
-        f.chunks += row.chunks;
-        self.show.extend(show);
-        for (k, acc) in per_tok.iter().enumerate() {
-            self.by_lang[k].entry(lang).or_default().add(acc);
-        }
-        Ok(())
-    }
-}
-
-/// The next batch of at most [`BATCH_FILES`] inputs from the walker (skipped entries go to
-/// `totals`).
-fn next_batch(
-    walker: &mut Walker,
-    opts: &CompareOptions,
-    totals: &mut Totals,
-) -> Result<Vec<InputFile>> {
-    let mut batch = Vec::with_capacity(BATCH_FILES);
-    while batch.len() < BATCH_FILES {
-        let Some(found) = walker.next() else { break };
-        match found? {
-            Found::Skipped(s) => totals.skip(s, opts.strict)?,
-            f => batch.extend(InputFile::from_found(f, opts.lang)),
-        }
-    }
-    if opts.text_only {
-        for f in &mut batch {
-            f.lang = None;
-        }
-    }
-    Ok(batch)
-}
-
-/// The bytes each input of a batch may show (see [`ShowLimits`]), taken from `budget` in input
-/// order; an input of unknown size (standard input) is given the largest share.
-fn show_shares(batch: &[InputFile], opts: &CompareOptions, budget: &mut usize) -> Vec<usize> {
-    batch
-        .iter()
-        .map(|f| {
-            let share = opts.show_limits.per_input.min(*budget);
-            let used = match f.source {
-                InputSource::Stdin => share,
-                _ => share.min(usize::try_from(f.size).unwrap_or(usize::MAX)),
-            };
-            *budget -= used;
-            share
-        })
-        .collect()
-}
-
-fn progress_bar(opts: &CompareOptions) -> indicatif::ProgressBar {
-    if !opts.progress {
-        return indicatif::ProgressBar::hidden();
-    }
-    let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} {msg}, {bytes} ({binary_bytes_per_sec}), {elapsed}",
-    ) {
-        b.set_style(style);
-    }
-    b.enable_steady_tick(std::time::Duration::from_millis(200));
-    b
-}
-
-/// Runs the comparison and calls `on_file` with each analysed input's row, in input order
-/// (`--per-file`). Files are walked lazily and folded into running totals batch by batch, so
-/// nothing per file is kept.
-pub fn compare_streaming(
-    opts: &CompareOptions,
-    toks: &[Arc<dyn Tokenizer>],
-    on_file: &mut dyn FnMut(&FileRow) -> Result<()>,
-) -> Result<CompareReport> {
-    if opts.paths.is_empty() {
-        return Err(Error::InvalidArgument(
-            "nothing to compare: give a file, a directory, or - for standard input".into(),
-        ));
-    }
-    let mut walker = Walker::new(&opts.paths, opts.walk);
-    let mut totals = Totals::new(toks.len());
-    let bar = progress_bar(opts);
-    let started = std::time::Instant::now();
-    let mut done = 0u64;
-    let mut show_budget = if opts.show { opts.show_limits.total } else { 0 };
-    loop {
-        check_cancel(opts)?;
-        let batch = next_batch(&mut walker, opts, &mut totals)?;
-        if batch.is_empty() {
-            break;
-        }
-        // One level of parallelism only: files in parallel, or the tokenizers of a lone file.
-        // Then at most one chunk per thread is in memory (see the module docs on memory).
-        let parallel_tokenizers = batch.len() == 1;
-        let limits = show_shares(&batch, opts, &mut show_budget);
-        let outcomes: Vec<Result<Outcome>> = batch
-            .par_iter()
-            .zip(&limits)
-            .map(|(f, &limit)| process_input(f, toks, opts, parallel_tokenizers, limit, &bar))
-            .collect();
-        for o in outcomes {
-            totals.add(o?, opts.strict, on_file)?;
-        }
-        done += batch.len() as u64;
-        let secs = started.elapsed().as_secs_f64().max(1e-3);
-        bar.set_message(format!("{done} files ({:.0} files/s)", done as f64 / secs));
-    }
-    bar.finish_and_clear();
-    finish(totals, toks)
-}
-
-fn finish(totals: Totals, toks: &[Arc<dyn Tokenizer>]) -> Result<CompareReport> {
-    let tokenizers = toks
-        .iter()
-        .zip(&totals.by_lang)
-        .map(|(t, langs)| tokenizer_report(t.as_ref(), langs))
-        .collect::<Result<Vec<_>>>()?;
-    let by_language: Vec<LanguageFiles> = totals.files.into_values().collect();
-    let sum = |f: fn(&LanguageFiles) -> u64| by_language.iter().map(f).sum();
-    Ok(CompareReport {
-        input_totals: InputTotals {
-            files: sum(|l| l.files),
-            bytes: sum(|l| l.bytes),
-            chunks: sum(|l| l.chunks),
-            by_language,
-        },
-        skipped: totals.skipped.listed().to_vec(),
-        skipped_by_reason: totals
-            .skipped
-            .counts()
-            .iter()
-            .map(|(r, n)| (*r, *n))
-            .collect(),
-        tokenizers,
-        show: totals.show,
-    })
 }
 
 fn ident_report(c: &IdentifierCounts) -> IdentifierReport {
@@ -911,14 +723,14 @@ fn indent_summary(rows: &[WsClassRow]) -> (u64, f64, bool) {
     (runs, ratio(tokens as f64, runs as f64), dist)
 }
 
-fn tokenizer_report(
+pub(super) fn tokenizer_report(
     tok: &dyn Tokenizer,
     langs: &BTreeMap<Option<Lang>, Acc>,
 ) -> Result<TokenizerReport> {
     let mut all = Acc::default();
     let mut by_language = Vec::new();
     for (lang, acc) in langs {
-        all.add(acc);
+        all.merge(acc);
         let rows = whitespace::class_rows(&acc.ws, tok)?;
         let (indent_runs, indent_tokens_per_run, indent_distinguishable) = indent_summary(&rows);
         let it = &acc.idents.total;

@@ -45,7 +45,7 @@ pub struct WalkOptions {
 }
 
 /// A file to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FoundFile {
     /// Where it is.
     pub path: PathBuf,
@@ -58,7 +58,7 @@ pub struct FoundFile {
 }
 
 /// What the walker yields.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Found {
     /// A file to read.
     File(FoundFile),

@@ -39,12 +39,12 @@
 
 mod corpus;
 mod markdown;
+mod partial;
 mod plot;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 pub use corpus::{
@@ -52,9 +52,10 @@ pub use corpus::{
     split_lines,
 };
 pub use markdown::{REPORT_CHART, REPORT_JSON, REPORT_MARKDOWN};
+pub use partial::ParityPartial;
 pub use plot::premium_svg;
 
-use crate::analysis::text::{TextStats, ratio, text_stats};
+use crate::analysis::text::ratio;
 use crate::render::{Cell, Render, Table};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
@@ -215,64 +216,17 @@ fn check_pivot(corpus: &ParallelCorpus, pivot: &str) -> Result<()> {
 ///
 /// Each kept line is encoded separately without special tokens; lines and languages are
 /// processed in parallel and summed in a fixed order, so the result does not depend on
-/// scheduling.
+/// scheduling. This is one [`ParityPartial`] over every line, then [`ParityPartial::finish`].
 pub fn measure(
     corpus: &ParallelCorpus,
     tokenizers: &[Arc<dyn Tokenizer>],
     pivot: &str,
     worst: usize,
 ) -> Result<ParityReport> {
-    check_pivot(corpus, pivot)?;
-    let mut out = Vec::with_capacity(tokenizers.len());
-    for tok in tokenizers {
-        let per_language: Vec<Vec<TextStats>> = corpus
-            .languages
-            .par_iter()
-            .map(|lang| {
-                corpus
-                    .kept
-                    .par_iter()
-                    .map(|&i| {
-                        let line = &lang.lines[i];
-                        let enc = tok.encode(line, false)?;
-                        Ok(text_stats(line, &enc, tok.as_ref()))
-                    })
-                    .collect::<Result<Vec<TextStats>>>()
-            })
-            .collect::<Result<_>>()?;
-        let pivot_index = corpus
-            .languages
-            .iter()
-            .position(|l| l.code == pivot)
-            .unwrap_or(0);
-        let pivot_tokens: Vec<u64> = per_language[pivot_index].iter().map(|s| s.tokens).collect();
-        let pivot_total: u64 = pivot_tokens.iter().sum();
-        if pivot_total == 0 {
-            return Err(Error::InvalidArgument(format!(
-                "tokenizer `{}` gives no tokens for the pivot `{pivot}`; premiums are undefined",
-                tok.name()
-            )));
-        }
-        let languages: Vec<LanguageParity> = corpus
-            .languages
-            .iter()
-            .zip(&per_language)
-            .map(|(lang, sentences)| language_parity(lang, sentences, &pivot_tokens))
-            .collect();
-        let summary = summarise(&languages, pivot, worst);
-        out.push(TokenizerParity {
-            name: tok.name().to_string(),
-            path: tok.path().map(|p| p.display().to_string()),
-            languages,
-            summary,
-        });
-    }
-    Ok(ParityReport {
-        pivot: pivot.to_string(),
-        sentences: corpus.kept.len(),
-        skipped_lines: corpus.skipped.len(),
-        tokenizers: out,
-    })
+    let mut partial = ParityPartial::new(corpus, tokenizers, pivot)?;
+    let lines: Vec<usize> = (0..ParityPartial::lines_of(corpus)).collect();
+    partial.add_lines(corpus, tokenizers, &lines)?;
+    partial.finish(worst)
 }
 
 /// Premium: Σ tokens / Σ pivot tokens over aligned sentences (Petrov et al. 2023).
@@ -302,35 +256,6 @@ pub fn parity_score(premiums: &[f64]) -> f64 {
         .map(|p| p.ln().abs())
         .collect();
     ratio(logs.iter().sum(), logs.len() as f64)
-}
-
-fn language_parity(
-    lang: &LanguageText,
-    sentences: &[TextStats],
-    pivot_tokens: &[u64],
-) -> LanguageParity {
-    let mut total = TextStats::default();
-    for s in sentences {
-        total.add(s);
-    }
-    let tokens: Vec<u64> = sentences.iter().map(|s| s.tokens).collect();
-    LanguageParity {
-        language: lang.code.clone(),
-        script: lang.script.clone(),
-        sentences: sentences.len(),
-        bytes: total.bytes,
-        chars: total.chars,
-        words: total.words,
-        tokens: total.tokens,
-        bytes_per_token: total.bytes_per_token(),
-        chars_per_token: total.chars_per_token(),
-        fertility: total.fertility(),
-        continued_word_share: total.continued_word_share(),
-        unk_tokens: total.unk_tokens,
-        unk_rate: total.unk_rate(),
-        premium: premium(&tokens, pivot_tokens),
-        share_over_2x_pivot: share_over_2x(&tokens, pivot_tokens),
-    }
 }
 
 fn summarise(languages: &[LanguageParity], pivot: &str, worst: usize) -> ParitySummary {

@@ -2,11 +2,21 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The naming style of an identifier (leading and trailing underscores ignored).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
@@ -108,7 +118,9 @@ pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
 }
 
 /// Additive identifier counts for one tokenizer (or one style).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct IdentCounts {
     /// Identifier occurrences.
     pub occurrences: u64,
@@ -160,7 +172,7 @@ impl IdentCounts {
 }
 
 /// A fragmented identifier kept as an example.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Fragmented {
     /// The identifier.
     pub identifier: String,
@@ -174,7 +186,7 @@ pub struct Fragmented {
 pub const FRAGMENTED_EXAMPLES: usize = 10;
 
 /// Identifier counts for one tokenizer over any number of texts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentifierCounts {
     /// All identifiers.
     pub total: IdentCounts,
@@ -193,7 +205,8 @@ fn frag_order(a: &Fragmented, b: &Fragmented) -> std::cmp::Ordering {
 fn merge_fragmented(into: &mut Vec<Fragmented>, more: &[Fragmented]) {
     for f in more {
         match into.iter_mut().find(|g| g.identifier == f.identifier) {
-            Some(g) if f.tokens > g.tokens => *g = f.clone(),
+            // Equal counts: the smaller pieces win, so merged totals do not depend on merge order.
+            Some(g) if (f.tokens, &g.pieces) > (g.tokens, &f.pieces) => *g = f.clone(),
             Some(_) => {}
             None => into.push(f.clone()),
         }
