@@ -177,6 +177,84 @@ fn pairs_converted_to_beir_score_exactly_as_pairs() {
     }
 }
 
+/// The pair layout's and the BEIR layout's `--pretrained` runs of one model, as JSON.
+fn pretrained_runs(model: &Path, beir: &str, threads: &str) -> (Value, Value) {
+    let model = model.to_str().unwrap();
+    let common = [
+        "--pretrained",
+        model,
+        "--max-tokens",
+        "48",
+        "--threads",
+        threads,
+    ];
+    let pairs = run_json(&[&common[..], &["--languages", "go", "--no-equal-bytes"]].concat());
+    let b = run_json(&[&common[..], &["--data", beir]].concat());
+    (pairs, b)
+}
+
+#[test]
+fn pretrained_models_on_converted_pairs_score_exactly_as_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let beir = dir.path().join("beir");
+    let beir = beir.to_str().unwrap();
+    tokstat()
+        .args(["to-beir", "--languages", "go", "-o", beir])
+        .assert()
+        .success();
+    for arch in ["bert", "modernbert"] {
+        let model = root().join("tests/fixtures/pretrained").join(arch);
+        let (pairs, b) = pretrained_runs(&model, beir, "2");
+        assert_eq!(b["config"]["data_format"], "beir");
+        assert_eq!(b["config"]["pretrained"][0]["model_type"], arch);
+        assert!(
+            b["training"].as_array().unwrap().is_empty(),
+            "nothing trained"
+        );
+        assert_eq!(b["timing"]["pretrained"][0]["texts"], 2000);
+        let methods: Vec<&str> = b["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["method"].as_str().unwrap())
+            .collect();
+        assert_eq!(methods, ["bm25", "pretrained"], "{arch}");
+        for method in ["bm25", "pretrained"] {
+            let (p, r) = (
+                row(&pairs, "language", "go", method),
+                row(&b, "set", "go", method),
+            );
+            assert_eq!(r["tokenizer"], arch);
+            for m in [
+                "mrr_at_10",
+                "ndcg_at_10",
+                "recall_at_1",
+                "recall_at_5",
+                "recall_at_10",
+            ] {
+                assert_eq!(p[m], r[m], "{arch} {method} {m}");
+            }
+            assert_eq!(p["queries"], r["queries"]);
+            assert_eq!(p["code_truncated_share"], r["document_truncated_share"]);
+            assert!(
+                r["mrr_at_10"].as_f64().unwrap() > 0.01,
+                "{arch} {method}: no signal"
+            );
+        }
+        if arch == "modernbert" {
+            let (_, mut one) = pretrained_runs(&model, beir, "1");
+            let mut two = b.clone();
+            for v in [&mut one, &mut two] {
+                v.as_object_mut().unwrap().remove("timing");
+            }
+            assert_eq!(
+                one, two,
+                "BEIR pretrained results depend on the thread count"
+            );
+        }
+    }
+}
+
 /// A small BEIR set: one document per word (plus distractors), queries that repeat a word,
 /// graded train and test judgements; `q-none` has only a 0 judgement on test.
 fn toy_set(dir: &Path) {

@@ -68,7 +68,7 @@ pub fn run_models(
 }
 
 /// Tokenizes `texts` for `model` with `prefix`, in parallel, in input order.
-fn tokenize_all<'a>(
+pub(super) fn tokenize_all<'a>(
     model: &PretrainedModel,
     prefix: &str,
     texts: impl IntoParallelIterator<Item = &'a str>,
@@ -184,33 +184,37 @@ pub fn check_options(opts: &RetrievalOptions) -> Result<()> {
 impl RetrievalReport {
     /// The pretrained models of the run: size, pooling, window and throughput.
     pub(super) fn pretrained_table(&self) -> Option<Table> {
-        if self.config.pretrained.is_empty() {
-            return None;
-        }
-        let mut t = Table::new(
-            "Pretrained models",
-            [
-                "model", "type", "params", "d", "layers", "pooling", "window", "texts/s",
-                "tokens/s",
-            ],
-        );
-        for m in &self.config.pretrained {
-            let speed = self.timing.pretrained.iter().find(|x| x.model == m.name);
-            let rate =
-                |f: fn(&EmbedTiming) -> f64| speed.map_or(Cell::Empty, |s| Cell::Float(f(s), 1));
-            t.row(vec![
-                Cell::text(m.name.clone()),
-                Cell::text(m.model_type.clone()),
-                Cell::count(m.parameters),
-                Cell::count(m.hidden_size),
-                Cell::count(m.layers),
-                Cell::text(format!("{} ({})", m.pooling.name(), m.pooling_from)),
-                Cell::count(m.max_tokens),
-                rate(|s| s.texts_per_second),
-                rate(|s| s.tokens_per_second),
-            ]);
-        }
-        t.note("Rows `pretrained model` embed with each model's own tokenizer, window and pooling; `BM25` under a model's name ranks by its token ids. Throughput: wall clock of the forward passes, this machine, this run.");
-        Some(t)
+        models_table(&self.config.pretrained, &self.timing.pretrained)
     }
+}
+
+/// The table of pretrained models: size, pooling, window and throughput (`None` without
+/// models).
+pub fn models_table(models: &[ModelInfo], speeds: &[EmbedTiming]) -> Option<Table> {
+    if models.is_empty() {
+        return None;
+    }
+    let mut t = Table::new(
+        "Pretrained models",
+        [
+            "model", "type", "params", "d", "layers", "pooling", "window", "texts/s", "tokens/s",
+        ],
+    );
+    for m in models {
+        let speed = speeds.iter().find(|x| x.model == m.name);
+        let rate = |f: fn(&EmbedTiming) -> f64| speed.map_or(Cell::Empty, |s| Cell::Float(f(s), 1));
+        t.row(vec![
+            Cell::text(m.name.clone()),
+            Cell::text(m.model_type.clone()),
+            Cell::count(m.parameters),
+            Cell::count(m.hidden_size),
+            Cell::count(m.layers),
+            Cell::text(format!("{} ({})", m.pooling.name(), m.pooling_from)),
+            Cell::count(m.max_tokens),
+            rate(|s| s.texts_per_second),
+            rate(|s| s.tokens_per_second),
+        ]);
+    }
+    t.note("Rows `pretrained model` embed with each model's own tokenizer, window and pooling; `BM25` under a model's name ranks by its token ids. Throughput: wall clock of the forward passes, this machine, this run.");
+    Some(t)
 }

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::QueryRun;
 use super::data::BeirSet;
+use crate::pretrained::ModelInfo;
 use crate::render::{Cell, Render, Table};
 use crate::retrieval::graded::{GradedMetrics, is_relevant};
+use crate::retrieval::pretrained::{EmbedTiming, models_table};
 use crate::retrieval::{RetrievalOptions, TokenizerInfo, TrainingSummary};
 
 /// One evaluated set.
@@ -72,6 +74,9 @@ pub struct BeirConfig {
     pub trained_on: Option<String>,
     /// Whether encoder rows come from checkpoints (`--load`).
     pub rescored_from_checkpoints: bool,
+    /// The pretrained models scored (`--pretrained`), in order.
+    #[serde(default)]
+    pub pretrained: Vec<ModelInfo>,
     /// tokstat version.
     pub tokstat_version: String,
 }
@@ -81,9 +86,9 @@ pub struct BeirConfig {
 pub struct BeirRow {
     /// Set name.
     pub set: String,
-    /// Tokenizer name.
+    /// Tokenizer name (a pretrained model's rows: the model's name).
     pub tokenizer: String,
-    /// `bm25` or `trained`.
+    /// `bm25`, `trained` or `pretrained`.
     pub method: String,
     /// Queries evaluated.
     pub queries: usize,
@@ -96,7 +101,7 @@ pub struct BeirRow {
     pub metrics: GradedMetrics,
     /// Share of documents longer than the code token limit (cut before scoring).
     pub document_truncated_share: f64,
-    /// Seed of the encoder (`null` for BM25).
+    /// Seed of the encoder (`null` for BM25 and pretrained models).
     pub seed: Option<u64>,
 }
 
@@ -132,6 +137,9 @@ pub struct BeirTiming {
     pub total_seconds: f64,
     /// Threads of the run.
     pub threads: usize,
+    /// Embedding throughput per pretrained model (forward passes only).
+    #[serde(default)]
+    pub pretrained: Vec<EmbedTiming>,
 }
 
 /// The report of a BEIR-layout run; serialised as its JSON contract.
@@ -150,7 +158,12 @@ pub struct BeirReport {
 impl Render for BeirReport {
     /// The human-readable view: the sets, then one row per (set, method, tokenizer).
     fn tables(&self) -> Vec<Table> {
-        vec![self.set_table(), self.result_table()]
+        let mut tables = vec![self.set_table(), self.result_table()];
+        tables.extend(models_table(
+            &self.config.pretrained,
+            &self.timing.pretrained,
+        ));
+        tables
     }
 }
 
@@ -167,6 +180,7 @@ impl BeirReport {
                 encoders: Vec::new(),
                 trained_on: None,
                 rescored_from_checkpoints: opts.load_dir.is_some(),
+                pretrained: Vec::new(),
                 tokstat_version: env!("CARGO_PKG_VERSION").to_string(),
             },
             results: Vec::new(),
@@ -262,7 +276,9 @@ impl BeirReport {
     }
 
     fn encoder_note(&self) -> String {
-        if self.config.rescored_from_checkpoints {
+        if self.config.tokenizers.is_empty() {
+            "Rows `pretrained`: each model with its own tokenizer, window and pooling; `bm25` under a model's name ranks by its token ids.".into()
+        } else if self.config.rescored_from_checkpoints {
             "Encoder rows: checkpoints loaded with --load.".into()
         } else if let Some(split) = &self.config.trained_on {
             format!(

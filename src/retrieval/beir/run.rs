@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::data::{self, BeirSet, Qrels};
-use super::report::{BeirReport, BeirRow, BeirTiming, TokenizerRef};
+use super::report::{BeirReport, BeirRow, TokenizerRef};
 use super::{Embeddings, QueryRun, TextEmbedder, TextKind, rank_queries};
 use crate::encoder::Encoder;
 use crate::retrieval::data::Pair;
@@ -72,6 +72,10 @@ struct LoadedSet {
 
 fn check_beir_options(opts: &RetrievalOptions) -> Result<()> {
     limits::check_options(opts)?;
+    crate::retrieval::pretrained::check_options(opts)?;
+    if opts.tokenizers.is_empty() && opts.pretrained.is_empty() {
+        return Err(Error::InvalidArgument("no tokenizer given".into()));
+    }
     if opts.seeds > 1 {
         return Err(Error::InvalidArgument(
             "--seeds: BEIR-layout data is evaluated with one seed".into(),
@@ -87,7 +91,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<BeirReport> {
     let started = Instant::now();
     check_beir_options(opts)?;
     let dirs = set_dirs(&opts.data_dir, &opts.languages)?;
-    let training_wanted = opts.load_dir.is_none();
+    let training_wanted = opts.load_dir.is_none() && !opts.tokenizers.is_empty();
     let mut sets = Vec::new();
     for dir in &dirs {
         let set = data::load(dir, &opts.eval_split)?;
@@ -105,16 +109,21 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<BeirReport> {
         sets.push(LoadedSet { set, train });
     }
     let training = training_wanted && sets.iter().all(|s| s.train.is_some());
-    let toks: Vec<Arc<dyn Tokenizer>> = tokenizer::load_many(&opts.tokenizers)?;
-    let mut report = BeirReport::new(opts, &sets.iter().map(|s| &s.set).collect::<Vec<_>>());
+    let toks: Vec<Arc<dyn Tokenizer>> = if opts.tokenizers.is_empty() {
+        Vec::new() // only pretrained models are scored
+    } else {
+        tokenizer::load_many(&opts.tokenizers)?
+    };
+    let set_refs: Vec<&BeirSet> = sets.iter().map(|s| &s.set).collect();
+    let mut report = BeirReport::new(opts, &set_refs);
     report.config.trained_on = training.then(|| TRAIN_SPLIT.to_string());
     for tok in &toks {
         run_tokenizer(opts, tok.as_ref(), &sets, training, &mut report)?;
     }
-    report.timing = BeirTiming {
-        total_seconds: started.elapsed().as_secs_f64(),
-        threads: rayon::current_num_threads(),
-    };
+    let taken: Vec<&str> = toks.iter().map(|t| t.name()).collect();
+    super::pretrained::run_models(opts, &set_refs, &taken, &mut report)?;
+    report.timing.total_seconds = started.elapsed().as_secs_f64();
+    report.timing.threads = rayon::current_num_threads();
     Ok(report)
 }
 
@@ -374,7 +383,7 @@ pub fn run_file_path(dir: &Path, set: &str, tokenizer: &str, method: &str) -> Pa
 
 /// Writes the ranking of every evaluated query as a TREC run file (`qid Q0 docid rank score
 /// tag`, rank from 1, best first, at most 100 per query), when `--save-runs` is set.
-fn save_runs(
+pub(super) fn save_runs(
     opts: &RetrievalOptions,
     set: &BeirSet,
     tokenizer: &str,
