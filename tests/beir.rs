@@ -421,6 +421,14 @@ fn malformed_sets_fail_naming_file_and_line() {
     );
     fails_with(&set, &[], "queries.jsonl:7: missing field `text`");
     toy_set(&set);
+    let qrels = set.join("qrels/test.tsv");
+    let mut bytes = std::fs::read(&qrels).unwrap();
+    let at = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let at = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    bytes.splice(at..at + 1, [0xff]); // line 3 starts with a byte that is not UTF-8
+    std::fs::write(&qrels, bytes).unwrap();
+    fails_with(&set, &[], &format!("{test_tsv}3: invalid UTF-8"));
+    toy_set(&set);
     fails_with(
         &set,
         &["--split", "dev"],
@@ -437,6 +445,79 @@ fn malformed_sets_fail_naming_file_and_line() {
     // Forcing the BEIR layout on pair data names what is missing.
     let pairs = root().join("corpora/code-retrieval");
     fails_with(&pairs, &["--data-format", "beir"], "holds no BEIR set");
+}
+
+/// scipy.stats.t.ppf(0.975, 2): the 95% two-sided Student-t quantile for 3 seeds.
+const T_975_DF2: f64 = 4.302_652_729_749_464;
+
+#[test]
+fn several_seeds_give_a_row_each_and_their_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("toy");
+    toy_set(&set);
+    let runs = dir.path().join("runs");
+    let v = run_json(&[
+        "-t",
+        "roberta",
+        "--data",
+        set.to_str().unwrap(),
+        "--seeds",
+        "3",
+        "--seed",
+        "7",
+        "--steps",
+        "3",
+        "--dim",
+        "16",
+        "--heads",
+        "2",
+        "--batch-size",
+        "4",
+        "--save-runs",
+        runs.to_str().unwrap(),
+    ]);
+    let rows = v["results"].as_array().unwrap();
+    let trained: Vec<&Value> = rows.iter().filter(|r| r["method"] == "trained").collect();
+    let seeds: Vec<u64> = trained
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [7, 8, 9]);
+    assert_eq!(rows.iter().filter(|r| r["method"] == "bm25").count(), 1);
+    assert_eq!(v["training"].as_array().unwrap().len(), 3);
+    let ndcg: Vec<f64> = trained
+        .iter()
+        .map(|r| r["ndcg_at_10"].as_f64().unwrap())
+        .collect();
+    assert!(ndcg.iter().any(|&x| x != ndcg[0]), "seeds differ: {ndcg:?}");
+    // Mean, sample sd and Student-t interval, computed here independently.
+    let mean = ndcg.iter().sum::<f64>() / 3.0;
+    let sd = (ndcg.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let half = T_975_DF2 * sd / 3f64.sqrt();
+    let summary = v["summary"].as_array().unwrap();
+    let s = summary
+        .iter()
+        .find(|s| s["method"] == "trained" && s["metric"] == "ndcg_at_10")
+        .unwrap();
+    assert_eq!(s["n"], 3);
+    let close = |a: &Value, b: f64| (a.as_f64().unwrap() - b).abs() < 1e-9;
+    assert!(close(&s["mean"], mean) && close(&s["sd"], sd), "{s}");
+    assert!(
+        close(&s["ci95"][0], mean - half) && close(&s["ci95"][1], mean + half),
+        "{s}"
+    );
+    let b = summary
+        .iter()
+        .find(|s| s["method"] == "bm25" && s["metric"] == "map_at_100")
+        .unwrap();
+    assert_eq!((&b["n"], &b["sd"]), (&Value::from(1), &Value::Null));
+    assert_eq!(summary.len(), 2 * 7, "(bm25, trained) × 7 metrics");
+    for seed in [7, 8, 9] {
+        assert!(
+            runs.join(format!("toy.roberta.trained-seed{seed}.run"))
+                .is_file()
+        );
+    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub mod data;
 mod pretrained;
 mod report;
 mod run;
+pub mod seeds;
 
 pub use report::{BeirConfig, BeirReport, BeirRow, BeirTiming, SetInfo, TokenizerRef};
 pub use run::run;

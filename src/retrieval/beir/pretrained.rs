@@ -10,8 +10,6 @@
 //! thread count. Memory: the token ids of the corpus (at most the window per document, dropped
 //! after BM25 except those the network needs), one vector per document, 100 hits per query.
 
-use std::time::Instant;
-
 use rayon::prelude::*;
 
 use super::data::BeirSet;
@@ -20,7 +18,7 @@ use super::run::save_runs;
 use super::{Embeddings, QueryRun, rank_queries};
 use crate::Result;
 use crate::pretrained::{ModelInput, PretrainedModel};
-use crate::retrieval::pretrained::{EmbedTiming, model_names, normalised, tokenize_all};
+use crate::retrieval::pretrained::{Speed, model_names, tokenize_all};
 use crate::retrieval::{self as r, RetrievalOptions, bm25, method};
 
 /// Loads every model of `opts.pretrained` and scores it on every set; `taken` are the run's
@@ -42,43 +40,6 @@ pub fn run_models(
         report.timing.pretrained.push(speed.timing(name));
     }
     Ok(())
-}
-
-/// Texts, tokens and seconds of the forward passes of one model.
-#[derive(Default)]
-struct Speed {
-    texts: usize,
-    tokens: usize,
-    seconds: f64,
-}
-
-impl Speed {
-    /// Embeds `inputs` (timed), unit-normalised, in input order.
-    fn embed(
-        &mut self,
-        model: &PretrainedModel,
-        inputs: &[ModelInput],
-        progress: &dyn Fn(usize),
-    ) -> Result<Embeddings> {
-        let t = Instant::now();
-        let rows = model.embed_inputs(inputs, progress)?;
-        self.seconds += t.elapsed().as_secs_f64();
-        self.texts += inputs.len();
-        self.tokens += inputs.iter().map(|x| x.ids.len()).sum::<usize>();
-        Embeddings::from_rows(normalised(rows))
-    }
-
-    fn timing(&self, model: &str) -> EmbedTiming {
-        let secs = self.seconds.max(1e-9);
-        EmbedTiming {
-            model: model.to_string(),
-            texts: self.texts,
-            tokens: self.tokens,
-            seconds: self.seconds,
-            texts_per_second: self.texts as f64 / secs,
-            tokens_per_second: self.tokens as f64 / secs,
-        }
-    }
 }
 
 /// Scores one model on one set: BM25 over its tokens, then its embeddings.
@@ -115,9 +76,10 @@ fn score_set(
     }
     let pb = r::bar(opts, &format!("{name} {} {}", method::PRETRAINED, set.name));
     pb.set_length((docs.len() + 2 * queries.len()) as u64);
-    let doc_vectors = speed.embed(model, &docs, &|n| pb.inc(n as u64))?;
+    let doc_vectors = Embeddings::from_rows(speed.embed(model, &docs, &|n| pb.inc(n as u64))?)?;
     drop(docs);
-    let query_vectors = speed.embed(model, &queries, &|n| pb.inc(n as u64))?;
+    let query_vectors =
+        Embeddings::from_rows(speed.embed(model, &queries, &|n| pb.inc(n as u64))?)?;
     let runs = rank_queries(
         &set.qrels.judgements,
         |i| doc_vectors.scores(query_vectors.row(i)),

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::QueryRun;
 use super::data::BeirSet;
+use super::seeds::BeirSummaryRow;
 use crate::pretrained::ModelInfo;
 use crate::render::{Cell, Render, Table};
 use crate::retrieval::graded::{GradedMetrics, is_relevant};
@@ -149,7 +150,10 @@ pub struct BeirReport {
     pub config: BeirConfig,
     /// One row per (set, tokenizer, method).
     pub results: Vec<BeirRow>,
-    /// Training per tokenizer (empty when no encoder was trained).
+    /// Every metric of each (set, tokenizer, method) over the seeds of the run (`--seeds`).
+    #[serde(default)]
+    pub summary: Vec<BeirSummaryRow>,
+    /// Training per tokenizer and seed (empty when no encoder was trained).
     pub training: Vec<TrainingSummary>,
     /// Wall-clock time.
     pub timing: BeirTiming,
@@ -159,6 +163,7 @@ impl Render for BeirReport {
     /// The human-readable view: the sets, then one row per (set, method, tokenizer).
     fn tables(&self) -> Vec<Table> {
         let mut tables = vec![self.set_table(), self.result_table()];
+        tables.extend(super::seeds::table(&self.summary));
         tables.extend(models_table(
             &self.config.pretrained,
             &self.timing.pretrained,
@@ -184,6 +189,7 @@ impl BeirReport {
                 tokstat_version: env!("CARGO_PKG_VERSION").to_string(),
             },
             results: Vec::new(),
+            summary: Vec::new(),
             training: Vec::new(),
             timing: BeirTiming::default(),
         }
