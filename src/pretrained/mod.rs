@@ -306,9 +306,7 @@ impl PretrainedModel {
         let run = |batch: &&[usize]| {
             let rows = self
                 .forward_batch(batch.iter().map(|&i| inputs[i].ids.as_slice()))
-                .map_err(|e| {
-                    Error::Model(format!("{}: forward pass failed: {e}", self.info.name))
-                });
+                .map_err(|e| Error::Model(format!("{}: forward pass failed: {e}", self.info.name)));
             progress(batch.len());
             rows
         };

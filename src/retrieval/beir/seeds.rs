@@ -13,8 +13,11 @@ use crate::render::{Cell, Table};
 use crate::retrieval::graded::GradedMetrics;
 use crate::retrieval::stats::{self, Spread};
 
+/// Reads one metric.
+pub type GradedMetricFn = fn(&GradedMetrics) -> f64;
+
 /// The metrics summarised over seeds, with their accessors, in table order.
-pub const METRICS: [(&str, fn(&GradedMetrics) -> f64); 7] = [
+pub const METRICS: [(&str, GradedMetricFn); 7] = [
     ("ndcg_at_10", |m| m.ndcg_at_10),
     ("map_at_100", |m| m.map_at_100),
     ("mrr_at_10", |m| m.mrr_at_10),
