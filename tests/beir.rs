@@ -177,6 +177,84 @@ fn pairs_converted_to_beir_score_exactly_as_pairs() {
     }
 }
 
+/// The pair layout's and the BEIR layout's `--pretrained` runs of one model, as JSON.
+fn pretrained_runs(model: &Path, beir: &str, threads: &str) -> (Value, Value) {
+    let model = model.to_str().unwrap();
+    let common = [
+        "--pretrained",
+        model,
+        "--max-tokens",
+        "48",
+        "--threads",
+        threads,
+    ];
+    let pairs = run_json(&[&common[..], &["--languages", "go", "--no-equal-bytes"]].concat());
+    let b = run_json(&[&common[..], &["--data", beir]].concat());
+    (pairs, b)
+}
+
+#[test]
+fn pretrained_models_on_converted_pairs_score_exactly_as_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let beir = dir.path().join("beir");
+    let beir = beir.to_str().unwrap();
+    tokstat()
+        .args(["to-beir", "--languages", "go", "-o", beir])
+        .assert()
+        .success();
+    for arch in ["bert", "modernbert"] {
+        let model = root().join("tests/fixtures/pretrained").join(arch);
+        let (pairs, b) = pretrained_runs(&model, beir, "2");
+        assert_eq!(b["config"]["data_format"], "beir");
+        assert_eq!(b["config"]["pretrained"][0]["model_type"], arch);
+        assert!(
+            b["training"].as_array().unwrap().is_empty(),
+            "nothing trained"
+        );
+        assert_eq!(b["timing"]["pretrained"][0]["texts"], 2000);
+        let methods: Vec<&str> = b["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["method"].as_str().unwrap())
+            .collect();
+        assert_eq!(methods, ["bm25", "pretrained"], "{arch}");
+        for method in ["bm25", "pretrained"] {
+            let (p, r) = (
+                row(&pairs, "language", "go", method),
+                row(&b, "set", "go", method),
+            );
+            assert_eq!(r["tokenizer"], arch);
+            for m in [
+                "mrr_at_10",
+                "ndcg_at_10",
+                "recall_at_1",
+                "recall_at_5",
+                "recall_at_10",
+            ] {
+                assert_eq!(p[m], r[m], "{arch} {method} {m}");
+            }
+            assert_eq!(p["queries"], r["queries"]);
+            assert_eq!(p["code_truncated_share"], r["document_truncated_share"]);
+            assert!(
+                r["mrr_at_10"].as_f64().unwrap() > 0.01,
+                "{arch} {method}: no signal"
+            );
+        }
+        if arch == "modernbert" {
+            let (_, mut one) = pretrained_runs(&model, beir, "1");
+            let mut two = b.clone();
+            for v in [&mut one, &mut two] {
+                v.as_object_mut().unwrap().remove("timing");
+            }
+            assert_eq!(
+                one, two,
+                "BEIR pretrained results depend on the thread count"
+            );
+        }
+    }
+}
+
 /// A small BEIR set: one document per word (plus distractors), queries that repeat a word,
 /// graded train and test judgements; `q-none` has only a 0 judgement on test.
 fn toy_set(dir: &Path) {
@@ -343,6 +421,14 @@ fn malformed_sets_fail_naming_file_and_line() {
     );
     fails_with(&set, &[], "queries.jsonl:7: missing field `text`");
     toy_set(&set);
+    let qrels = set.join("qrels/test.tsv");
+    let mut bytes = std::fs::read(&qrels).unwrap();
+    let at = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let at = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    bytes.splice(at..at + 1, [0xff]); // line 3 starts with a byte that is not UTF-8
+    std::fs::write(&qrels, bytes).unwrap();
+    fails_with(&set, &[], &format!("{test_tsv}3: invalid UTF-8"));
+    toy_set(&set);
     fails_with(
         &set,
         &["--split", "dev"],
@@ -359,6 +445,79 @@ fn malformed_sets_fail_naming_file_and_line() {
     // Forcing the BEIR layout on pair data names what is missing.
     let pairs = root().join("corpora/code-retrieval");
     fails_with(&pairs, &["--data-format", "beir"], "holds no BEIR set");
+}
+
+/// scipy.stats.t.ppf(0.975, 2): the 95% two-sided Student-t quantile for 3 seeds.
+const T_975_DF2: f64 = 4.302_652_729_749_464;
+
+#[test]
+fn several_seeds_give_a_row_each_and_their_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("toy");
+    toy_set(&set);
+    let runs = dir.path().join("runs");
+    let v = run_json(&[
+        "-t",
+        "roberta",
+        "--data",
+        set.to_str().unwrap(),
+        "--seeds",
+        "3",
+        "--seed",
+        "7",
+        "--steps",
+        "3",
+        "--dim",
+        "16",
+        "--heads",
+        "2",
+        "--batch-size",
+        "4",
+        "--save-runs",
+        runs.to_str().unwrap(),
+    ]);
+    let rows = v["results"].as_array().unwrap();
+    let trained: Vec<&Value> = rows.iter().filter(|r| r["method"] == "trained").collect();
+    let seeds: Vec<u64> = trained
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [7, 8, 9]);
+    assert_eq!(rows.iter().filter(|r| r["method"] == "bm25").count(), 1);
+    assert_eq!(v["training"].as_array().unwrap().len(), 3);
+    let ndcg: Vec<f64> = trained
+        .iter()
+        .map(|r| r["ndcg_at_10"].as_f64().unwrap())
+        .collect();
+    assert!(ndcg.iter().any(|&x| x != ndcg[0]), "seeds differ: {ndcg:?}");
+    // Mean, sample sd and Student-t interval, computed here independently.
+    let mean = ndcg.iter().sum::<f64>() / 3.0;
+    let sd = (ndcg.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let half = T_975_DF2 * sd / 3f64.sqrt();
+    let summary = v["summary"].as_array().unwrap();
+    let s = summary
+        .iter()
+        .find(|s| s["method"] == "trained" && s["metric"] == "ndcg_at_10")
+        .unwrap();
+    assert_eq!(s["n"], 3);
+    let close = |a: &Value, b: f64| (a.as_f64().unwrap() - b).abs() < 1e-9;
+    assert!(close(&s["mean"], mean) && close(&s["sd"], sd), "{s}");
+    assert!(
+        close(&s["ci95"][0], mean - half) && close(&s["ci95"][1], mean + half),
+        "{s}"
+    );
+    let b = summary
+        .iter()
+        .find(|s| s["method"] == "bm25" && s["metric"] == "map_at_100")
+        .unwrap();
+    assert_eq!((&b["n"], &b["sd"]), (&Value::from(1), &Value::Null));
+    assert_eq!(summary.len(), 2 * 7, "(bm25, trained) × 7 metrics");
+    for seed in [7, 8, 9] {
+        assert!(
+            runs.join(format!("toy.roberta.trained-seed{seed}.run"))
+                .is_file()
+        );
+    }
 }
 
 #[test]

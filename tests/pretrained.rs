@@ -340,7 +340,13 @@ fn retrieval_scores_a_pretrained_model_deterministically() {
     let mut a = run_json(&dir, "1");
     let rows = a["results"].as_array().unwrap();
     let methods: Vec<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
-    assert_eq!(methods, ["pretrained", "bm25", "pretrained", "bm25"]);
+    let per_language = [
+        "pretrained",
+        "bm25",
+        "pretrained_equal_bytes",
+        "bm25_equal_bytes",
+    ];
+    assert_eq!(methods, [per_language, per_language].concat());
     assert!(rows.iter().all(|r| r["tokenizer"] == "modernbert"));
     assert!(
         rows.iter()
@@ -362,6 +368,70 @@ fn retrieval_scores_a_pretrained_model_deterministically() {
     a.as_object_mut().unwrap().remove("timing");
     b.as_object_mut().unwrap().remove("timing");
     assert_eq!(a, b, "results depend on the thread count");
+}
+
+/// The equal-bytes view of a pretrained model is the plain view of code cut beforehand to the
+/// same bytes: `--equal-bytes 120` rows equal `--truncate-bytes 120 --no-equal-bytes` rows.
+#[test]
+fn pretrained_equal_bytes_rows_score_code_cut_to_those_bytes() {
+    let dir = fixture("bert");
+    let run = |extra: &[&str]| {
+        let args = [
+            "retrieval",
+            "--pretrained",
+            dir.to_str().unwrap(),
+            "--languages",
+            "go",
+            "--max-eval-pairs",
+            "60",
+            "--max-tokens",
+            "64",
+            "--format",
+            "json",
+        ];
+        json_of(&[&args[..], extra].concat())
+    };
+    let eb = run(&["--equal-bytes", "120"]);
+    let cut = run(&["--truncate-bytes", "120", "--no-equal-bytes"]);
+    let find = |v: &Value, m: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["method"] == m)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {m} row"))
+    };
+    for (a, b) in [
+        ("pretrained_equal_bytes", "pretrained"),
+        ("bm25_equal_bytes", "bm25"),
+    ] {
+        let (x, y) = (find(&eb, a), find(&cut, b));
+        for m in [
+            "gold_ranks",
+            "mrr_at_10",
+            "ndcg_at_10",
+            "code_truncated_share",
+        ] {
+            assert_eq!(x[m], y[m], "{a} vs {b}: {m}");
+        }
+    }
+    // The plain rows see more code than 120 bytes: their ranks differ.
+    assert_ne!(
+        find(&eb, "pretrained")["gold_ranks"],
+        find(&eb, "pretrained_equal_bytes")["gold_ranks"]
+    );
+    // Throughput counts the run's own texts only.
+    assert_eq!(eb["timing"]["pretrained"][0]["texts"], 120);
+    assert_eq!(
+        eb["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["method"] == "pretrained_equal_bytes")
+            .count(),
+        2 * 2
+    );
 }
 
 #[test]

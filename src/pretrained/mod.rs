@@ -121,7 +121,7 @@ impl Default for EmbedOptions {
 pub trait Embedder {
     /// One embedding per text, in input order; `progress` is told how many texts each step
     /// finished.
-    fn embed(&self, texts: &[&str], progress: &dyn Fn(usize)) -> Result<Vec<Vec<f32>>>;
+    fn embed(&self, texts: &[&str], progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<Vec<f32>>>;
 }
 
 /// A text as the model sees it.
@@ -290,24 +290,36 @@ impl PretrainedModel {
     }
 
     /// Pooled embeddings (not normalised) of tokenized inputs, in input order.
+    ///
+    /// On the CPU the batches run in parallel on the current rayon pool, one batch per thread
+    /// (the network's own matrix products use few cores on batches this small); each batch is
+    /// fixed by the length order alone, so the output does not depend on the thread count.
     pub fn embed_inputs(
         &self,
         inputs: &[ModelInput],
-        progress: &dyn Fn(usize),
+        progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<Vec<f32>>> {
+        use rayon::prelude::*;
         let mut order: Vec<usize> = (0..inputs.len()).collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(inputs[i].ids.len()), i));
-        let mut out = vec![Vec::new(); inputs.len()];
-        for batch in order.chunks(self.batch_size) {
+        let batches: Vec<&[usize]> = order.chunks(self.batch_size).collect();
+        let run = |batch: &&[usize]| {
             let rows = self
                 .forward_batch(batch.iter().map(|&i| inputs[i].ids.as_slice()))
-                .map_err(|e| {
-                    Error::Model(format!("{}: forward pass failed: {e}", self.info.name))
-                })?;
+                .map_err(|e| Error::Model(format!("{}: forward pass failed: {e}", self.info.name)));
+            progress(batch.len());
+            rows
+        };
+        let done: Vec<Vec<Vec<f32>>> = if self.device.is_cpu() {
+            batches.par_iter().map(run).collect::<Result<_>>()?
+        } else {
+            batches.iter().map(run).collect::<Result<_>>()?
+        };
+        let mut out = vec![Vec::new(); inputs.len()];
+        for (batch, rows) in batches.iter().zip(done) {
             for (&i, row) in batch.iter().zip(rows) {
                 out[i] = row;
             }
-            progress(batch.len());
         }
         Ok(out)
     }
@@ -333,7 +345,7 @@ impl PretrainedModel {
 }
 
 impl Embedder for PretrainedModel {
-    fn embed(&self, texts: &[&str], progress: &dyn Fn(usize)) -> Result<Vec<Vec<f32>>> {
+    fn embed(&self, texts: &[&str], progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<Vec<f32>>> {
         use rayon::prelude::*;
         let inputs: Vec<ModelInput> = texts
             .par_iter()

@@ -1158,6 +1158,8 @@ pub mod method {
     pub const TRAINED_EQUAL_BYTES: &str = "trained_equal_bytes";
     /// BM25 on equal-bytes code.
     pub const BM25_EQUAL_BYTES: &str = "bm25_equal_bytes";
+    /// A pretrained model on equal-bytes code.
+    pub const PRETRAINED_EQUAL_BYTES: &str = "pretrained_equal_bytes";
 }
 
 const METHODS: &[(&str, &str)] = &[
@@ -1166,6 +1168,10 @@ const METHODS: &[(&str, &str)] = &[
     (method::BM25, "BM25 (token ids)"),
     (method::TRAINED_EQUAL_BYTES, "trained encoder, equal bytes"),
     (method::BM25_EQUAL_BYTES, "BM25, equal bytes"),
+    (
+        method::PRETRAINED_EQUAL_BYTES,
+        "pretrained model, equal bytes",
+    ),
     (method::UNTRAINED, "untrained encoder"),
 ];
 

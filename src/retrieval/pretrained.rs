@@ -68,7 +68,7 @@ pub fn run_models(
 }
 
 /// Tokenizes `texts` for `model` with `prefix`, in parallel, in input order.
-fn tokenize_all<'a>(
+pub(super) fn tokenize_all<'a>(
     model: &PretrainedModel,
     prefix: &str,
     texts: impl IntoParallelIterator<Item = &'a str>,
@@ -79,6 +79,44 @@ fn tokenize_all<'a>(
         .collect()
 }
 
+/// Texts, tokens and seconds of the forward passes of one model.
+#[derive(Default)]
+pub(super) struct Speed {
+    texts: usize,
+    tokens: usize,
+    seconds: f64,
+}
+
+impl Speed {
+    /// Embeds `inputs` (timed), unit-normalised, in input order.
+    pub(super) fn embed(
+        &mut self,
+        model: &PretrainedModel,
+        inputs: &[ModelInput],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Vec<f32>>> {
+        let t = Instant::now();
+        let rows = model.embed_inputs(inputs, progress)?;
+        self.seconds += t.elapsed().as_secs_f64();
+        self.texts += inputs.len();
+        self.tokens += inputs.iter().map(|x| x.ids.len()).sum::<usize>();
+        Ok(normalised(rows))
+    }
+
+    /// The throughput of the model `model`.
+    pub(super) fn timing(&self, model: &str) -> EmbedTiming {
+        let secs = self.seconds.max(1e-9);
+        EmbedTiming {
+            model: model.to_string(),
+            texts: self.texts,
+            tokens: self.tokens,
+            seconds: self.seconds,
+            texts_per_second: self.texts as f64 / secs,
+            tokens_per_second: self.tokens as f64 / secs,
+        }
+    }
+}
+
 /// Scores one model on every language.
 pub fn score_model(
     opts: &RetrievalOptions,
@@ -87,10 +125,12 @@ pub fn score_model(
     eval_pairs: &[Vec<Pair>],
 ) -> Result<ModelRun> {
     let info = model.info().clone();
-    let total: usize = eval_pairs.iter().map(|p| 2 * p.len()).sum();
+    let views = 2 + usize::from(opts.equal_bytes.is_some());
+    let total: usize = eval_pairs.iter().map(|p| views * p.len()).sum();
     let pb = super::bar(opts, &format!("{} {}", info.name, method::PRETRAINED));
     pb.set_length(total as u64);
-    let (mut seconds, mut texts, mut tokens) = (0.0, 0, 0);
+    let progress = |n: usize| pb.inc(n as u64);
+    let mut speed = Speed::default();
     let mut results = Vec::new();
     for (lang, pairs) in languages.iter().zip(eval_pairs) {
         let queries = tokenize_all(
@@ -98,51 +138,89 @@ pub fn score_model(
             &info.query_prefix,
             pairs.par_iter().map(|p| p.query.as_str()),
         )?;
-        let codes = tokenize_all(
-            model,
-            &info.document_prefix,
-            pairs
-                .par_iter()
-                .map(|p| super::cut_bytes(&p.code, opts.truncate_bytes)),
-        )?;
-        let t = Instant::now();
-        let q = model.embed_inputs(&queries, &|n| pb.inc(n as u64))?;
-        let c = model.embed_inputs(&codes, &|n| pb.inc(n as u64))?;
-        seconds += t.elapsed().as_secs_f64();
-        texts += queries.len() + codes.len();
-        tokens += queries
-            .iter()
-            .chain(&codes)
-            .map(|x| x.ids.len())
-            .sum::<usize>();
-        let cut = super::share(&codes, |x| x.truncated);
-        let ranks = super::dense_ranks(&normalised(q), &normalised(c));
-        let row = (info.name.as_str(), lang.as_str(), method::PRETRAINED);
-        results.push(super::result_row(row, None, ranks, codes.len(), cut));
-        let row = (info.name.as_str(), lang.as_str(), method::BM25);
-        results.push(super::result_row(
-            row,
-            None,
-            bm25_ranks(&queries, &codes),
-            codes.len(),
-            cut,
-        ));
+        let q = speed.embed(model, &queries, &progress)?;
+        let lang = lang.as_str();
+        let view = CodeView {
+            suffix: "",
+            bytes: opts.truncate_bytes,
+        };
+        let codes = view.tokenize(model, pairs)?;
+        let c = speed.embed(model, &codes, &progress)?;
+        results.extend(view.rows(&info.name, lang, pairs, (&queries, &q), (&codes, &c)));
+        if let Some(b) = opts.equal_bytes {
+            // Not timed: throughput is that of the run's own texts.
+            let view = CodeView {
+                suffix: method::EQUAL_BYTES_SUFFIX,
+                bytes: Some(b),
+            };
+            let codes = view.tokenize(model, pairs)?;
+            let c = Speed::default().embed(model, &codes, &progress)?;
+            results.extend(view.rows(&info.name, lang, pairs, (&queries, &q), (&codes, &c)));
+        }
     }
     pb.finish_and_clear();
-    let secs = seconds.max(1e-9);
-    let timing = EmbedTiming {
-        model: info.name.clone(),
-        texts,
-        tokens,
-        seconds,
-        texts_per_second: texts as f64 / secs,
-        tokens_per_second: tokens as f64 / secs,
-    };
+    let timing = speed.timing(&info.name);
     Ok(ModelRun {
         info,
         results,
         timing,
     })
+}
+
+/// How the evaluation code is cut for one pair of rows: `--truncate-bytes` (method names as
+/// they are) or the equal-bytes view (`_equal_bytes` rows, every text cut to the same bytes).
+struct CodeView {
+    suffix: &'static str,
+    bytes: Option<usize>,
+}
+
+impl CodeView {
+    fn tokenize(&self, model: &PretrainedModel, pairs: &[Pair]) -> Result<Vec<ModelInput>> {
+        tokenize_all(
+            model,
+            &model.info().document_prefix,
+            pairs
+                .par_iter()
+                .map(|p| super::cut_bytes(&p.code, self.bytes)),
+        )
+    }
+
+    /// The model's row and BM25's over its ids; the cut share counts code cut by bytes or by
+    /// the model's window.
+    fn rows(
+        &self,
+        model: &str,
+        lang: &str,
+        pairs: &[Pair],
+        (queries, q): (&[ModelInput], &[Vec<f32>]),
+        (codes, c): (&[ModelInput], &[Vec<f32>]),
+    ) -> [ResultRow; 2] {
+        let cut_by_bytes = |p: &Pair| self.bytes.is_some_and(|b| p.code.len() > b);
+        let cut = pairs
+            .iter()
+            .zip(codes)
+            .filter(|(p, x)| cut_by_bytes(p) || x.truncated)
+            .count() as f64
+            / codes.len().max(1) as f64;
+        let dense = format!("{}{}", method::PRETRAINED, self.suffix);
+        let lexical = format!("{}{}", method::BM25, self.suffix);
+        [
+            super::result_row(
+                (model, lang, &dense),
+                None,
+                super::dense_ranks(q, c),
+                codes.len(),
+                cut,
+            ),
+            super::result_row(
+                (model, lang, &lexical),
+                None,
+                bm25_ranks(queries, codes),
+                codes.len(),
+                cut,
+            ),
+        ]
+    }
 }
 
 /// BM25 ranks over the texts' own token ids (no special tokens), cut as the model sees them.
@@ -184,33 +262,37 @@ pub fn check_options(opts: &RetrievalOptions) -> Result<()> {
 impl RetrievalReport {
     /// The pretrained models of the run: size, pooling, window and throughput.
     pub(super) fn pretrained_table(&self) -> Option<Table> {
-        if self.config.pretrained.is_empty() {
-            return None;
-        }
-        let mut t = Table::new(
-            "Pretrained models",
-            [
-                "model", "type", "params", "d", "layers", "pooling", "window", "texts/s",
-                "tokens/s",
-            ],
-        );
-        for m in &self.config.pretrained {
-            let speed = self.timing.pretrained.iter().find(|x| x.model == m.name);
-            let rate =
-                |f: fn(&EmbedTiming) -> f64| speed.map_or(Cell::Empty, |s| Cell::Float(f(s), 1));
-            t.row(vec![
-                Cell::text(m.name.clone()),
-                Cell::text(m.model_type.clone()),
-                Cell::count(m.parameters),
-                Cell::count(m.hidden_size),
-                Cell::count(m.layers),
-                Cell::text(format!("{} ({})", m.pooling.name(), m.pooling_from)),
-                Cell::count(m.max_tokens),
-                rate(|s| s.texts_per_second),
-                rate(|s| s.tokens_per_second),
-            ]);
-        }
-        t.note("Rows `pretrained model` embed with each model's own tokenizer, window and pooling; `BM25` under a model's name ranks by its token ids. Throughput: wall clock of the forward passes, this machine, this run.");
-        Some(t)
+        models_table(&self.config.pretrained, &self.timing.pretrained)
     }
+}
+
+/// The table of pretrained models: size, pooling, window and throughput (`None` without
+/// models).
+pub fn models_table(models: &[ModelInfo], speeds: &[EmbedTiming]) -> Option<Table> {
+    if models.is_empty() {
+        return None;
+    }
+    let mut t = Table::new(
+        "Pretrained models",
+        [
+            "model", "type", "params", "d", "layers", "pooling", "window", "texts/s", "tokens/s",
+        ],
+    );
+    for m in models {
+        let speed = speeds.iter().find(|x| x.model == m.name);
+        let rate = |f: fn(&EmbedTiming) -> f64| speed.map_or(Cell::Empty, |s| Cell::Float(f(s), 1));
+        t.row(vec![
+            Cell::text(m.name.clone()),
+            Cell::text(m.model_type.clone()),
+            Cell::count(m.parameters),
+            Cell::count(m.hidden_size),
+            Cell::count(m.layers),
+            Cell::text(format!("{} ({})", m.pooling.name(), m.pooling_from)),
+            Cell::count(m.max_tokens),
+            rate(|s| s.texts_per_second),
+            rate(|s| s.tokens_per_second),
+        ]);
+    }
+    t.note("Rows `pretrained model` embed with each model's own tokenizer, window and pooling; `BM25` under a model's name ranks by its token ids. Throughput: wall clock of the forward passes, this machine, this run.");
+    Some(t)
 }

@@ -85,13 +85,14 @@ const METRICS: [(&str, MetricFn); 2] = [
 ];
 
 /// Methods in report order.
-const METHODS: [&str; 6] = [
+const METHODS: [&str; 7] = [
     method::PRETRAINED,
     method::TRAINED,
     method::BM25,
     method::TRAINED_EQUAL_BYTES,
     method::BM25_EQUAL_BYTES,
     method::UNTRAINED,
+    method::PRETRAINED_EQUAL_BYTES,
 ];
 
 /// The rows of (tokenizer, language, method), one per seed, in run order.

@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::retrieval::data::read_text;
 use crate::retrieval::graded::Judgements;
 use crate::{Error, Result};
 
@@ -139,15 +138,38 @@ fn open_lines(path: &Path, what: &str) -> Result<Box<dyn BufRead>> {
             path.display()
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
-    } else {
-        Box::new(BufReader::new(file))
-    };
+    let mut reader = open_reader(path)?;
     let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
     crate::input::reject_json_bom(path, head)?;
     Ok(reader)
+}
+
+/// A buffered reader of a file, decompressing `.gz`.
+fn open_reader(path: &Path) -> Result<Box<dyn BufRead>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    })
+}
+
+/// The lines of `reader` with their 1-based numbers; invalid UTF-8 is an error naming
+/// `path:line`, any other read failure an error naming `path`.
+fn numbered_lines(
+    path: &Path,
+    reader: Box<dyn BufRead>,
+) -> impl Iterator<Item = Result<(usize, String)>> + '_ {
+    reader.lines().enumerate().map(move |(i, line)| {
+        line.map(|l| (i + 1, l)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Error::Data {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: "invalid UTF-8".into(),
+            },
+            _ => Error::io(path, e),
+        })
+    })
 }
 
 /// Reads `corpus.jsonl` (documents) or `queries.jsonl` (queries) of a set.
@@ -155,16 +177,13 @@ pub fn load_texts(dir: &Path, stem: &str) -> Result<Texts> {
     let path = jsonl_path(dir, stem);
     let reader = open_lines(&path, &format!("{stem} file"))?;
     let mut out = Texts::default();
-    for (i, line) in reader.lines().enumerate() {
+    for line in numbered_lines(&path, reader) {
+        let (n, line) = line?;
         let err = |message: String| Error::Data {
             path: path.clone(),
-            line: i + 1,
+            line: n,
             message,
         };
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => err("invalid UTF-8".into()),
-            _ => Error::io(&path, e),
-        })?;
         if line.trim().is_empty() {
             continue;
         }
@@ -223,20 +242,26 @@ pub fn load_qrels(dir: &Path, split: &str, corpus: &Texts, queries: &Texts) -> R
             }
         )));
     }
-    let text = read_text(&path)?;
     let mut by_query: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
-    for (i, line) in text.lines().enumerate() {
+    // Read line by line: a large qrels file is never held whole.
+    for line in numbered_lines(&path, open_reader(&path)?) {
+        let (n, line) = line?;
+        let line = if n == 1 {
+            line.trim_start_matches('\u{feff}') // a TSV may start with a UTF-8 BOM
+        } else {
+            line.as_str()
+        };
         if line.trim().is_empty() {
             continue;
         }
         let err = |message: String| Error::Data {
             path: path.clone(),
-            line: i + 1,
+            line: n,
             message,
         };
         let (q, d, score) = match parse_row(line) {
             Ok(row) => row,
-            Err(_) if i == 0 => continue, // the header line, e.g. `query-id corpus-id score`
+            Err(_) if n == 1 => continue, // the header line, e.g. `query-id corpus-id score`
             Err(e) => return Err(err(e)),
         };
         let qi = queries

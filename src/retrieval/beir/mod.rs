@@ -16,8 +16,10 @@
 
 pub mod convert;
 pub mod data;
+mod pretrained;
 mod report;
 mod run;
+pub mod seeds;
 
 pub use report::{BeirConfig, BeirReport, BeirRow, BeirTiming, SetInfo, TokenizerRef};
 pub use run::run;
@@ -65,22 +67,34 @@ impl Embeddings {
     ) -> Result<Self> {
         let mut out = Embeddings::default();
         for chunk in texts.chunks(EMBED_BATCH) {
-            for v in model.embed(chunk, kind)? {
-                if out.data.is_empty() {
-                    out.dim = v.len();
-                }
-                if v.len() != out.dim {
-                    return Err(crate::Error::Model(format!(
-                        "embeddings of different lengths ({} and {})",
-                        out.dim,
-                        v.len()
-                    )));
-                }
-                out.data.extend_from_slice(&v);
-            }
+            out.extend(model.embed(chunk, kind)?)?;
             progress(chunk.len());
         }
         Ok(out)
+    }
+
+    /// The vectors `rows`, in order, all of the same length.
+    pub fn from_rows(rows: Vec<Vec<f32>>) -> Result<Self> {
+        let mut out = Embeddings::default();
+        out.extend(rows)?;
+        Ok(out)
+    }
+
+    fn extend(&mut self, rows: Vec<Vec<f32>>) -> Result<()> {
+        for v in rows {
+            if self.data.is_empty() {
+                self.dim = v.len();
+            }
+            if v.len() != self.dim {
+                return Err(crate::Error::Model(format!(
+                    "embeddings of different lengths ({} and {})",
+                    self.dim,
+                    v.len()
+                )));
+            }
+            self.data.extend_from_slice(&v);
+        }
+        Ok(())
     }
 
     /// Number of vectors.

@@ -4,8 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use super::QueryRun;
 use super::data::BeirSet;
+use super::seeds::BeirSummaryRow;
+use crate::pretrained::ModelInfo;
 use crate::render::{Cell, Render, Table};
 use crate::retrieval::graded::{GradedMetrics, is_relevant};
+use crate::retrieval::pretrained::{EmbedTiming, models_table};
 use crate::retrieval::{RetrievalOptions, TokenizerInfo, TrainingSummary};
 
 /// One evaluated set.
@@ -72,6 +75,9 @@ pub struct BeirConfig {
     pub trained_on: Option<String>,
     /// Whether encoder rows come from checkpoints (`--load`).
     pub rescored_from_checkpoints: bool,
+    /// The pretrained models scored (`--pretrained`), in order.
+    #[serde(default)]
+    pub pretrained: Vec<ModelInfo>,
     /// tokstat version.
     pub tokstat_version: String,
 }
@@ -81,9 +87,9 @@ pub struct BeirConfig {
 pub struct BeirRow {
     /// Set name.
     pub set: String,
-    /// Tokenizer name.
+    /// Tokenizer name (a pretrained model's rows: the model's name).
     pub tokenizer: String,
-    /// `bm25` or `trained`.
+    /// `bm25`, `trained` or `pretrained`.
     pub method: String,
     /// Queries evaluated.
     pub queries: usize,
@@ -96,7 +102,7 @@ pub struct BeirRow {
     pub metrics: GradedMetrics,
     /// Share of documents longer than the code token limit (cut before scoring).
     pub document_truncated_share: f64,
-    /// Seed of the encoder (`null` for BM25).
+    /// Seed of the encoder (`null` for BM25 and pretrained models).
     pub seed: Option<u64>,
 }
 
@@ -132,6 +138,9 @@ pub struct BeirTiming {
     pub total_seconds: f64,
     /// Threads of the run.
     pub threads: usize,
+    /// Embedding throughput per pretrained model (forward passes only).
+    #[serde(default)]
+    pub pretrained: Vec<EmbedTiming>,
 }
 
 /// The report of a BEIR-layout run; serialised as its JSON contract.
@@ -141,7 +150,10 @@ pub struct BeirReport {
     pub config: BeirConfig,
     /// One row per (set, tokenizer, method).
     pub results: Vec<BeirRow>,
-    /// Training per tokenizer (empty when no encoder was trained).
+    /// Every metric of each (set, tokenizer, method) over the seeds of the run (`--seeds`).
+    #[serde(default)]
+    pub summary: Vec<BeirSummaryRow>,
+    /// Training per tokenizer and seed (empty when no encoder was trained).
     pub training: Vec<TrainingSummary>,
     /// Wall-clock time.
     pub timing: BeirTiming,
@@ -150,7 +162,13 @@ pub struct BeirReport {
 impl Render for BeirReport {
     /// The human-readable view: the sets, then one row per (set, method, tokenizer).
     fn tables(&self) -> Vec<Table> {
-        vec![self.set_table(), self.result_table()]
+        let mut tables = vec![self.set_table(), self.result_table()];
+        tables.extend(super::seeds::table(&self.summary));
+        tables.extend(models_table(
+            &self.config.pretrained,
+            &self.timing.pretrained,
+        ));
+        tables
     }
 }
 
@@ -167,9 +185,11 @@ impl BeirReport {
                 encoders: Vec::new(),
                 trained_on: None,
                 rescored_from_checkpoints: opts.load_dir.is_some(),
+                pretrained: Vec::new(),
                 tokstat_version: env!("CARGO_PKG_VERSION").to_string(),
             },
             results: Vec::new(),
+            summary: Vec::new(),
             training: Vec::new(),
             timing: BeirTiming::default(),
         }
@@ -262,7 +282,9 @@ impl BeirReport {
     }
 
     fn encoder_note(&self) -> String {
-        if self.config.rescored_from_checkpoints {
+        if self.config.tokenizers.is_empty() {
+            "Rows `pretrained`: each model with its own tokenizer, window and pooling; `bm25` under a model's name ranks by its token ids.".into()
+        } else if self.config.rescored_from_checkpoints {
             "Encoder rows: checkpoints loaded with --load.".into()
         } else if let Some(split) = &self.config.trained_on {
             format!(

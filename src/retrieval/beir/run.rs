@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::data::{self, BeirSet, Qrels};
-use super::report::{BeirReport, BeirRow, BeirTiming, TokenizerRef};
+use super::report::{BeirReport, BeirRow, TokenizerRef};
 use super::{Embeddings, QueryRun, TextEmbedder, TextKind, rank_queries};
 use crate::encoder::Encoder;
 use crate::retrieval::data::Pair;
@@ -72,10 +72,9 @@ struct LoadedSet {
 
 fn check_beir_options(opts: &RetrievalOptions) -> Result<()> {
     limits::check_options(opts)?;
-    if opts.seeds > 1 {
-        return Err(Error::InvalidArgument(
-            "--seeds: BEIR-layout data is evaluated with one seed".into(),
-        ));
+    crate::retrieval::pretrained::check_options(opts)?;
+    if opts.tokenizers.is_empty() && opts.pretrained.is_empty() {
+        return Err(Error::InvalidArgument("no tokenizer given".into()));
     }
     for t in &opts.tokenizers {
         tokenizer::canonical_name(t)?;
@@ -87,7 +86,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<BeirReport> {
     let started = Instant::now();
     check_beir_options(opts)?;
     let dirs = set_dirs(&opts.data_dir, &opts.languages)?;
-    let training_wanted = opts.load_dir.is_none();
+    let training_wanted = opts.load_dir.is_none() && !opts.tokenizers.is_empty();
     let mut sets = Vec::new();
     for dir in &dirs {
         let set = data::load(dir, &opts.eval_split)?;
@@ -105,16 +104,22 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<BeirReport> {
         sets.push(LoadedSet { set, train });
     }
     let training = training_wanted && sets.iter().all(|s| s.train.is_some());
-    let toks: Vec<Arc<dyn Tokenizer>> = tokenizer::load_many(&opts.tokenizers)?;
-    let mut report = BeirReport::new(opts, &sets.iter().map(|s| &s.set).collect::<Vec<_>>());
+    let toks: Vec<Arc<dyn Tokenizer>> = if opts.tokenizers.is_empty() {
+        Vec::new() // only pretrained models are scored
+    } else {
+        tokenizer::load_many(&opts.tokenizers)?
+    };
+    let set_refs: Vec<&BeirSet> = sets.iter().map(|s| &s.set).collect();
+    let mut report = BeirReport::new(opts, &set_refs);
     report.config.trained_on = training.then(|| TRAIN_SPLIT.to_string());
     for tok in &toks {
         run_tokenizer(opts, tok.as_ref(), &sets, training, &mut report)?;
     }
-    report.timing = BeirTiming {
-        total_seconds: started.elapsed().as_secs_f64(),
-        threads: rayon::current_num_threads(),
-    };
+    let taken: Vec<&str> = toks.iter().map(|t| t.name()).collect();
+    super::pretrained::run_models(opts, &set_refs, &taken, &mut report)?;
+    report.summary = super::seeds::summary(&report.results)?;
+    report.timing.total_seconds = started.elapsed().as_secs_f64();
+    report.timing.threads = rayon::current_num_threads();
     Ok(report)
 }
 
@@ -200,34 +205,45 @@ fn run_tokenizer(
             &runs,
         ));
     }
-    let enc = match (&opts.load_dir, training) {
-        (Some(dir), _) => r::load_checkpoint(&r::checkpoint_path(dir, &name), &name, vocab)?.0,
-        (None, true) => train_encoder(opts, tok, sets, vocab, report)?,
+    let seeds = match (&opts.load_dir, training) {
+        (Some(_), _) => vec![opts.seed], // a checkpoint is one seed
+        (None, true) => r::run_seeds(opts),
         (None, false) => return Ok(()),
     };
-    report.push_encoder(r::tokenizer_info(&name, tok, &enc.config));
-    let embedder = EncoderEmbedder {
-        enc: &enc,
-        tok,
-        opts,
-    };
-    for (s, t) in sets.iter().zip(&tokenized) {
-        let runs = dense_runs(
+    for (i, &seed) in seeds.iter().enumerate() {
+        let (enc, seed) = match &opts.load_dir {
+            Some(dir) => {
+                let (enc, saved) =
+                    r::load_checkpoint(&r::checkpoint_path(dir, &name), &name, vocab)?;
+                (enc, saved.map_or(seed, |s| s.seed))
+            }
+            None => (train_encoder(opts, tok, sets, vocab, seed, report)?, seed),
+        };
+        if i == 0 {
+            report.push_encoder(r::tokenizer_info(&name, tok, &enc.config));
+        }
+        let embedder = EncoderEmbedder {
+            enc: &enc,
+            tok,
             opts,
-            &format!("{name} {}", method::TRAINED),
-            &s.set,
-            &embedder,
-        )?;
-        save_runs(opts, &s.set, &name, method::TRAINED, &runs)?;
-        let seed = Some(opts.seed);
-        report.push_row(BeirRow::new(
-            &s.set,
-            &name,
-            method::TRAINED,
-            seed,
-            t.cut_share,
-            &runs,
-        ));
+        };
+        let file_method = match seeds.len() {
+            1 => method::TRAINED.to_string(),
+            _ => format!("{}-seed{seed}", method::TRAINED),
+        };
+        for (s, t) in sets.iter().zip(&tokenized) {
+            let label = format!("{name} {}", file_method);
+            let runs = dense_runs(opts, &label, &s.set, &embedder)?;
+            save_runs(opts, &s.set, &name, &file_method, &runs)?;
+            report.push_row(BeirRow::new(
+                &s.set,
+                &name,
+                method::TRAINED,
+                Some(seed),
+                t.cut_share,
+                &runs,
+            ));
+        }
     }
     Ok(())
 }
@@ -327,6 +343,7 @@ fn train_encoder(
     tok: &dyn Tokenizer,
     sets: &[LoadedSet],
     vocab: usize,
+    seed: u64,
     report: &mut BeirReport,
 ) -> Result<Encoder> {
     let name = tok.name();
@@ -350,18 +367,10 @@ fn train_encoder(
         .unwrap_or(0) as usize;
     let config = r::encoder_config(opts, vocab.max(train_max + 1))?;
     limits::check_memory(name, &config, opts, limits::available_memory())?;
-    let mut enc = Encoder::new(config, opts.seed)?;
+    let mut enc = Encoder::new(config, seed)?;
     let mut summary: TrainingSummary = r::training_summary(name, &train_tok, opts);
     let examples = r::training_examples(train_tok);
-    r::train_one(
-        opts,
-        name,
-        tok,
-        &mut enc,
-        &examples,
-        opts.seed,
-        &mut summary,
-    )?;
+    r::train_one(opts, name, tok, &mut enc, &examples, seed, &mut summary)?;
     report.training.push(summary);
     Ok(enc)
 }
@@ -374,7 +383,7 @@ pub fn run_file_path(dir: &Path, set: &str, tokenizer: &str, method: &str) -> Pa
 
 /// Writes the ranking of every evaluated query as a TREC run file (`qid Q0 docid rank score
 /// tag`, rank from 1, best first, at most 100 per query), when `--save-runs` is set.
-fn save_runs(
+pub(super) fn save_runs(
     opts: &RetrievalOptions,
     set: &BeirSet,
     tokenizer: &str,
