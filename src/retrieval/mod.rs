@@ -1236,7 +1236,6 @@ impl Render for RetrievalReport {
     /// The human-readable view: one table per metric (rows = language × method, columns =
     /// tokenizers), then truncation and training tables.
     fn tables(&self) -> Vec<Table> {
-        let names = self.tokenizer_names();
         let metrics: [(&str, MetricFn); 5] = [
             ("MRR@10", |r| r.mrr_at_10),
             ("NDCG@10", |r| r.ndcg_at_10),
@@ -1244,65 +1243,81 @@ impl Render for RetrievalReport {
             ("Recall@5", |r| r.recall_at_5),
             ("Recall@10", |r| r.recall_at_10),
         ];
+        let mut tables: Vec<Table> = metrics
+            .into_iter()
+            .map(|(title, f)| self.metric_table(title, f))
+            .collect();
+        if let Some(mrr) = tables.first_mut() {
+            self.mrr_notes(mrr);
+        }
+        tables.push(self.truncation_table());
+        tables.push(self.training_table());
+        tables.extend(self.pretrained_table());
+        tables.extend(self.interval_table());
+        tables.extend(self.comparison_table());
+        tables.extend(self.overlap_table());
+        tables
+    }
+}
+
+impl RetrievalReport {
+    /// One metric: a row per language and method, and the unweighted average per method.
+    fn metric_table(&self, title: &str, f: MetricFn) -> Table {
+        let names = self.tokenizer_names();
         let split = &self.config.options.eval_split;
-        let mut tables = Vec::new();
-        for (title, f) in metrics {
-            let mut t = Table::new(
-                format!(
-                    "{title} on the {split} split (each query against all {split} code of its language)"
-                ),
-                ["language", "method"]
-                    .into_iter()
-                    .map(String::from)
-                    .chain(names.iter().cloned()),
-            );
-            for (method, label) in METHODS {
-                if !self.results.iter().any(|r| r.method == *method) {
-                    continue;
-                }
-                for lang in &self.config.languages {
-                    let mut row = vec![Cell::text(lang.clone()), Cell::text(*label)];
-                    for n in &names {
-                        row.push(
-                            self.mean(n, lang, method, f)
-                                .map_or(Cell::Empty, |v| Cell::Float(v, 3)),
-                        );
-                    }
-                    t.row(row);
-                }
-                let mut row = vec![Cell::text("average"), Cell::text(*label)];
-                for n in &names {
-                    row.push(
-                        self.average(n, method, f)
-                            .map_or(Cell::Empty, |v| Cell::Float(v, 3)),
-                    );
-                }
+        let mut t = Table::new(
+            format!(
+                "{title} on the {split} split (each query against all {split} code of its language)"
+            ),
+            ["language", "method"]
+                .into_iter()
+                .map(String::from)
+                .chain(names.iter().cloned()),
+        );
+        let float = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Float(v, 3));
+        for (method, label) in METHODS {
+            if !self.results.iter().any(|r| r.method == *method) {
+                continue;
+            }
+            for lang in &self.config.languages {
+                let mut row = vec![Cell::text(lang.clone()), Cell::text(*label)];
+                row.extend(names.iter().map(|n| float(self.mean(n, lang, method, f))));
                 t.row(row);
             }
-            if title == "MRR@10" {
-                let mut random = Vec::new();
-                for lang in &self.config.languages {
-                    if let Some(r) = self.results.iter().find(|r| &r.language == lang) {
-                        let m = RankingMetrics::random(r.candidates, r.queries);
-                        random.push(format!(
-                            "{lang} {:.4} ({} candidates)",
-                            m.mrr_at_10, r.candidates
-                        ));
-                    }
-                }
-                t.note(format!("Random ranking MRR@10: {}.", random.join(", ")));
-                t.note("Ties rank the relevant document last among equals; average = unweighted mean over languages.");
-                let seeds = self.seed_count();
-                if seeds > 1 {
-                    t.note(format!(
-                        "Encoder rows: mean over {seeds} seeds (see the table of intervals)."
-                    ));
-                }
-            }
-            tables.push(t);
+            let mut row = vec![Cell::text("average"), Cell::text(*label)];
+            row.extend(names.iter().map(|n| float(self.average(n, method, f))));
+            t.row(row);
         }
+        t
+    }
 
+    /// The MRR@10 table's notes: random ranking per language, ties, seeds.
+    fn mrr_notes(&self, t: &mut Table) {
+        let mut random = Vec::new();
+        for lang in &self.config.languages {
+            if let Some(r) = self.results.iter().find(|r| &r.language == lang) {
+                let m = RankingMetrics::random(r.candidates, r.queries);
+                random.push(format!(
+                    "{lang} {:.4} ({} candidates)",
+                    m.mrr_at_10, r.candidates
+                ));
+            }
+        }
+        t.note(format!("Random ranking MRR@10: {}.", random.join(", ")));
+        t.note("Ties rank the relevant document last among equals; average = unweighted mean over languages.");
+        let seeds = self.seed_count();
+        if seeds > 1 {
+            t.note(format!(
+                "Encoder rows: mean over {seeds} seeds (see the table of intervals)."
+            ));
+        }
+    }
+
+    /// The share of code cut at the token limit, per language and tokenizer.
+    fn truncation_table(&self) -> Table {
+        let names = self.tokenizer_names();
         let lim = self.config.options.max_code_tokens;
+        let split = &self.config.options.eval_split;
         let mut t = Table::new(
             format!("Code longer than {lim} tokens (cut before encoding; {split} split)"),
             ["language"]
@@ -1312,12 +1327,10 @@ impl Render for RetrievalReport {
         );
         for lang in &self.config.languages {
             let mut row = vec![Cell::text(lang.clone())];
-            for n in &names {
-                row.push(
-                    self.result(n, lang, "trained")
-                        .map_or(Cell::Empty, |r| Cell::Percent(r.code_truncated_share, 1)),
-                );
-            }
+            row.extend(names.iter().map(|n| {
+                self.result(n, lang, "trained")
+                    .map_or(Cell::Empty, |r| Cell::Percent(r.code_truncated_share, 1))
+            }));
             t.row(row);
         }
         if let Some(b) = self.config.options.truncate_bytes {
@@ -1325,8 +1338,11 @@ impl Render for RetrievalReport {
                 "Every code text was first cut to {b} bytes (--truncate-bytes)."
             ));
         }
-        tables.push(t);
+        t
+    }
 
+    /// One row per trained encoder: its shape, parameters and training run.
+    fn training_table(&self) -> Table {
         let mut t = Table::new(
             "Encoder and training per tokenizer",
             [
@@ -1355,18 +1371,6 @@ impl Render for RetrievalReport {
             else {
                 continue;
             };
-            let tps = self
-                .timing
-                .tokenizers
-                .iter()
-                .find(|x| x.tokenizer == info.name)
-                .map_or(Cell::Empty, |x| {
-                    if x.train_tokens_per_second > 0.0 {
-                        Cell::count(x.train_tokens_per_second.round() as usize)
-                    } else {
-                        Cell::Empty
-                    }
-                });
             t.row(vec![
                 Cell::text(info.name.clone()),
                 Cell::int(s.seed),
@@ -1384,7 +1388,7 @@ impl Render for RetrievalReport {
                     (Some(a), Some(b)) => Cell::text(format!("{a:.3} → {b:.3}")),
                     _ => Cell::text("checkpoint"),
                 },
-                tps,
+                self.train_speed(&info.name),
             ]);
         }
         t.note(format!(
@@ -1399,12 +1403,22 @@ impl Render for RetrievalReport {
             self.timing.total_seconds,
             self.timing.threads
         ));
-        tables.push(t);
-        tables.extend(self.pretrained_table());
-        tables.extend(self.interval_table());
-        tables.extend(self.comparison_table());
-        tables.extend(self.overlap_table());
-        tables
+        t
+    }
+
+    /// Training tokens per second for one tokenizer, when it was trained in this run.
+    fn train_speed(&self, tokenizer: &str) -> Cell {
+        self.timing
+            .tokenizers
+            .iter()
+            .find(|x| x.tokenizer == tokenizer)
+            .map_or(Cell::Empty, |x| {
+                if x.train_tokens_per_second > 0.0 {
+                    Cell::count(x.train_tokens_per_second.round() as usize)
+                } else {
+                    Cell::Empty
+                }
+            })
     }
 }
 

@@ -624,6 +624,42 @@ fn audit_with_classes(
     vocab: &[VocabToken],
     examples: usize,
 ) -> Result<(TokenizerVocab, Vec<Reachability>, HashSet<u32>)> {
+    let probe = Probe::for_tokenizer(tok)?;
+    let classes = reachability::classify_all(tok, &probe, vocab)?;
+    let (causes, in_context) = unreachable_causes(tok, &probe, vocab, &classes)?;
+    let content = content_tokens(vocab, &classes, &in_context);
+    let wordpiece = tok.algorithm() == crate::tokenizer::Algorithm::WordPiece;
+    let mut reach = ReachabilityCounts::default();
+    for &c in &classes {
+        reach.add(c);
+    }
+    let audit = TokenizerVocab {
+        name: tok.name().to_string(),
+        path: tok.path().map(|p| p.display().to_string()),
+        ignored_settings: tok.serving_settings(),
+        vocab_size: vocab.len(),
+        composition: composition(vocab),
+        lengths: lengths(&content),
+        scripts: scripts(&content),
+        whitespace: whitespace_tokens(&content),
+        word_start: content
+            .iter()
+            .filter(|(t, _)| token::is_word_start(t, wordpiece))
+            .count(),
+        digits: digit_tokens(&content),
+        code_like: code_tokens(&content),
+        reachability: reach,
+        reachability_prefix: probe.prefix().map(String::from),
+        reachability_examples: reachability_examples(tok, &probe, vocab, &classes, examples)?,
+        unreachable_causes: causes,
+        overlap: Vec::new(),
+        corpus: None,
+        dead_budget: None,
+    };
+    Ok((audit, classes, in_context))
+}
+
+fn composition(vocab: &[VocabToken]) -> Composition {
     let mut composition = Composition::default();
     for t in vocab {
         match t.kind {
@@ -634,8 +670,17 @@ fn audit_with_classes(
             TokenKind::Absent => composition.absent += 1,
         }
     }
-    let probe = Probe::for_tokenizer(tok)?;
-    let classes = reachability::classify_all(tok, &probe, vocab)?;
+    composition
+}
+
+/// Why each unreachable id is unreachable, and which unreachable ids another id's text (or
+/// their own text with something after it) produces after all.
+fn unreachable_causes(
+    tok: &dyn Tokenizer,
+    probe: &Probe,
+    vocab: &[VocabToken],
+    classes: &[Reachability],
+) -> Result<(UnreachableCauses, HashSet<u32>)> {
     let mut causes = UnreachableCauses::default();
     let unreachable: Vec<u32> = classes
         .iter()
@@ -669,14 +714,21 @@ fn audit_with_classes(
         }
     }
     let in_context: HashSet<u32> = unreachable
-        .iter()
-        .copied()
+        .into_iter()
         .filter(|v| produced.contains(v))
         .collect();
     causes.produced_in_context = in_context.len();
+    Ok((causes, in_context))
+}
 
-    // For the whitespace runs, ids that another id's text produces count as reachable.
-    let content: Vec<(&VocabToken, Reachability)> = vocab
+/// The regular, added and unused tokens with their class; ids that another id's text
+/// produces count as reachable.
+fn content_tokens<'a>(
+    vocab: &'a [VocabToken],
+    classes: &[Reachability],
+    in_context: &HashSet<u32>,
+) -> Vec<(&'a VocabToken, Reachability)> {
+    vocab
         .iter()
         .zip(classes.iter().copied())
         .enumerate()
@@ -693,14 +745,16 @@ fn audit_with_classes(
                 TokenKind::Regular | TokenKind::Added | TokenKind::Unused
             )
         })
-        .collect();
+        .collect()
+}
 
+fn lengths(content: &[(&VocabToken, Reachability)]) -> Lengths {
     let char_lengths: Vec<usize> = content
         .iter()
         .filter_map(|(t, _)| t.text().map(|s| s.chars().count()))
         .collect();
     let byte_total: usize = content.iter().map(|(t, _)| t.bytes.len()).sum();
-    let lengths = Lengths {
+    Lengths {
         tokens: content.len(),
         bytes: histogram(content.iter().map(|(t, _)| t.bytes.len())),
         chars: histogram(char_lengths.iter().copied()),
@@ -715,9 +769,29 @@ fn audit_with_classes(
             .map(|(t, _)| t.bytes.len())
             .max()
             .unwrap_or(0),
-    };
+    }
+}
 
-    let mut scripts: BTreeMap<&str, usize> = BTreeMap::new();
+/// Tokens per script, most frequent first (ties by script name).
+fn scripts(content: &[(&VocabToken, Reachability)]) -> Vec<ScriptCount> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (t, _) in content {
+        *counts.entry(token::token_script(&t.bytes)).or_default() += 1;
+    }
+    let mut scripts: Vec<ScriptCount> = counts
+        .into_iter()
+        .map(|(s, count)| ScriptCount {
+            script: s.to_string(),
+            count,
+        })
+        .collect();
+    scripts.sort_by(|a, b| b.count.cmp(&a.count).then(a.script.cmp(&b.script)));
+    scripts
+}
+
+/// The whitespace-only tokens: the run lengths of spaces, tabs and newlines they spell (all,
+/// and reachable), sorted and without repeats.
+fn whitespace_tokens(content: &[(&VocabToken, Reachability)]) -> WhitespaceTokens {
     let mut ws = WhitespaceTokens {
         tokens: 0,
         space_runs: Vec::new(),
@@ -728,46 +802,26 @@ fn audit_with_classes(
         reachable_tab_runs: Vec::new(),
         reachable_newline_runs: Vec::new(),
     };
-    let mut digit_lengths: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut code = CodeTokens::default();
-    let mut word_start = 0;
-    let wordpiece = tok.algorithm() == crate::tokenizer::Algorithm::WordPiece;
-    for (t, class) in &content {
-        *scripts.entry(token::token_script(&t.bytes)).or_default() += 1;
-        if let Some(shape) = token::whitespace_shape(&t.bytes) {
-            ws.tokens += 1;
-            let reachable = *class == Reachability::Reachable;
-            let (all, live, n) = match shape {
-                WhitespaceShape::Spaces(n) => (&mut ws.space_runs, &mut ws.reachable_space_runs, n),
-                WhitespaceShape::Tabs(n) => (&mut ws.tab_runs, &mut ws.reachable_tab_runs, n),
-                WhitespaceShape::Newlines(n) => {
-                    (&mut ws.newline_runs, &mut ws.reachable_newline_runs, n)
-                }
-                WhitespaceShape::Mixed => {
-                    ws.mixed += 1;
-                    (&mut Vec::new(), &mut Vec::new(), 0)
-                }
-            };
-            if n > 0 {
-                all.push(n);
-                if reachable {
-                    live.push(n);
-                }
+    for (t, class) in content {
+        let Some(shape) = token::whitespace_shape(&t.bytes) else {
+            continue;
+        };
+        ws.tokens += 1;
+        let (all, live, n) = match shape {
+            WhitespaceShape::Spaces(n) => (&mut ws.space_runs, &mut ws.reachable_space_runs, n),
+            WhitespaceShape::Tabs(n) => (&mut ws.tab_runs, &mut ws.reachable_tab_runs, n),
+            WhitespaceShape::Newlines(n) => {
+                (&mut ws.newline_runs, &mut ws.reachable_newline_runs, n)
             }
-        }
-        if token::is_word_start(t, wordpiece) {
-            word_start += 1;
-        }
-        if let Some(n) = token::digit_run(&t.bytes) {
-            *digit_lengths.entry(n).or_default() += 1;
-        }
-        if let Some(shape) = token::code_shape(&t.bytes) {
-            code.tokens += 1;
-            match shape {
-                CodeShape::Indentation => code.indentation += 1,
-                CodeShape::Operator => code.operator += 1,
-                CodeShape::Identifier => code.identifier += 1,
-                CodeShape::CodeMixed => code.code_mixed += 1,
+            WhitespaceShape::Mixed => {
+                ws.mixed += 1;
+                continue;
+            }
+        };
+        if n > 0 {
+            all.push(n);
+            if *class == Reachability::Reachable {
+                live.push(n);
             }
         }
     }
@@ -782,27 +836,52 @@ fn audit_with_classes(
         runs.sort_unstable();
         runs.dedup();
     }
-    let mut scripts: Vec<ScriptCount> = scripts
-        .into_iter()
-        .map(|(s, count)| ScriptCount {
-            script: s.to_string(),
-            count,
-        })
-        .collect();
-    scripts.sort_by(|a, b| b.count.cmp(&a.count).then(a.script.cmp(&b.script)));
-    let digits = DigitTokens {
-        tokens: digit_lengths.values().sum(),
-        by_length: digit_lengths
+    ws
+}
+
+fn digit_tokens(content: &[(&VocabToken, Reachability)]) -> DigitTokens {
+    let mut by_length: BTreeMap<usize, usize> = BTreeMap::new();
+    for (t, _) in content {
+        if let Some(n) = token::digit_run(&t.bytes) {
+            *by_length.entry(n).or_default() += 1;
+        }
+    }
+    DigitTokens {
+        tokens: by_length.values().sum(),
+        by_length: by_length
             .into_iter()
             .map(|(digits, count)| DigitLength { digits, count })
             .collect(),
-    };
-
-    let mut reach = ReachabilityCounts::default();
-    for &c in &classes {
-        reach.add(c);
     }
-    let mut reachability_examples = Vec::new();
+}
+
+fn code_tokens(content: &[(&VocabToken, Reachability)]) -> CodeTokens {
+    let mut code = CodeTokens::default();
+    for shape in content
+        .iter()
+        .filter_map(|(t, _)| token::code_shape(&t.bytes))
+    {
+        code.tokens += 1;
+        match shape {
+            CodeShape::Indentation => code.indentation += 1,
+            CodeShape::Operator => code.operator += 1,
+            CodeShape::Identifier => code.identifier += 1,
+            CodeShape::CodeMixed => code.code_mixed += 1,
+        }
+    }
+    code
+}
+
+/// Up to `examples` ids of each unreachable class, with the text they decode to and what that
+/// text encodes to instead.
+fn reachability_examples(
+    tok: &dyn Tokenizer,
+    probe: &Probe,
+    vocab: &[VocabToken],
+    classes: &[Reachability],
+    examples: usize,
+) -> Result<Vec<ReachabilityExample>> {
+    let mut out = Vec::new();
     for class in [
         Reachability::UnreachableSingle,
         Reachability::UnreachableMulti,
@@ -816,7 +895,7 @@ fn audit_with_classes(
             .take(examples);
         for id in ids {
             let (_, text, reencoded_ids) = probe.classify(tok, id, vocab[id as usize].kind)?;
-            reachability_examples.push(ReachabilityExample {
+            out.push(ReachabilityExample {
                 class,
                 id,
                 token: vocab[id as usize].spelling.clone(),
@@ -829,28 +908,7 @@ fn audit_with_classes(
             });
         }
     }
-
-    let audit = TokenizerVocab {
-        name: tok.name().to_string(),
-        path: tok.path().map(|p| p.display().to_string()),
-        ignored_settings: tok.serving_settings(),
-        vocab_size: vocab.len(),
-        composition,
-        lengths,
-        scripts,
-        whitespace: ws,
-        word_start,
-        digits,
-        code_like: code,
-        reachability: reach,
-        reachability_prefix: probe.prefix().map(String::from),
-        reachability_examples,
-        unreachable_causes: causes,
-        overlap: Vec::new(),
-        corpus: None,
-        dead_budget: None,
-    };
-    Ok((audit, classes, in_context))
+    Ok(out)
 }
 
 fn corpus_use(
