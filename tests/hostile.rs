@@ -311,6 +311,38 @@ fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// Found by the `tokenizer_json` fuzz target: a `TemplateProcessing` post-processor naming a
+/// special token its `special_tokens` does not define (a changed name, or a key that differs
+/// from the token's id) made `tokenizers` panic on the first encode; tokstat refuses the file.
+#[test]
+fn a_template_with_an_undefined_special_token_is_an_error_not_a_panic() {
+    for (file, template, token) in [
+        ("template-undefined-special.json", "single", "\"[CLSuuu"),
+        ("template-misnamed-special.json", "single", "\"</s>\""),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fuzz/tokenizer_json")
+            .join(file);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokstat"))
+            .args(["encode", "-t", path.to_str().unwrap(), "hi"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(file), "{stderr}");
+        assert!(
+            stderr.contains(&format!("the {template} template uses special token")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(token), "{stderr}");
+        assert!(
+            stderr.contains("special_tokens does not define"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
 /// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused
 /// from a cheap count before anything is built, so memory stays bounded.
 #[test]

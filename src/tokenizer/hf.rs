@@ -389,8 +389,9 @@ struct ModelSize {
 }
 
 /// Checks, before `tokenizers` sees the file, that it is JSON, that its model is within
-/// [`MAX_MODEL_ENTRIES`], and every `Precompiled` normalizer of it: that crate panics (an
-/// `expect`) on a charsmap it cannot parse, where a clear error is due.
+/// [`MAX_MODEL_ENTRIES`], every `Precompiled` normalizer of it and every `TemplateProcessing`
+/// post-processor: that crate panics (an `expect`, a map index) on a charsmap it cannot parse
+/// and on a template naming a special token it does not define, where a clear error is due.
 fn preflight(text: &str) -> std::result::Result<(), String> {
     fn walk(v: &serde_json::Value) -> std::result::Result<(), String> {
         if v["type"] == "Precompiled" {
@@ -420,6 +421,8 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         normalizer: serde_json::Value,
         #[serde(default)]
         model: Option<ModelSize>,
+        #[serde(default)]
+        post_processor: serde_json::Value,
     }
     // A syntax error is reported here, before `tokenizers` reads the file: its streaming
     // parser would build (and possibly panic on) the normalizer before reaching the error.
@@ -436,7 +439,43 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
             ));
         }
     }
-    walk(&head.normalizer)
+    walk(&head.normalizer)?;
+    check_templates(&head.post_processor)
+}
+
+/// Every `TemplateProcessing` in a post-processor (nested in a `Sequence` too): each special
+/// token its `single` and `pair` templates name is a key of its `special_tokens`, and each of
+/// those has as many `ids` as `tokens`. `tokenizers` checks this when a template is built in
+/// code but not when it is read from a file, and indexes its map with the name when encoding.
+fn check_templates(v: &serde_json::Value) -> std::result::Result<(), String> {
+    if v["type"] == "TemplateProcessing" {
+        let defined = v["special_tokens"].as_object();
+        for (name, token) in defined.into_iter().flatten() {
+            let ids = token["ids"].as_array().map_or(0, Vec::len);
+            let tokens = token["tokens"].as_array().map_or(0, Vec::len);
+            if ids != tokens {
+                return Err(format!(
+                    "post_processor: special token {name:?} has {ids} ids but {tokens} tokens"
+                ));
+            }
+        }
+        for template in ["single", "pair"] {
+            let pieces = v[template].as_array().into_iter().flatten();
+            for name in pieces.filter_map(|p| p["SpecialToken"]["id"].as_str()) {
+                if !defined.is_some_and(|d| d.contains_key(name)) {
+                    return Err(format!(
+                        "post_processor: the {template} template uses special token {name:?}, \
+                         which its special_tokens does not define"
+                    ));
+                }
+            }
+        }
+    }
+    match v {
+        serde_json::Value::Array(a) => a.iter().try_for_each(check_templates),
+        serde_json::Value::Object(o) => o.values().try_for_each(check_templates),
+        _ => Ok(()),
+    }
 }
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
