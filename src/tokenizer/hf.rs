@@ -162,7 +162,7 @@ impl HfTokenizer<ModelWrapper> {
         if check == Preflight::Run {
             preflight(text).map_err(invalid)?;
         }
-        let inner = match load_unigram_directly(text) {
+        let inner = match load_model_directly(text) {
             Some(t) => t,
             None => tokenizers::Tokenizer::from_bytes(json)
                 .map_err(|e| invalid(explain_load_error(text, &e.to_string())))?
@@ -249,17 +249,30 @@ impl<M: HfModel> HfTokenizer<M> {
     }
 }
 
-/// Loads a `tokenizer.json` whose model is a unigram LM without `tokenizers`' generic model
-/// deserializer, which buffers the model three times (serde content, a JSON value, then the
-/// model) — for XLM-R's 250,002 pieces most of the load time. The parts are deserialized with
-/// the same types and assembled the way `tokenizers` assembles them (builder, then the added
-/// tokens in file order), so the result is the same tokenizer. Returns `None` when the file is
-/// not of that shape, and the caller falls back to the generic loader (which also reports errors).
-fn load_unigram_directly(text: &str) -> Option<Pipeline<ModelWrapper>> {
-    use tokenizers::models::unigram::Unigram;
+/// Loads a `tokenizer.json` whose model is a unigram LM or a BPE without `tokenizers`' generic
+/// model deserializer, which buffers the model three times (serde content, a JSON value, then
+/// the model) — for XLM-R's 250,002 pieces, and for the BPE vocabularies and merge lists of
+/// RoBERTa, ModernBERT and OLMo, most of the load time. The model is deserialized with its own
+/// type (`Unigram`, `BPE`: the same `Deserialize` the generic path ends in) and the parts are
+/// assembled the way `tokenizers` assembles them (builder, then the added tokens in file
+/// order), so the result is the same tokenizer. Returns `None` when the file is not of that
+/// shape, and the caller falls back to the generic loader (which also reports errors).
+fn load_model_directly(text: &str) -> Option<Pipeline<ModelWrapper>> {
+    use tokenizers::models::{bpe::BPE, unigram::Unigram};
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<&'a str>,
+    }
     pipeline_with_model(text, |raw| {
-        let model: Unigram = serde_json::from_str(raw?.get()).ok()?;
-        Some(ModelWrapper::Unigram(model))
+        let raw = raw?.get();
+        match serde_json::from_str::<Kind>(raw).ok()?.kind? {
+            "Unigram" => Some(ModelWrapper::Unigram(
+                serde_json::from_str::<Unigram>(raw).ok()?,
+            )),
+            "BPE" => Some(ModelWrapper::BPE(serde_json::from_str::<BPE>(raw).ok()?)),
+            _ => None,
+        }
     })
 }
 
@@ -797,7 +810,7 @@ mod tests {
     }
 
     #[test]
-    fn xlm_roberta_takes_the_direct_unigram_path() {
+    fn xlm_roberta_takes_the_direct_path() {
         let Some(b) = crate::tokenizer::find_bundled("xlm-roberta") else {
             panic!("xlm-roberta is bundled")
         };
@@ -808,12 +821,12 @@ mod tests {
         flate2::read::GzDecoder::new(gz)
             .read_to_string(&mut json)
             .unwrap();
-        let t = load_unigram_directly(&json).expect("direct loader accepts XLM-R");
+        let t = load_model_directly(&json).expect("direct loader accepts XLM-R");
         assert_eq!(t.get_vocab_size(true), 250_002);
-        // BPE files are left to the generic loader.
+        // Other model types are left to the generic loader.
         assert!(
-            load_unigram_directly(
-                r#"{"version":"1.0","model":{"type":"BPE","vocab":{},"merges":[]}}"#
+            load_model_directly(
+                r#"{"version":"1.0","model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}"#
             )
             .is_none()
         );
