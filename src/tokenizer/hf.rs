@@ -406,7 +406,7 @@ struct ModelSize {
 /// post-processor: that crate panics (an `expect`, a map index) on a charsmap it cannot parse
 /// and on a template naming a special token it does not define, where a clear error is due.
 fn preflight(text: &str) -> std::result::Result<(), String> {
-    fn walk(v: &serde_json::Value) -> std::result::Result<(), String> {
+    fn check_precompiled(v: &serde_json::Value) -> std::result::Result<(), String> {
         if v["type"] == "Precompiled" {
             let mut fields = v.clone();
             if let Some(map) = fields.as_object_mut() {
@@ -422,11 +422,7 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
                 return Err(format!("normalizer: invalid Precompiled charsmap ({why})"));
             }
         }
-        match v {
-            serde_json::Value::Array(a) => a.iter().try_for_each(walk),
-            serde_json::Value::Object(o) => o.values().try_for_each(walk),
-            _ => Ok(()),
-        }
+        Ok(())
     }
     #[derive(serde::Deserialize)]
     struct Head {
@@ -452,15 +448,29 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
             ));
         }
     }
-    walk(&head.normalizer)?;
-    check_templates(&head.post_processor)
+    each_node(&head.normalizer, &check_precompiled)?;
+    each_node(&head.post_processor, &check_template)
 }
 
-/// Every `TemplateProcessing` in a post-processor (nested in a `Sequence` too): each special
-/// token its `single` and `pair` templates name is a key of its `special_tokens`, and each of
-/// those has as many `ids` as `tokens`. `tokenizers` checks this when a template is built in
-/// code but not when it is read from a file, and indexes its map with the name when encoding.
-fn check_templates(v: &serde_json::Value) -> std::result::Result<(), String> {
+/// Runs `check` on `v` and on every value nested in it, stopping at the first error.
+fn each_node(
+    v: &serde_json::Value,
+    check: &dyn Fn(&serde_json::Value) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    check(v)?;
+    match v {
+        serde_json::Value::Array(a) => a.iter().try_for_each(|v| each_node(v, check)),
+        serde_json::Value::Object(o) => o.values().try_for_each(|v| each_node(v, check)),
+        _ => Ok(()),
+    }
+}
+
+/// A `TemplateProcessing` post-processor (the caller visits those nested in a `Sequence` too):
+/// each special token its `single` and `pair` templates name is a key of its `special_tokens`,
+/// and each of those has as many `ids` as `tokens`. `tokenizers` checks this when a template is
+/// built in code but not when it is read from a file, and indexes its map with the name when
+/// encoding.
+fn check_template(v: &serde_json::Value) -> std::result::Result<(), String> {
     if v["type"] == "TemplateProcessing" {
         let defined = v["special_tokens"].as_object();
         for (name, token) in defined.into_iter().flatten() {
@@ -484,11 +494,7 @@ fn check_templates(v: &serde_json::Value) -> std::result::Result<(), String> {
             }
         }
     }
-    match v {
-        serde_json::Value::Array(a) => a.iter().try_for_each(check_templates),
-        serde_json::Value::Object(o) => o.values().try_for_each(check_templates),
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
