@@ -216,22 +216,42 @@ fn resync(a: &str, b: &str) -> Option<(usize, usize)> {
 
 /// Compares `original` with `decoded` (module docs).
 pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
-    let mut r = RoundtripCounts {
-        texts: 1,
-        ..Default::default()
+    let mut w = Walk {
+        a: original,
+        b: decoded,
+        r: RoundtripCounts {
+            texts: 1,
+            ..Default::default()
+        },
     };
     if original == decoded {
-        r.exact_texts = 1;
-        return r;
+        w.r.exact_texts = 1;
+        return w.r;
     }
-    let (a, b) = (original, decoded);
     let (mut i, mut j) = (0usize, 0usize);
-    let note = |r: &mut RoundtripCounts, i: usize, j: usize, reason: &str, bytes: usize| {
-        if r.first_difference.is_none() {
+    while i < w.a.len() && j < w.b.len() {
+        (i, j) = w.step(i, j);
+    }
+    w.tails(i, j);
+    w.r
+}
+
+/// The state of one comparison: both texts and the counts so far.
+struct Walk<'a> {
+    a: &'a str,
+    b: &'a str,
+    r: RoundtripCounts,
+}
+
+impl Walk<'_> {
+    /// Counts a difference of `bytes` bytes at `a[i..]` / `b[j..]`, and keeps the first one.
+    fn note(&mut self, i: usize, j: usize, reason: &str, bytes: usize) {
+        let (a, b) = (self.a, self.b);
+        if self.r.first_difference.is_none() {
             let before = &a[..i];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            r.first_difference = Some(FirstDifference {
+            self.r.first_difference = Some(FirstDifference {
                 path: String::new(),
                 byte_offset: i,
                 line,
@@ -241,114 +261,126 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
                 reason: reason.to_string(),
             });
         }
-        let e = r.reasons.entry(reason.to_string()).or_default();
+        let e = self.r.reasons.entry(reason.to_string()).or_default();
         e.0 += 1;
         e.1 += bytes as u64;
-        r.differing_bytes += bytes as u64;
-    };
-    while i < a.len() && j < b.len() {
+        self.r.differing_bytes += bytes as u64;
+    }
+
+    /// One step from `a[i..]` / `b[j..]`: equal characters advance together, otherwise the first
+    /// matching kind of difference is counted and skipped. Returns the new positions.
+    fn step(&mut self, i: usize, j: usize) -> (usize, usize) {
+        let (a, b) = (self.a, self.b);
         let ca = a[i..].chars().next().unwrap_or('\0');
         let cb = b[j..].chars().next().unwrap_or('\0');
         if ca == cb {
-            i += ca.len_utf8();
-            j += cb.len_utf8();
-            continue;
+            return (i + ca.len_utf8(), j + cb.len_utf8());
         }
         if is_blank(ca) || is_blank(cb) {
-            // Compare the whole runs from the start of the current run.
-            let mut ra = i;
-            let mut rb = j;
-            while ra > 0 && rb > 0 {
-                let pa = a[..ra].chars().next_back().unwrap_or('\0');
-                let pb = b[..rb].chars().next_back().unwrap_or('\0');
-                if is_blank(pa) && pa == pb {
-                    ra -= pa.len_utf8();
-                    rb -= pb.len_utf8();
-                } else {
-                    break;
-                }
-            }
-            let ea = ws_run_end(a, i);
-            let eb = ws_run_end(b, j);
-            let (la, lb) = (ea - ra, eb - rb);
-            let reason = if a[i..ea].chars().any(is_zero_width) {
-                "zero-width character changed"
-            } else if la == 0 {
-                "whitespace inserted"
-            } else if lb < la {
-                "whitespace run collapsed"
-            } else {
-                "whitespace changed"
-            };
-            note(&mut r, i, j, reason, (ea - i).max(eb - j));
-            i = ea;
-            j = eb;
-            continue;
+            return self.blank_runs(i, j);
         }
         if let Some((la, lb, form)) = normalised_match(&a[i..], &b[j..]) {
-            note(&mut r, i, j, form, la);
-            i += la;
-            j += lb;
-            continue;
+            self.note(i, j, form, la);
+            return (i + la, j + lb);
         }
         if let Some((lb, form)) = case_or_accent_match(ca, &b[j..]) {
-            note(&mut r, i, j, form, ca.len_utf8());
-            i += ca.len_utf8();
-            j += lb;
-            continue;
+            self.note(i, j, form, ca.len_utf8());
+            return (i + ca.len_utf8(), j + lb);
         }
         if let Some(unk) = ["<unk>", "[UNK]", "\u{FFFD}"]
             .iter()
             .find(|u| b[j..].starts_with(**u))
         {
-            // An unknown piece never holds whitespace: skip original characters up to the next
-            // whitespace or the character that follows the unknown token.
-            j += unk.len();
-            let resume = b[j..].chars().next();
-            let start = i;
-            while let Some(c) = a[i..].chars().next() {
-                if i > start && (Some(c) == resume || c.is_whitespace()) {
-                    break;
-                }
-                i += c.len_utf8();
-            }
-            note(&mut r, start, j, "unknown token", i - start);
-            continue;
+            return self.unknown(i, j + unk.len());
         }
-        match resync(&a[i..], &b[j..]) {
+        self.resynced(i, j, ca, cb)
+    }
+
+    /// A difference inside whitespace: compares the whole runs from the start of the current
+    /// run.
+    fn blank_runs(&mut self, i: usize, j: usize) -> (usize, usize) {
+        let (a, b) = (self.a, self.b);
+        let (mut ra, mut rb) = (i, j);
+        while ra > 0 && rb > 0 {
+            let pa = a[..ra].chars().next_back().unwrap_or('\0');
+            let pb = b[..rb].chars().next_back().unwrap_or('\0');
+            if is_blank(pa) && pa == pb {
+                ra -= pa.len_utf8();
+                rb -= pb.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let ea = ws_run_end(a, i);
+        let eb = ws_run_end(b, j);
+        let (la, lb) = (ea - ra, eb - rb);
+        let reason = if a[i..ea].chars().any(is_zero_width) {
+            "zero-width character changed"
+        } else if la == 0 {
+            "whitespace inserted"
+        } else if lb < la {
+            "whitespace run collapsed"
+        } else {
+            "whitespace changed"
+        };
+        self.note(i, j, reason, (ea - i).max(eb - j));
+        (ea, eb)
+    }
+
+    /// An unknown token ending at `b[..j]`. It never holds whitespace: skips original
+    /// characters up to the next whitespace or the character that follows the unknown token.
+    fn unknown(&mut self, start: usize, j: usize) -> (usize, usize) {
+        let a = self.a;
+        let resume = self.b[j..].chars().next();
+        let mut i = start;
+        while let Some(c) = a[i..].chars().next() {
+            if i > start && (Some(c) == resume || c.is_whitespace()) {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        self.note(start, j, "unknown token", i - start);
+        (i, j)
+    }
+
+    /// Any other difference: the smallest skip after which both texts agree again.
+    fn resynced(&mut self, i: usize, j: usize, ca: char, cb: char) -> (usize, usize) {
+        match resync(&self.a[i..], &self.b[j..]) {
             Some((da, 0)) => {
-                note(&mut r, i, j, "character removed", da);
-                i += da;
+                self.note(i, j, "character removed", da);
+                (i + da, j)
             }
             Some((0, db)) => {
-                note(&mut r, i, j, "character inserted", db);
-                j += db;
+                self.note(i, j, "character inserted", db);
+                (i, j + db)
             }
             Some((da, db)) => {
-                note(&mut r, i, j, "character replaced", da.max(db));
-                i += da;
-                j += db;
+                self.note(i, j, "character replaced", da.max(db));
+                (i + da, j + db)
             }
             None => {
-                note(&mut r, i, j, "character replaced", ca.len_utf8());
-                i += ca.len_utf8();
-                j += cb.len_utf8();
+                self.note(i, j, "character replaced", ca.len_utf8());
+                (i + ca.len_utf8(), j + cb.len_utf8())
             }
         }
     }
-    if i < a.len() {
-        let rest = &a[i..];
-        let reason = if rest.chars().all(char::is_whitespace) {
-            "trailing whitespace dropped"
-        } else {
-            "text dropped"
-        };
-        note(&mut r, i, j, reason, rest.len());
+
+    /// Counts what is left of either text once the other has ended.
+    fn tails(&mut self, i: usize, j: usize) {
+        let (a, b) = (self.a, self.b);
+        if i < a.len() {
+            let rest = &a[i..];
+            let reason = if rest.chars().all(char::is_whitespace) {
+                "trailing whitespace dropped"
+            } else {
+                "text dropped"
+            };
+            self.note(i, j, reason, rest.len());
+        }
+        if j < b.len() {
+            self.note(i, j, "text added", b.len() - j);
+        }
     }
-    if j < b.len() {
-        note(&mut r, i, j, "text added", b.len() - j);
-    }
-    r
 }
 
 #[cfg(test)]

@@ -98,87 +98,93 @@ fn is_line_break(c: char) -> bool {
 
 /// The whitespace pieces of `text`, in order (module docs).
 pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut at_line_start = true;
     let mut it = text.char_indices().peekable();
     while let Some((i, c)) = it.next() {
         if is_line_break(c) {
-            let mut breaks = 0;
-            let mut end = i;
-            let mut cur = Some((i, c));
-            while let Some((j, d)) = cur {
-                if !is_line_break(d) {
-                    break;
-                }
-                if d == '\r' && b.get(j + 1) == Some(&b'\n') {
-                    it.next();
-                    end = j + 2;
-                } else {
-                    end = j + 1;
-                }
-                breaks += 1;
-                cur = match it.peek() {
-                    Some(&(k, e)) if is_line_break(e) => {
-                        it.next();
-                        Some((k, e))
-                    }
-                    _ => None,
-                };
-            }
-            out.push(WsPiece {
-                class: WsClass::Newlines,
-                start: i,
-                end,
-                length: breaks,
-            });
+            out.push(newline_run(text.as_bytes(), i, c, &mut it));
             at_line_start = true;
         } else if c.is_whitespace() {
-            let (mut spaces, mut tabs, mut chars) = (0, 0, 1);
-            match c {
-                ' ' => spaces += 1,
-                '\t' => tabs += 1,
-                _ => {}
-            }
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = it.peek() {
-                if !d.is_whitespace() || is_line_break(d) {
-                    break;
-                }
-                match d {
-                    ' ' => spaces += 1,
-                    '\t' => tabs += 1,
-                    _ => {}
-                }
-                chars += 1;
-                end = j + d.len_utf8();
-                it.next();
-            }
-            let followed_by_text = it.peek().is_some_and(|&(_, d)| !is_line_break(d));
-            let class = if !followed_by_text {
-                WsClass::Trailing
-            } else if at_line_start {
-                if spaces == chars {
-                    WsClass::IndentSpaces
-                } else if tabs == chars {
-                    WsClass::IndentTabs
-                } else {
-                    WsClass::IndentMixed
-                }
-            } else {
-                WsClass::Inner
-            };
-            out.push(WsPiece {
-                class,
-                start: i,
-                end,
-                length: chars,
-            });
+            out.push(blank_run(i, c, &mut it, at_line_start));
         } else {
             at_line_start = false;
         }
     }
     out
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
+
+/// The run of line breaks starting with `c` at byte `i` (`\r\n` counts as one break); `it` is
+/// left after it.
+#[inline]
+fn newline_run(b: &[u8], i: usize, c: char, it: &mut Chars) -> WsPiece {
+    let mut breaks = 0;
+    let mut end = i;
+    let mut cur = Some((i, c));
+    while let Some((j, d)) = cur {
+        if !is_line_break(d) {
+            break;
+        }
+        if d == '\r' && b.get(j + 1) == Some(&b'\n') {
+            it.next();
+            end = j + 2;
+        } else {
+            end = j + 1;
+        }
+        breaks += 1;
+        cur = match it.peek() {
+            Some(&(k, e)) if is_line_break(e) => {
+                it.next();
+                Some((k, e))
+            }
+            _ => None,
+        };
+    }
+    WsPiece {
+        class: WsClass::Newlines,
+        start: i,
+        end,
+        length: breaks,
+    }
+}
+
+/// The run of non-line-break whitespace starting with `c` at byte `i`, classed by where it
+/// stands and what it holds; `it` is left after it.
+#[inline]
+fn blank_run(i: usize, c: char, it: &mut Chars, at_line_start: bool) -> WsPiece {
+    let (mut spaces, mut tabs, mut chars) = (0, 0, 0);
+    let mut end = i;
+    let mut next = Some((i, c));
+    while let Some((j, d)) = next {
+        match d {
+            ' ' => spaces += 1,
+            '\t' => tabs += 1,
+            _ => {}
+        }
+        chars += 1;
+        end = j + d.len_utf8();
+        next = it.next_if(|&(_, d)| d.is_whitespace() && !is_line_break(d));
+    }
+    let followed_by_text = it.peek().is_some_and(|&(_, d)| !is_line_break(d));
+    let class = if !followed_by_text {
+        WsClass::Trailing
+    } else if !at_line_start {
+        WsClass::Inner
+    } else if spaces == chars {
+        WsClass::IndentSpaces
+    } else if tabs == chars {
+        WsClass::IndentTabs
+    } else {
+        WsClass::IndentMixed
+    };
+    WsPiece {
+        class,
+        start: i,
+        end,
+        length: chars,
+    }
 }
 
 /// Tokens spent on one piece (module docs).

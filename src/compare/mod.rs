@@ -68,7 +68,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::identifiers::{self, Fragmented, IdentCounts, IdentifierCounts, Lang};
-use crate::analysis::roundtrip::{self, FirstDifference};
+use crate::analysis::roundtrip::{self, FirstDifference, RoundtripCounts};
 use crate::analysis::scripts::{self, ScriptCounts};
 use crate::analysis::whitespace::{
     self, IndentProbe, IndentRow, WhitespaceCounts, WsClass, WsClassRow,
@@ -731,39 +731,9 @@ pub(super) fn tokenizer_report(
     let mut by_language = Vec::new();
     for (lang, acc) in langs {
         all.merge(acc);
-        let rows = whitespace::class_rows(&acc.ws, tok)?;
-        let (indent_runs, indent_tokens_per_run, indent_distinguishable) = indent_summary(&rows);
-        let it = &acc.idents.total;
-        by_language.push(LanguageSummary {
-            language: lang.map_or("text", Lang::name).to_string(),
-            files: acc.files,
-            bytes: acc.stats.bytes,
-            tokens: acc.stats.tokens,
-            bytes_per_token: acc.stats.bytes_per_token(),
-            whitespace_share: ratio(acc.ws.whitespace_tokens as f64, acc.ws.tokens as f64),
-            indent_runs,
-            indent_tokens_per_run,
-            indent_distinguishable,
-            identifiers: it.occurrences,
-            tokens_per_identifier: it.tokens_per_identifier(),
-            identifier_whole_share: it.whole_share(),
-            boundary_precision: it.boundary_precision(),
-            boundary_recall: it.boundary_recall(),
-        });
+        by_language.push(language_summary(tok, *lang, acc)?);
     }
     let s = &all.stats;
-    let mut scripts: Vec<ScriptRow> = all
-        .scripts
-        .iter()
-        .map(|(k, v)| ScriptRow {
-            script: k.clone(),
-            chars: v.chars,
-            tokens: v.tokens,
-            chars_per_token: ratio(v.chars as f64, v.tokens as f64),
-        })
-        .collect();
-    scripts.sort_by(|a, b| b.chars.cmp(&a.chars).then_with(|| a.script.cmp(&b.script)));
-    let rt = &all.roundtrip;
     Ok(TokenizerReport {
         name: tok.name().to_string(),
         path: tok.path().map(|p| p.display().to_string()),
@@ -778,22 +748,8 @@ pub(super) fn tokenizer_report(
         unk_tokens: s.unk_tokens,
         unk_rate: s.unk_rate(),
         byte_fallback_tokens: s.byte_fallback_tokens,
-        roundtrip_exact: rt.exact(),
-        roundtrip: RoundtripReport {
-            texts: rt.texts,
-            exact_texts: rt.exact_texts,
-            differing_bytes: rt.differing_bytes,
-            first_difference: rt.first_difference.clone(),
-            reasons: rt
-                .reasons
-                .iter()
-                .map(|(k, (c, b))| ReasonCount {
-                    reason: k.clone(),
-                    count: *c,
-                    bytes: *b,
-                })
-                .collect(),
-        },
+        roundtrip_exact: all.roundtrip.exact(),
+        roundtrip: roundtrip_report(&all.roundtrip),
         whitespace: WhitespaceReport {
             whitespace_tokens: all.ws.whitespace_tokens,
             share: ratio(all.ws.whitespace_tokens as f64, all.ws.tokens as f64),
@@ -802,9 +758,66 @@ pub(super) fn tokenizer_report(
             indent_probe: whitespace::indent_probe(tok, MAX_INDENT)?,
         },
         identifiers: ident_report(&all.idents),
-        scripts: ScriptReport { scripts },
+        scripts: script_report(&all),
         by_language,
     })
+}
+
+/// One language's row of a tokenizer's report.
+fn language_summary(tok: &dyn Tokenizer, lang: Option<Lang>, acc: &Acc) -> Result<LanguageSummary> {
+    let rows = whitespace::class_rows(&acc.ws, tok)?;
+    let (indent_runs, indent_tokens_per_run, indent_distinguishable) = indent_summary(&rows);
+    let it = &acc.idents.total;
+    Ok(LanguageSummary {
+        language: lang.map_or("text", Lang::name).to_string(),
+        files: acc.files,
+        bytes: acc.stats.bytes,
+        tokens: acc.stats.tokens,
+        bytes_per_token: acc.stats.bytes_per_token(),
+        whitespace_share: ratio(acc.ws.whitespace_tokens as f64, acc.ws.tokens as f64),
+        indent_runs,
+        indent_tokens_per_run,
+        indent_distinguishable,
+        identifiers: it.occurrences,
+        tokens_per_identifier: it.tokens_per_identifier(),
+        identifier_whole_share: it.whole_share(),
+        boundary_precision: it.boundary_precision(),
+        boundary_recall: it.boundary_recall(),
+    })
+}
+
+/// Scripts by characters (most first, then by name).
+fn script_report(all: &Acc) -> ScriptReport {
+    let mut scripts: Vec<ScriptRow> = all
+        .scripts
+        .iter()
+        .map(|(k, v)| ScriptRow {
+            script: k.clone(),
+            chars: v.chars,
+            tokens: v.tokens,
+            chars_per_token: ratio(v.chars as f64, v.tokens as f64),
+        })
+        .collect();
+    scripts.sort_by(|a, b| b.chars.cmp(&a.chars).then_with(|| a.script.cmp(&b.script)));
+    ScriptReport { scripts }
+}
+
+fn roundtrip_report(rt: &RoundtripCounts) -> RoundtripReport {
+    RoundtripReport {
+        texts: rt.texts,
+        exact_texts: rt.exact_texts,
+        differing_bytes: rt.differing_bytes,
+        first_difference: rt.first_difference.clone(),
+        reasons: rt
+            .reasons
+            .iter()
+            .map(|(k, (c, b))| ReasonCount {
+                reason: k.clone(),
+                count: *c,
+                bytes: *b,
+            })
+            .collect(),
+    }
 }
 
 /// `7+1` for whole means, `6.50+1.00` otherwise: tokens inside a run + tokens shared with text.
@@ -929,7 +942,15 @@ impl CompareReport {
     }
 
     fn whitespace_tables(&self) -> Vec<Table> {
-        let names = self.names();
+        vec![
+            self.whitespace_summary_table(),
+            self.whitespace_class_table(),
+            self.indent_table(),
+            self.indent_probe_table(),
+        ]
+    }
+
+    fn whitespace_summary_table(&self) -> Table {
         let mut summary = Table::new(
             "Whitespace: tokens made only of whitespace",
             [
@@ -950,9 +971,12 @@ impl CompareReport {
                 Cell::text(if dist { "yes" } else { "no" }),
             ]);
         }
+        summary
+    }
 
+    fn whitespace_class_table(&self) -> Table {
         let mut header = vec!["class".to_string(), "length".into(), "runs".into()];
-        for n in &names {
+        for n in self.names() {
             header.push(format!("{n} tokens/run"));
             header.push(format!("{n} distinct"));
         }
@@ -969,10 +993,11 @@ impl CompareReport {
                     Cell::count(row.length),
                     Cell::int(row.occurrences),
                 ];
-                for r in &self.tokenizers {
-                    let Some(c) = r.whitespace.classes.get(i) else {
-                        continue;
-                    };
+                for c in self
+                    .tokenizers
+                    .iter()
+                    .filter_map(|r| r.whitespace.classes.get(i))
+                {
                     cells.push(Cell::text(tokens_plus_shared(
                         c.tokens_per_run,
                         ratio(c.shared_tokens as f64, c.occurrences as f64),
@@ -991,9 +1016,12 @@ impl CompareReport {
                 "{omitted} rows with runs longer than {MAX_INDENT} are in the JSON output."
             ));
         }
+        classes
+    }
 
+    fn indent_table(&self) -> Table {
         let mut header = vec!["N spaces".to_string(), "runs".into()];
-        header.extend(names.iter().map(|n| n.to_string()));
+        header.extend(self.names().iter().map(|n| n.to_string()));
         let mut indent = Table::new("N spaces of indentation → tokens (input)", header);
         for n in 1..=MAX_INDENT {
             let rows: Vec<Option<&IndentRow>> = self
@@ -1013,9 +1041,12 @@ impl CompareReport {
             indent.row(cells);
         }
         indent.note("whitespace tokens + shared tokens per run, averaged over the input's indentation runs.");
+        indent
+    }
 
+    fn indent_probe_table(&self) -> Table {
         let mut header = vec!["N spaces".to_string()];
-        header.extend(names.iter().map(|n| n.to_string()));
+        header.extend(self.names().iter().map(|n| n.to_string()));
         let mut probe = Table::new(
             "N spaces of indentation → tokens (probe `if x:⏎{N}return x⏎`)",
             header,
@@ -1023,24 +1054,19 @@ impl CompareReport {
         for n in 1..=MAX_INDENT {
             let mut cells = vec![Cell::count(n)];
             for r in &self.tokenizers {
-                cells.push(
-                    r.whitespace
-                        .indent_probe
-                        .iter()
-                        .find(|p| p.spaces == n)
-                        .map_or(Cell::Empty, |p| {
-                            let mut s = tokens_plus_shared(p.tokens as f64, p.shared_tokens as f64);
-                            if !p.roundtrip_exact {
-                                s.push_str(" lossy");
-                            }
-                            Cell::text(s)
-                        }),
-                );
+                let p = r.whitespace.indent_probe.iter().find(|p| p.spaces == n);
+                cells.push(p.map_or(Cell::Empty, |p| {
+                    let mut s = tokens_plus_shared(p.tokens as f64, p.shared_tokens as f64);
+                    if !p.roundtrip_exact {
+                        s.push_str(" lossy");
+                    }
+                    Cell::text(s)
+                }));
             }
             probe.row(cells);
         }
         probe.note("independent of the input; `lossy`: the probe does not come back from decode(encode(·)).");
-        vec![summary, classes, indent, probe]
+        probe
     }
 
     fn identifier_tables(&self) -> Vec<Table> {

@@ -166,55 +166,20 @@ impl AdamW {
         grads: &Gradients,
     ) -> Result<StepInfo> {
         let d = enc.config.dim;
-        let core_grads = &grads.core;
-        let emb_grad = &grads.rows;
-        if core_grads.len() != self.core.len()
-            || core_grads
-                .iter()
-                .zip(&self.core)
-                .any(|(g, s)| g.len() != s.value.len())
-            || emb_grad.len() != rows.ids.len() * d
-        {
-            return Err(crate::Error::Model(
-                "optimiser: gradient shapes do not match the encoder".into(),
-            ));
-        }
-        let sq: f64 = core_grads
-            .iter()
-            .chain(std::iter::once(emb_grad))
-            .map(|g| g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>())
-            .sum();
-        let grad_norm = sq.sqrt();
-        let clip = if grad_norm > self.config.clip_norm {
-            self.config.clip_norm / (grad_norm + 1e-6)
+        self.check_shapes(grads, rows.ids.len() * d)?;
+        let grad_norm = global_norm(grads);
+        let c = &self.config;
+        let clip = if grad_norm > c.clip_norm {
+            c.clip_norm / (grad_norm + 1e-6)
         } else {
             1.0
         };
-
-        let c = &self.config;
         let lr = c.lr_at(self.step);
         self.step += 1;
-        let t = self.step as i32;
-        let bc1 = 1.0 - c.beta1.powi(t);
-        let bc2 = 1.0 - c.beta2.powi(t);
-        let (b1, b2, eps, wd) = (c.beta1 as f32, c.beta2 as f32, c.eps, c.weight_decay);
-        let update = |p: &mut f32, m: &mut f32, v: &mut f32, g: f32, decay: bool| {
-            let g = g * clip as f32;
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            let mhat = *m as f64 / bc1;
-            let vhat = *v as f64 / bc2;
-            let mut delta = mhat / (vhat.sqrt() + eps);
-            if decay {
-                delta += wd * *p as f64;
-            }
-            *p -= (lr * delta) as f32;
-        };
-
-        for ((var, st), g) in enc.core.iter().zip(&mut self.core).zip(core_grads) {
-            let decay = st.decay;
+        let update = Update::new(c, self.step, lr, clip);
+        for ((var, st), g) in enc.core.iter().zip(&mut self.core).zip(&grads.core) {
             for (((p, m), v), &gi) in st.value.iter_mut().zip(&mut st.m).zip(&mut st.v).zip(g) {
-                update(p, m, v, gi, decay);
+                update.apply(p, m, v, gi, st.decay);
             }
             var.set(&Tensor::from_slice(
                 &st.value,
@@ -222,44 +187,139 @@ impl AdamW {
                 var.device(),
             )?)?;
         }
-        // Embedding rows: distinct and ascending, so their slices are disjoint and can be updated
-        // in parallel (each element's update depends only on itself).
-        let mut jobs = Vec::with_capacity(rows.ids.len());
-        let (mut pe, mut pm, mut pv) = (
-            &mut enc.embeddings[..],
-            &mut self.emb_m[..],
-            &mut self.emb_v[..],
-        );
-        let mut consumed = 0;
-        for (&id, g) in rows.ids.iter().zip(emb_grad.chunks_exact(d)) {
-            let skip = (id as usize * d)
-                .checked_sub(consumed)
-                .filter(|&s| s + d <= pe.len());
-            let Some(skip) = skip else {
-                return Err(crate::Error::Model(format!(
-                    "optimiser: embedding row {id} is out of order or out of range"
-                )));
-            };
-            let (e, m, v) = (
-                &mut std::mem::take(&mut pe)[skip..],
-                &mut std::mem::take(&mut pm)[skip..],
-                &mut std::mem::take(&mut pv)[skip..],
-            );
-            let ((e, te), (m, tm), (v, tv)) =
-                (e.split_at_mut(d), m.split_at_mut(d), v.split_at_mut(d));
-            (pe, pm, pv) = (te, tm, tv);
-            consumed = (id as usize + 1) * d;
-            jobs.push((e, m, v, g));
-        }
+        let jobs = embedding_jobs(
+            &mut enc.embeddings,
+            &mut self.emb_m,
+            &mut self.emb_v,
+            rows,
+            &grads.rows,
+            d,
+        )?;
+        // Each element's update depends only on itself, so the rows run in parallel.
         jobs.into_par_iter()
             .with_min_len(256)
             .for_each(|(e, m, v, g)| {
                 for (((p, m), v), &gi) in e.iter_mut().zip(m).zip(v).zip(g) {
-                    update(p, m, v, gi, true);
+                    update.apply(p, m, v, gi, true);
                 }
             });
         Ok(StepInfo { grad_norm, lr })
     }
+
+    /// Fails unless `grads` has one gradient per core variable, each of its size, and
+    /// `emb_len` embedding-row gradient values.
+    fn check_shapes(&self, grads: &Gradients, emb_len: usize) -> Result<()> {
+        let core = &grads.core;
+        if core.len() != self.core.len()
+            || core
+                .iter()
+                .zip(&self.core)
+                .any(|(g, s)| g.len() != s.value.len())
+            || grads.rows.len() != emb_len
+        {
+            return Err(crate::Error::Model(
+                "optimiser: gradient shapes do not match the encoder".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The global L2 norm of every gradient (core and embedding rows), in f64.
+fn global_norm(grads: &Gradients) -> f64 {
+    let sq: f64 = grads
+        .core
+        .iter()
+        .chain(std::iter::once(&grads.rows))
+        .map(|g| g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>())
+        .sum();
+    sq.sqrt()
+}
+
+/// One step's AdamW update of a single element (Loshchilov & Hutter, "Decoupled Weight Decay
+/// Regularization", ICLR 2019, Algorithm 2, with bias-corrected moments).
+#[derive(Clone, Copy)]
+struct Update {
+    b1: f32,
+    b2: f32,
+    bc1: f64,
+    bc2: f64,
+    eps: f64,
+    wd: f64,
+    lr: f64,
+    clip: f64,
+}
+
+impl Update {
+    /// The update of step number `t` (1-based) at learning rate `lr`, gradients scaled by
+    /// `clip`.
+    fn new(c: &AdamWConfig, t: usize, lr: f64, clip: f64) -> Self {
+        let t = t as i32;
+        Update {
+            b1: c.beta1 as f32,
+            b2: c.beta2 as f32,
+            bc1: 1.0 - c.beta1.powi(t),
+            bc2: 1.0 - c.beta2.powi(t),
+            eps: c.eps,
+            wd: c.weight_decay,
+            lr,
+            clip,
+        }
+    }
+
+    /// Updates parameter `p` and its moments `m`, `v` from gradient `g`; `decay` applies weight
+    /// decay.
+    fn apply(&self, p: &mut f32, m: &mut f32, v: &mut f32, g: f32, decay: bool) {
+        let (b1, b2) = (self.b1, self.b2);
+        let g = g * self.clip as f32;
+        *m = b1 * *m + (1.0 - b1) * g;
+        *v = b2 * *v + (1.0 - b2) * g * g;
+        let mhat = *m as f64 / self.bc1;
+        let vhat = *v as f64 / self.bc2;
+        let mut delta = mhat / (vhat.sqrt() + self.eps);
+        if decay {
+            delta += self.wd * *p as f64;
+        }
+        *p -= (self.lr * delta) as f32;
+    }
+}
+
+/// One embedding row's parameters, moments and gradient.
+type RowJob<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32], &'a [f32]);
+
+/// Splits the embedding table and its moments into the disjoint rows of `rows.ids` (distinct
+/// and ascending), each paired with its gradient.
+fn embedding_jobs<'a>(
+    embeddings: &'a mut [f32],
+    emb_m: &'a mut [f32],
+    emb_v: &'a mut [f32],
+    rows: &GatheredRows,
+    emb_grad: &'a [f32],
+    d: usize,
+) -> Result<Vec<RowJob<'a>>> {
+    let mut jobs = Vec::with_capacity(rows.ids.len());
+    let (mut pe, mut pm, mut pv) = (embeddings, emb_m, emb_v);
+    let mut consumed = 0;
+    for (&id, g) in rows.ids.iter().zip(emb_grad.chunks_exact(d)) {
+        let skip = (id as usize * d)
+            .checked_sub(consumed)
+            .filter(|&s| s + d <= pe.len());
+        let Some(skip) = skip else {
+            return Err(crate::Error::Model(format!(
+                "optimiser: embedding row {id} is out of order or out of range"
+            )));
+        };
+        let (e, m, v) = (
+            &mut std::mem::take(&mut pe)[skip..],
+            &mut std::mem::take(&mut pm)[skip..],
+            &mut std::mem::take(&mut pv)[skip..],
+        );
+        let ((e, te), (m, tm), (v, tv)) = (e.split_at_mut(d), m.split_at_mut(d), v.split_at_mut(d));
+        (pe, pm, pv) = (te, tm, tv);
+        consumed = (id as usize + 1) * d;
+        jobs.push((e, m, v, g));
+    }
+    Ok(jobs)
 }
 
 #[cfg(test)]

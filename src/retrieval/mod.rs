@@ -580,25 +580,60 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     for t in &opts.tokenizers {
         tokenizer::canonical_name(t)?; // unknown names fail before any data is read
     }
-    let available = data::languages(&opts.data_dir)?;
-    let languages = if opts.languages.is_empty() {
-        available.clone()
-    } else {
-        for l in &opts.languages {
-            if !available.contains(l) {
-                return Err(Error::InvalidArgument(format!(
-                    "language `{l}` not found in `{}` (available: {})",
-                    opts.data_dir.display(),
-                    available.join(", ")
-                )));
-            }
-        }
-        opts.languages.clone()
-    };
+    let languages = selected_languages(opts)?;
     let training = opts.load_dir.is_none() && !opts.tokenizers.is_empty();
+    let (eval_pairs, train_pairs) = load_pairs(opts, &languages, training)?;
+    let toks = load_tokenizers(opts)?;
+
+    let mut runs = Vec::new();
+    for tok in &toks {
+        runs.push(run_tokenizer(
+            opts,
+            &languages,
+            tok.as_ref(),
+            &eval_pairs,
+            &train_pairs,
+        )?);
+    }
+    let taken: Vec<&str> = toks.iter().map(|t| t.name()).collect();
+    let models = pretrained::run_models(opts, &languages, &eval_pairs, &taken)?;
+    let mut report = assemble(opts, languages, runs, models);
+    report.summary = uncertainty::summary(&report)?;
+    report.comparisons = uncertainty::comparisons(&report, RESAMPLES, opts.seed)?;
+    report.timing.total_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The languages of `--languages` (all of the data directory's when empty), each checked to
+/// exist there.
+fn selected_languages(opts: &RetrievalOptions) -> Result<Vec<String>> {
+    let available = data::languages(&opts.data_dir)?;
+    if opts.languages.is_empty() {
+        return Ok(available);
+    }
+    if let Some(l) = opts.languages.iter().find(|l| !available.contains(l)) {
+        return Err(Error::InvalidArgument(format!(
+            "language `{l}` not found in `{}` (available: {})",
+            opts.data_dir.display(),
+            available.join(", ")
+        )));
+    }
+    Ok(opts.languages.clone())
+}
+
+/// Pairs per language, in the order of the run's languages.
+type LanguagePairs = Vec<Vec<Pair>>;
+
+/// The sampled evaluation pairs of each language and, when `training`, its sampled training
+/// pairs. A language needs at least 2 evaluation pairs to rank.
+fn load_pairs(
+    opts: &RetrievalOptions,
+    languages: &[String],
+    training: bool,
+) -> Result<(LanguagePairs, LanguagePairs)> {
     let mut train_pairs = Vec::new();
     let mut eval_pairs = Vec::new();
-    for lang in &languages {
+    for lang in languages {
         let ev = data::load_split(&opts.data_dir, lang, &opts.eval_split)?;
         let ev = sample(
             ev,
@@ -625,9 +660,15 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             ));
         }
     }
+    Ok((eval_pairs, train_pairs))
+}
+
+/// The tokenizers to train encoders for (none when only pretrained models are scored), each
+/// checked to fit in memory before anything is trained.
+fn load_tokenizers(opts: &RetrievalOptions) -> Result<Vec<Arc<dyn Tokenizer>>> {
     let toks: Vec<Arc<dyn Tokenizer>> = if opts.tokenizers.is_empty() && !opts.pretrained.is_empty()
     {
-        Vec::new() // only pretrained models are scored
+        Vec::new()
     } else {
         tokenizer::load_many(&opts.tokenizers)?
     };
@@ -641,22 +682,29 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
     if toks.is_empty() && opts.pretrained.is_empty() {
         return Err(Error::InvalidArgument("no tokenizer given".into()));
     }
+    Ok(toks)
+}
 
+/// The report of the tokenizer runs and pretrained models, before its summary, comparisons
+/// and total time.
+fn assemble(
+    opts: &RetrievalOptions,
+    languages: Vec<String>,
+    runs: Vec<TokenizerRun>,
+    models: Vec<pretrained::ModelRun>,
+) -> RetrievalReport {
     let mut infos = Vec::new();
     let mut results = Vec::new();
     let mut summaries = Vec::new();
     let mut timings = Vec::new();
     let mut overlap = Vec::new();
-    for tok in &toks {
-        let run = run_tokenizer(opts, &languages, tok.as_ref(), &eval_pairs, &train_pairs)?;
+    for run in runs {
         infos.push(run.info);
         results.extend(run.results);
         summaries.extend(run.training);
         timings.push(run.timing);
         overlap.extend(run.overlap);
     }
-    let taken: Vec<&str> = toks.iter().map(|t| t.name()).collect();
-    let models = pretrained::run_models(opts, &languages, &eval_pairs, &taken)?;
     let mut model_infos = Vec::new();
     let mut model_timings = Vec::new();
     for m in models {
@@ -664,7 +712,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
         model_infos.push(m.info);
         model_timings.push(m.timing);
     }
-    let mut report = RetrievalReport {
+    RetrievalReport {
         config: RunConfig {
             options: opts.clone(),
             languages,
@@ -684,11 +732,7 @@ fn run_in_pool(opts: &RetrievalOptions) -> Result<RetrievalReport> {
             tokenizers: timings,
             pretrained: model_timings,
         },
-    };
-    report.summary = uncertainty::summary(&report)?;
-    report.comparisons = uncertainty::comparisons(&report, RESAMPLES, opts.seed)?;
-    report.timing.total_seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    }
 }
 
 /// Resamples of every paired randomization test and bootstrap.
@@ -719,37 +763,101 @@ fn run_tokenizer(
     train_pairs: &[Vec<Pair>],
 ) -> Result<TokenizerRun> {
     let name = tok.name().to_string();
-    let training = opts.load_dir.is_none();
     let t0 = Instant::now();
-    let eval_tok: Vec<Tokenized> = eval_pairs
-        .iter()
-        .map(|p| tokenize(tok, p, opts.truncate_bytes))
-        .collect::<Result<_>>()?;
-    let train_tok: Vec<Tokenized> = train_pairs
-        .iter()
-        .map(|p| tokenize(tok, p, opts.truncate_bytes))
-        .collect::<Result<_>>()?;
-    let equal_bytes: Option<Vec<Tokenized>> = opts
-        .equal_bytes
-        .map(|b| {
-            eval_pairs
-                .iter()
-                .map(|p| tokenize(tok, p, Some(b)))
-                .collect::<Result<_>>()
-        })
-        .transpose()?;
+    let sets = TokenizedSets::new(opts, tok, eval_pairs, train_pairs)?;
     let tokenize_seconds = t0.elapsed().as_secs_f64();
-    let max_id = eval_tok
-        .iter()
-        .chain(equal_bytes.iter().flatten())
-        .chain(&train_tok)
-        .flat_map(|t| t.queries.iter().chain(&t.codes).flatten())
-        .copied()
-        .max()
-        .unwrap_or(0) as usize;
-    let vocab = tok.vocab_size().total.max(max_id + 1);
-    let base = training_summary(&name, &train_tok, opts);
-    let examples = training_examples(train_tok);
+    let vocab = tok.vocab_size().total.max(sets.max_id() + 1);
+    let base = training_summary(&name, &sets.train, opts);
+    let examples = training_examples(sets.train);
+    let views = eval_views(opts, eval_pairs, sets.eval, sets.equal_bytes);
+    let mut seeds = SeedRuns::default();
+    let seed_list = if opts.load_dir.is_none() {
+        run_seeds(opts)
+    } else {
+        vec![opts.seed]
+    };
+    for (i, &seed) in seed_list.iter().enumerate() {
+        let ctx = SeedContext {
+            opts,
+            languages,
+            name: &name,
+            tok,
+            vocab,
+            base: &base,
+            examples: &examples,
+            views: &views,
+        };
+        seeds.run(&ctx, i, seed)?;
+    }
+    let t = Instant::now();
+    for view in &views {
+        seeds
+            .results
+            .extend(bm25_results(opts, &name, languages, view));
+    }
+    seeds.eval_seconds += t.elapsed().as_secs_f64();
+    let overlap = overlap_rows(&name, languages, &views[0].tokenized, &seeds.results, opts);
+    let timing = tokenizer_timing(name, tokenize_seconds, &seeds);
+    Ok(TokenizerRun {
+        info: seeds
+            .info
+            .ok_or_else(|| Error::InvalidArgument("--seeds must be at least 1".into()))?,
+        results: seeds.results,
+        training: seeds.summaries,
+        timing,
+        overlap,
+    })
+}
+
+/// One tokenizer's ids for the evaluation pairs, the training pairs and, with
+/// `--equal-bytes`, the evaluation pairs cut to that many bytes.
+struct TokenizedSets {
+    eval: Vec<Tokenized>,
+    train: Vec<Tokenized>,
+    equal_bytes: Option<Vec<Tokenized>>,
+}
+
+impl TokenizedSets {
+    fn new(
+        opts: &RetrievalOptions,
+        tok: &dyn Tokenizer,
+        eval_pairs: &[Vec<Pair>],
+        train_pairs: &[Vec<Pair>],
+    ) -> Result<Self> {
+        let all = |pairs: &[Vec<Pair>], cut: Option<usize>| -> Result<Vec<Tokenized>> {
+            pairs.iter().map(|p| tokenize(tok, p, cut)).collect()
+        };
+        Ok(Self {
+            eval: all(eval_pairs, opts.truncate_bytes)?,
+            train: all(train_pairs, opts.truncate_bytes)?,
+            equal_bytes: opts
+                .equal_bytes
+                .map(|b| all(eval_pairs, Some(b)))
+                .transpose()?,
+        })
+    }
+
+    /// The largest id in any set (0 when all are empty).
+    fn max_id(&self) -> usize {
+        self.eval
+            .iter()
+            .chain(self.equal_bytes.iter().flatten())
+            .chain(&self.train)
+            .flat_map(|t| t.queries.iter().chain(&t.codes).flatten())
+            .copied()
+            .max()
+            .unwrap_or(0) as usize
+    }
+}
+
+/// The evaluation views: the pairs as configured and, with `--equal-bytes`, cut to equal
+/// bytes.
+fn eval_views(
+    opts: &RetrievalOptions,
+    eval_pairs: &[Vec<Pair>],
+    eval_tok: Vec<Tokenized>,
+    equal_bytes: Option<Vec<Tokenized>>,
+) -> Vec<EvalView> {
     let mut views = vec![EvalView {
         suffix: "",
         cut_shares: eval_tok
@@ -770,80 +878,105 @@ fn run_tokenizer(
             code_limit: limits::MAX_TOKENS,
         });
     }
+    views
+}
 
-    let mut results = Vec::new();
-    let mut summaries = Vec::new();
-    let mut info = None;
-    let (mut train_seconds, mut eval_seconds) = (0.0, 0.0);
-    let seeds = if training {
-        run_seeds(opts)
-    } else {
-        vec![opts.seed]
-    };
-    for (i, &seed) in seeds.iter().enumerate() {
+/// What every seed of one tokenizer's run shares.
+struct SeedContext<'a> {
+    opts: &'a RetrievalOptions,
+    languages: &'a [String],
+    name: &'a str,
+    tok: &'a dyn Tokenizer,
+    vocab: usize,
+    base: &'a TrainingSummary,
+    examples: &'a [TrainExample],
+    views: &'a [EvalView],
+}
+
+/// What the seeds of one tokenizer's run produced so far.
+#[derive(Default)]
+struct SeedRuns {
+    results: Vec<ResultRow>,
+    summaries: Vec<TrainingSummary>,
+    info: Option<TokenizerInfo>,
+    train_seconds: f64,
+    eval_seconds: f64,
+}
+
+impl SeedRuns {
+    /// Builds (or loads) the encoder of seed number `i`, scores it untrained when asked (first
+    /// seed only), trains it unless it was loaded, and scores it on every view.
+    fn run(&mut self, ctx: &SeedContext, i: usize, seed: u64) -> Result<()> {
+        let (opts, name) = (ctx.opts, ctx.name);
+        let training = opts.load_dir.is_none();
         let (mut enc, saved) = match &opts.load_dir {
-            Some(dir) => load_checkpoint(&checkpoint_path(dir, &name), &name, vocab)?,
-            None => (Encoder::new(encoder_config(opts, vocab)?, seed)?, None),
+            Some(dir) => load_checkpoint(&checkpoint_path(dir, name), name, ctx.vocab)?,
+            None => (Encoder::new(encoder_config(opts, ctx.vocab)?, seed)?, None),
         };
         let seed = saved.as_ref().map_or(seed, |s| s.seed);
-        info.get_or_insert_with(|| tokenizer_info(&name, tok, &enc.config));
+        self.info
+            .get_or_insert_with(|| tokenizer_info(name, ctx.tok, &enc.config));
         if opts.evaluate_untrained && i == 0 {
             let t = Instant::now();
-            let run = (name.as_str(), method::UNTRAINED, seed);
+            let run = (name, method::UNTRAINED, seed);
             // A loaded checkpoint's untrained encoder is rebuilt from its config and seed: the
             // same initialisation the training run started from.
             let fresh = (!training)
                 .then(|| Encoder::new(enc.config.clone(), seed))
                 .transpose()?;
             let untrained = fresh.as_ref().unwrap_or(&enc);
-            results.extend(evaluate(opts, run, languages, untrained, &views[0])?);
-            eval_seconds += t.elapsed().as_secs_f64();
+            let rows = evaluate(opts, run, ctx.languages, untrained, &ctx.views[0])?;
+            self.results.extend(rows);
+            self.eval_seconds += t.elapsed().as_secs_f64();
         }
         let mut summary = saved.map_or_else(
             || TrainingSummary {
                 seed,
-                ..base.clone()
+                ..ctx.base.clone()
             },
-            |s| carried_summary(&base, s),
+            |s| carried_summary(ctx.base, s),
         );
         if training {
             let t = Instant::now();
-            train_one(opts, &name, tok, &mut enc, &examples, seed, &mut summary)?;
-            train_seconds += t.elapsed().as_secs_f64();
+            train_one(
+                opts,
+                name,
+                ctx.tok,
+                &mut enc,
+                ctx.examples,
+                seed,
+                &mut summary,
+            )?;
+            self.train_seconds += t.elapsed().as_secs_f64();
         }
         let t = Instant::now();
-        for view in &views {
-            let run = (name.as_str(), method::TRAINED, seed);
-            results.extend(evaluate(opts, run, languages, &enc, view)?);
+        for view in ctx.views {
+            let run = (name, method::TRAINED, seed);
+            self.results
+                .extend(evaluate(opts, run, ctx.languages, &enc, view)?);
         }
-        eval_seconds += t.elapsed().as_secs_f64();
-        summaries.push(summary);
+        self.eval_seconds += t.elapsed().as_secs_f64();
+        self.summaries.push(summary);
+        Ok(())
     }
-    let t = Instant::now();
-    for view in &views {
-        results.extend(bm25_results(opts, &name, languages, view));
-    }
-    eval_seconds += t.elapsed().as_secs_f64();
-    let overlap = overlap_rows(&name, languages, &views[0].tokenized, &results, opts);
-    let (steps, tokens) = summaries
+}
+
+/// The timing row of one tokenizer's run; rates are 0 when nothing was trained.
+fn tokenizer_timing(name: String, tokenize_seconds: f64, seeds: &SeedRuns) -> TokenizerTiming {
+    let (steps, tokens) = seeds
+        .summaries
         .iter()
         .fold((0, 0), |(s, t), x| (s + x.steps, t + x.tokens));
-    let secs = train_seconds.max(1e-9);
+    let secs = seeds.train_seconds.max(1e-9);
     let per_second = |n: usize| if steps > 0 { n as f64 / secs } else { 0.0 };
-    Ok(TokenizerRun {
-        info: info.ok_or_else(|| Error::InvalidArgument("--seeds must be at least 1".into()))?,
-        results,
-        training: summaries,
-        timing: TokenizerTiming {
-            tokenizer: name,
-            tokenize_seconds,
-            train_seconds,
-            eval_seconds,
-            train_tokens_per_second: per_second(tokens),
-            train_steps_per_second: per_second(steps),
-        },
-        overlap,
-    })
+    TokenizerTiming {
+        tokenizer: name,
+        tokenize_seconds,
+        train_seconds: seeds.train_seconds,
+        eval_seconds: seeds.eval_seconds,
+        train_tokens_per_second: per_second(tokens),
+        train_steps_per_second: per_second(steps),
+    }
 }
 
 fn tokenizer_info(name: &str, tok: &dyn Tokenizer, cfg: &EncoderConfig) -> TokenizerInfo {

@@ -387,72 +387,86 @@ fn head(agent: &ureq::Agent, ctx: &Ctx) -> Result<Meta, HubError> {
         }
         let resp = req.call().map_err(|e| ctx.unreachable(&e))?;
         let status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let mut location = None;
-        if (300..400).contains(&status) {
-            let Some(loc) = header("location") else {
-                return Err(ctx.server(format!("a redirect (HTTP {status}) without a Location")));
-            };
-            let target = if loc.starts_with('/') {
-                format!("{}{loc}", origin(&url))
-            } else {
-                loc
-            };
-            // Redirects on the Hub (a renamed repo) are followed; one to another host (the
-            // CDN) carries the file's metadata itself, and the token must not go there.
-            if origin(&target) == origin(&url) {
-                url = target;
-                continue;
+        let headers = resp.headers();
+        if !(300..400).contains(&status) {
+            if status != 200 {
+                return Err(response_error(ctx, status, headers));
             }
-            location = Some(target);
-        } else if status != 200 {
-            return Err(status_error(
-                ctx,
-                status,
-                header("x-error-code"),
-                header("x-error-message"),
-            ));
+            return meta_of(ctx, status, headers, url);
         }
-        let commit = header("x-repo-commit").ok_or_else(|| {
-            ctx.server(format!(
-                "HTTP {status} but no X-Repo-Commit header (is HF_ENDPOINT a Hugging Face Hub?)"
-            ))
-        })?;
-        let etag = header("x-linked-etag")
-            .or_else(|| header("etag"))
-            .map(|e| normalize_etag(&e))
-            .ok_or_else(|| ctx.server(format!("HTTP {status} but no ETag header")))?;
-        let safe = |s: &str| {
-            !s.is_empty()
-                && s.len() <= 128
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        let Some(loc) = header(headers, "location") else {
+            return Err(ctx.server(format!("a redirect (HTTP {status}) without a Location")));
         };
-        if !safe(&commit) || !safe(&etag) {
-            return Err(ctx.server(format!(
-                "a commit `{commit}` or etag `{etag}` that cannot name a cache file"
-            )));
+        let target = if loc.starts_with('/') {
+            format!("{}{loc}", origin(&url))
+        } else {
+            loc
+        };
+        // Redirects on the Hub (a renamed repo) are followed; one to another host (the CDN)
+        // carries the file's metadata itself, and the token must not go there.
+        if origin(&target) != origin(&url) {
+            return meta_of(ctx, status, headers, target);
         }
-        let size = header("x-linked-size")
-            .or_else(|| header("content-length"))
-            .and_then(|s| s.trim().parse().ok());
-        return Ok(Meta {
-            commit,
-            etag,
-            size,
-            url: if (300..400).contains(&status) {
-                location.unwrap_or_else(|| url.clone())
-            } else {
-                url
-            },
-        });
+        url = target;
     }
     Err(ctx.server("too many redirects".into()))
+}
+
+/// Header `name` of a response, when present and text.
+fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The error a non-200 response stands for, from its status and the Hub's error headers.
+fn response_error(ctx: &Ctx, status: u16, headers: &ureq::http::HeaderMap) -> HubError {
+    status_error(
+        ctx,
+        status,
+        header(headers, "x-error-code"),
+        header(headers, "x-error-message"),
+    )
+}
+
+/// The file's commit, etag and size from a resolve response's headers, to be downloaded from
+/// `url`. Commit and etag must be safe as cache file names.
+fn meta_of(
+    ctx: &Ctx,
+    status: u16,
+    headers: &ureq::http::HeaderMap,
+    url: String,
+) -> Result<Meta, HubError> {
+    let commit = header(headers, "x-repo-commit").ok_or_else(|| {
+        ctx.server(format!(
+            "HTTP {status} but no X-Repo-Commit header (is HF_ENDPOINT a Hugging Face Hub?)"
+        ))
+    })?;
+    let etag = header(headers, "x-linked-etag")
+        .or_else(|| header(headers, "etag"))
+        .map(|e| normalize_etag(&e))
+        .ok_or_else(|| ctx.server(format!("HTTP {status} but no ETag header")))?;
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !safe(&commit) || !safe(&etag) {
+        return Err(ctx.server(format!(
+            "a commit `{commit}` or etag `{etag}` that cannot name a cache file"
+        )));
+    }
+    let size = header(headers, "x-linked-size")
+        .or_else(|| header(headers, "content-length"))
+        .and_then(|s| s.trim().parse().ok());
+    Ok(Meta {
+        commit,
+        etag,
+        size,
+        url,
+    })
 }
 
 fn status_error(ctx: &Ctx, status: u16, code: Option<String>, message: Option<String>) -> HubError {
@@ -507,23 +521,9 @@ fn fetch_blob(agent: &ureq::Agent, ctx: &Ctx, meta: &Meta, blob: &Path) -> Resul
     let resp = req.call().map_err(|e| ctx.unreachable(&e))?;
     let status = resp.status().as_u16();
     if status != 200 {
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        return Err(status_error(
-            ctx,
-            status,
-            header("x-error-code"),
-            header("x-error-message"),
-        ));
+        return Err(response_error(ctx, status, resp.headers()));
     }
-    let expected = resp
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
+    let expected = header(resp.headers(), "content-length")
         .and_then(|s| s.trim().parse::<u64>().ok())
         .or(meta.size);
     let dir = blob.parent().unwrap_or(Path::new("."));
@@ -532,21 +532,49 @@ fn fetch_blob(agent: &ureq::Agent, ctx: &Ctx, meta: &Meta, blob: &Path) -> Resul
         error,
     })?;
     let tmp = TempFile::new(blob)?;
-    let mut out = std::fs::File::create(&tmp.path).map_err(|error| HubError::Cache {
+    let cache_error = |error| HubError::Cache {
         path: tmp.path.clone(),
         error,
-    })?;
-    let bar = progress_bar(ctx, expected);
+    };
+    let mut out = std::fs::File::create(&tmp.path).map_err(cache_error)?;
     let mut reader = resp.into_body().into_reader();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut received: u64 = 0;
-    let partial = |received: u64, detail: String| HubError::Partial {
+    let received = copy_with_progress(ctx, &mut reader, &mut out, expected, &tmp.path)?;
+    if let Some(n) = expected.filter(|&n| n != received) {
+        return Err(partial_download(
+            ctx,
+            received,
+            expected,
+            format!("the server announced {n} bytes"),
+        ));
+    }
+    out.sync_all().map_err(cache_error)?;
+    drop(out);
+    tmp.persist(blob)
+}
+
+/// A download that ended after `received` of `expected` bytes.
+fn partial_download(ctx: &Ctx, received: u64, expected: Option<u64>, detail: String) -> HubError {
+    HubError::Partial {
         repo: ctx.repo.to_string(),
         file: ctx.file.to_string(),
         received,
         expected: expected.map_or_else(|| "?".to_string(), |n| n.to_string()),
         detail,
-    };
+    }
+}
+
+/// Copies `reader` into `out` (the file at `path`), with a progress bar on a terminal.
+/// Returns the bytes copied.
+fn copy_with_progress(
+    ctx: &Ctx,
+    reader: &mut impl Read,
+    out: &mut std::fs::File,
+    expected: Option<u64>,
+    path: &Path,
+) -> Result<u64, HubError> {
+    let bar = progress_bar(ctx, expected);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut received: u64 = 0;
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
@@ -556,11 +584,11 @@ fn fetch_blob(agent: &ureq::Agent, ctx: &Ctx, meta: &Meta, blob: &Path) -> Resul
                 if let Some(b) = &bar {
                     b.abandon();
                 }
-                return Err(partial(received, e.to_string()));
+                return Err(partial_download(ctx, received, expected, e.to_string()));
             }
         };
         out.write_all(&buf[..n]).map_err(|error| HubError::Cache {
-            path: tmp.path.clone(),
+            path: path.to_path_buf(),
             error,
         })?;
         received += n as u64;
@@ -571,15 +599,7 @@ fn fetch_blob(agent: &ureq::Agent, ctx: &Ctx, meta: &Meta, blob: &Path) -> Resul
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if let Some(n) = expected.filter(|&n| n != received) {
-        return Err(partial(received, format!("the server announced {n} bytes")));
-    }
-    out.sync_all().map_err(|error| HubError::Cache {
-        path: tmp.path.clone(),
-        error,
-    })?;
-    drop(out);
-    tmp.persist(blob)
+    Ok(received)
 }
 
 fn progress_bar(ctx: &Ctx, len: Option<u64>) -> Option<indicatif::ProgressBar> {

@@ -298,11 +298,28 @@ pub fn to_tokenizer_json(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
             m.model_type
         )));
     }
+    let model = model_json(&m).map_err(invalid)?;
+    let tokenizer = json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added_tokens_json(&m.pieces),
+        "normalizer": {"type": "Sequence", "normalizers": normalizers_json(&m)},
+        "pre_tokenizer": null,
+        "post_processor": null,
+        "decoder": {"type": "Sequence", "decoders": decoders_json(&m)},
+        "model": model,
+    });
+    Ok(serde_json::to_vec(&tokenizer)?)
+}
+
+/// The `model` of the `tokenizer.json`: a Unigram or BPE model over the same pieces.
+fn model_json(m: &SentencePieceModel) -> std::result::Result<Value, String> {
     let unk = m
         .pieces
         .get(m.unk_id as usize)
-        .ok_or_else(|| invalid(format!("unk_id {} is not a piece", m.unk_id)))?;
-    let model = match m.model_type {
+        .ok_or_else(|| format!("unk_id {} is not a piece", m.unk_id))?;
+    Ok(match m.model_type {
         ModelType::Unigram => json!({
             "type": "Unigram",
             "unk_id": m.unk_id,
@@ -323,9 +340,12 @@ pub fn to_tokenizer_json(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
                 .collect::<serde_json::Map<_, _>>(),
             "merges": bpe_merges(&m.pieces),
         }),
-    };
-    let added: Vec<Value> = m
-        .pieces
+    })
+}
+
+/// Control and unknown pieces, as special added tokens.
+fn added_tokens_json(pieces: &[Piece]) -> Vec<Value> {
+    pieces
         .iter()
         .enumerate()
         .filter(|(_, p)| matches!(p.kind, PieceType::Control | PieceType::Unknown))
@@ -335,7 +355,13 @@ pub fn to_tokenizer_json(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
                 "rstrip": false, "normalized": false, "special": true,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The normalizers, in SentencePiece's order: leading spaces dropped and runs collapsed while
+/// normalizing, the dummy prefix (`▁`, or a space when spaces are not escaped) added to a
+/// non-empty text, spaces escaped, then trailing space symbols dropped (literal `▁` included).
+fn normalizers_json(m: &SentencePieceModel) -> Vec<Value> {
     let mut normalizers = Vec::new();
     if !m.precompiled_charsmap.is_empty() {
         normalizers.push(json!({
@@ -343,9 +369,6 @@ pub fn to_tokenizer_json(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
             "precompiled_charsmap": base64(&m.precompiled_charsmap),
         }));
     }
-    // SentencePiece's order: leading spaces dropped and runs collapsed while normalizing, the
-    // dummy prefix (`▁`, or a space when spaces are not escaped) added to a non-empty text,
-    // spaces escaped, then trailing space symbols dropped (literal `▁` included).
     let space = if m.escape_whitespaces { "▁" } else { " " };
     if m.remove_extra_whitespaces {
         normalizers.push(json!({"type": "Replace", "pattern": {"Regex": "\\A +"}, "content": ""}));
@@ -361,6 +384,12 @@ pub fn to_tokenizer_json(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
         let trailing = format!("{space}+\\z");
         normalizers.push(json!({"type": "Replace", "pattern": {"Regex": trailing}, "content": ""}));
     }
+    normalizers
+}
+
+/// The decoders: `▁` back to a space, byte pieces to bytes, and the dummy prefix's space
+/// stripped.
+fn decoders_json(m: &SentencePieceModel) -> Vec<Value> {
     let mut decoders = vec![
         json!({"type": "Replace", "pattern": {"String": "▁"}, "content": " "}),
         json!({"type": "ByteFallback"}),
@@ -369,18 +398,7 @@ pub fn to_tokenizer_json(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
     if m.add_dummy_prefix {
         decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
     }
-    let tokenizer = json!({
-        "version": "1.0",
-        "truncation": null,
-        "padding": null,
-        "added_tokens": added,
-        "normalizer": {"type": "Sequence", "normalizers": normalizers},
-        "pre_tokenizer": null,
-        "post_processor": null,
-        "decoder": {"type": "Sequence", "decoders": decoders},
-        "model": model,
-    });
-    Ok(serde_json::to_vec(&tokenizer)?)
+    decoders
 }
 
 /// The merges SentencePiece's BPE applies, in HF order: for every normal or user-defined piece

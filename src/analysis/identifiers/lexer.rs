@@ -124,101 +124,100 @@ impl Lexer<'_> {
     /// At a quote character: skips the literal. Returns false if this is not a literal start.
     fn string(&mut self, raw: bool) -> bool {
         let q = self.b[self.i];
-        let ml = self.lang.multiline_strings();
         match (self.lang, q) {
-            (Lang::Python, b'"' | b'\'') => {
-                if self.at("\"\"\"") || self.at("'''") {
-                    let close = if q == b'"' { "\"\"\"" } else { "'''" };
-                    self.i += 3;
-                    if raw {
-                        self.skip_past(close);
-                    } else {
-                        // Escapes may hide a quote: walk.
-                        while self.i < self.b.len() && !self.at(close) {
-                            self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
-                        }
-                        self.i = (self.i + 3).min(self.b.len());
-                    }
-                } else {
-                    self.i += 1;
-                    self.skip_quoted(q, true, false);
-                }
-                true
-            }
+            (Lang::Python, b'"' | b'\'') => self.python_string(q, raw),
             (Lang::Java, b'"') if self.at("\"\"\"") => {
                 self.i += 3;
-                while self.i < self.b.len() && !self.at("\"\"\"") {
-                    self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
-                }
-                self.i = (self.i + 3).min(self.b.len());
-                true
+                self.skip_escaped_past("\"\"\"");
             }
-            (Lang::Rust, b'\'') => {
-                // Char literal or lifetime.
-                let start = self.i;
-                if self.peek(1) == Some(b'\\') {
-                    self.i += 1;
-                    self.skip_quoted(b'\'', true, false);
-                    return true;
-                }
-                if let Some(c) = self.char_at(start + 1) {
-                    let after = start + 1 + c.len_utf8();
-                    if self.b.get(after) == Some(&b'\'') {
-                        self.i = after + 1;
-                        return true;
-                    }
-                    // A lifetime or label: skip the quote and the name.
-                    self.i = start + 1;
-                    while let Some(c) = self.char_at(self.i) {
-                        if !is_ident_continue(c, self.lang) {
-                            break;
-                        }
-                        self.i += c.len_utf8();
-                    }
-                    return true;
-                }
-                self.i += 1;
-                true
-            }
+            (Lang::Rust, b'\'') => self.rust_quote(),
             (Lang::Go | Lang::Ruby | Lang::Javascript | Lang::Typescript, b'`') => {
                 self.i += 1;
                 let escapes = self.lang != Lang::Go;
                 self.skip_quoted(b'`', escapes, true);
-                true
             }
-            (Lang::Yaml, b'\'') => {
-                // YAML single quotes escape by doubling; an apostrophe inside a plain scalar
-                // (`don't`) is not a quote: only a quote after a space, `:`, `[`, `{`, `,`, `-`
-                // or at the line start opens one.
-                let prev = if self.i == 0 {
-                    b' '
-                } else {
-                    self.b[self.i - 1]
-                };
-                if !matches!(
-                    prev,
-                    b' ' | b'\t' | b'\n' | b':' | b'[' | b'{' | b',' | b'-'
-                ) {
-                    self.i += 1;
-                    return true;
-                }
-                self.i += 1;
-                self.skip_quoted(b'\'', false, false);
-                true
-            }
+            (Lang::Yaml, b'\'') => self.yaml_single_quote(),
             (Lang::Makefile, b'\'' | b'"') => {
                 self.i += 1;
                 self.skip_quoted(q, true, false);
-                true
             }
             (_, b'"' | b'\'') => {
                 self.i += 1;
                 // Rust allows line breaks in "…" only ('…' is handled above).
-                let multiline = ml && (q == b'"' || self.lang != Lang::Rust);
+                let multiline =
+                    self.lang.multiline_strings() && (q == b'"' || self.lang != Lang::Rust);
                 self.skip_quoted(q, !raw, multiline);
-                true
             }
-            _ => false,
+            _ => return false,
+        }
+        true
+    }
+
+    /// Skips to just past `close`, stepping over backslash escapes (which may hide a quote).
+    fn skip_escaped_past(&mut self, close: &str) {
+        while self.i < self.b.len() && !self.at(close) {
+            self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
+        }
+        self.i = (self.i + close.len()).min(self.b.len());
+    }
+
+    /// A Python string at quote `q`: triple-quoted or single-line.
+    fn python_string(&mut self, q: u8, raw: bool) {
+        if self.at("\"\"\"") || self.at("'''") {
+            let close = if q == b'"' { "\"\"\"" } else { "'''" };
+            self.i += 3;
+            if raw {
+                self.skip_past(close);
+            } else {
+                self.skip_escaped_past(close);
+            }
+        } else {
+            self.i += 1;
+            self.skip_quoted(q, true, false);
+        }
+    }
+
+    /// A Rust `'`: a char literal, or a lifetime or label (the quote and the name are skipped).
+    fn rust_quote(&mut self) {
+        let start = self.i;
+        if self.peek(1) == Some(b'\\') {
+            self.i += 1;
+            self.skip_quoted(b'\'', true, false);
+            return;
+        }
+        let Some(c) = self.char_at(start + 1) else {
+            self.i += 1;
+            return;
+        };
+        let after = start + 1 + c.len_utf8();
+        if self.b.get(after) == Some(&b'\'') {
+            self.i = after + 1;
+            return;
+        }
+        self.i = start + 1;
+        while let Some(c) = self.char_at(self.i) {
+            if !is_ident_continue(c, self.lang) {
+                break;
+            }
+            self.i += c.len_utf8();
+        }
+    }
+
+    /// A YAML `'`. Single quotes escape by doubling; an apostrophe inside a plain scalar
+    /// (`don't`) is not a quote: only a quote after a space, `:`, `[`, `{`, `,`, `-` or at the
+    /// line start opens one.
+    fn yaml_single_quote(&mut self) {
+        let prev = if self.i == 0 {
+            b' '
+        } else {
+            self.b[self.i - 1]
+        };
+        self.i += 1;
+        if matches!(
+            prev,
+            b' ' | b'\t' | b'\n' | b':' | b'[' | b'{' | b',' | b'-'
+        ) {
+            self.skip_quoted(b'\'', false, false);
         }
     }
 
@@ -247,7 +246,6 @@ impl Lexer<'_> {
     }
 
     fn lex(&mut self) {
-        let lang = self.lang;
         while self.i < self.b.len() {
             let c = self.b[self.i];
             if c == b'\n' {
@@ -263,43 +261,7 @@ impl Lexer<'_> {
                 continue;
             }
             let was_line_start = std::mem::replace(&mut self.line_start, false);
-            // Comments.
-            if lang.has_c_block_comments() && self.at("/*") {
-                self.i += 2;
-                self.skip_block_comment();
-                continue;
-            }
-            if lang == Lang::Ruby && was_line_start && self.at("=begin") {
-                self.skip_past("\n=end");
-                continue;
-            }
-            if lang == Lang::CCpp && c == b'#' && was_line_start {
-                // Preprocessor directive: skip its name (and an include's file name).
-                self.i += 1;
-                while matches!(self.peek(0), Some(b' ' | b'\t')) {
-                    self.i += 1;
-                }
-                let s = self.i;
-                while self
-                    .peek(0)
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-                {
-                    self.i += 1;
-                }
-                if matches!(&self.s[s..self.i], "include" | "import" | "include_next") {
-                    self.skip_to_line_end();
-                }
-                continue;
-            }
-            if lang.line_comments().iter().any(|p| self.at(p)) {
-                let yaml_ok = lang != Lang::Yaml
-                    || self.i == 0
-                    || matches!(self.b[self.i - 1], b' ' | b'\t' | b'\n');
-                if yaml_ok {
-                    self.skip_to_line_end();
-                    continue;
-                }
-                self.i += 1;
+            if self.comment(c, was_line_start) {
                 continue;
             }
             if c == b'"' || c == b'\'' || c == b'`' {
@@ -309,58 +271,110 @@ impl Lexer<'_> {
                 continue;
             }
             if c.is_ascii_digit() {
-                while let Some(ch) = self.char_at(self.i) {
-                    if !(ch.is_alphanumeric() || ch == '_' || ch == '.') {
-                        break;
-                    }
-                    self.i += ch.len_utf8();
-                }
+                self.skip_number();
                 continue;
             }
-            let Some(ch) = self.char_at(self.i) else {
+            match self.char_at(self.i) {
+                Some(ch) if is_ident_start(ch, self.lang) => self.identifier(),
+                Some(ch) => self.i += ch.len_utf8(),
+                None => self.i += 1,
+            }
+        }
+    }
+
+    /// At byte `c`: skips a comment or preprocessor directive (or a `#` that only looks like a
+    /// YAML comment's start). Returns false, moving nothing, when there is none.
+    fn comment(&mut self, c: u8, was_line_start: bool) -> bool {
+        let lang = self.lang;
+        if lang.has_c_block_comments() && self.at("/*") {
+            self.i += 2;
+            self.skip_block_comment();
+        } else if lang == Lang::Ruby && was_line_start && self.at("=begin") {
+            self.skip_past("\n=end");
+        } else if lang == Lang::CCpp && c == b'#' && was_line_start {
+            self.preprocessor_directive();
+        } else if lang.line_comments().iter().any(|p| self.at(p)) {
+            let yaml_ok = lang != Lang::Yaml
+                || self.i == 0
+                || matches!(self.b[self.i - 1], b' ' | b'\t' | b'\n');
+            if yaml_ok {
+                self.skip_to_line_end();
+            } else {
                 self.i += 1;
-                continue;
-            };
-            if is_ident_start(ch, lang) {
-                let s = self.i;
-                while let Some(ch) = self.char_at(self.i) {
-                    if !is_ident_continue(ch, lang) {
-                        break;
-                    }
-                    self.i += ch.len_utf8();
-                }
-                let w = &self.s[s..self.i];
-                let next = self.peek(0);
-                // String prefixes.
-                match lang {
-                    Lang::Python
-                        if matches!(next, Some(b'"' | b'\''))
-                            && w.len() <= 2
-                            && w.chars().all(|c| "rRbBuUfF".contains(c)) =>
-                    {
-                        let raw = w.contains(['r', 'R']);
-                        self.string(raw);
-                        continue;
-                    }
-                    Lang::Rust
-                        if matches!(w, "r" | "br" | "cr") && matches!(next, Some(b'"' | b'#')) =>
-                    {
-                        self.rust_raw_string();
-                        continue;
-                    }
-                    Lang::Rust if matches!(w, "b" | "c") && matches!(next, Some(b'"' | b'\'')) => {
-                        self.i += 1;
-                        self.skip_quoted(next.unwrap_or(b'"'), true, true);
-                        continue;
-                    }
-                    _ => {}
-                }
-                if !self.is_keyword(w) {
-                    self.out.push((s, self.i));
-                }
-                continue;
+            }
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// A C preprocessor directive at `#`: skips its name (and an include's file name).
+    fn preprocessor_directive(&mut self) {
+        self.i += 1;
+        while matches!(self.peek(0), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+        let s = self.i;
+        while self
+            .peek(0)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            self.i += 1;
+        }
+        if matches!(&self.s[s..self.i], "include" | "import" | "include_next") {
+            self.skip_to_line_end();
+        }
+    }
+
+    /// A number literal: digits, letters, `_` and `.`.
+    fn skip_number(&mut self) {
+        while let Some(ch) = self.char_at(self.i) {
+            if !(ch.is_alphanumeric() || ch == '_' || ch == '.') {
+                break;
             }
             self.i += ch.len_utf8();
         }
+    }
+
+    /// A word at an identifier start: a string prefix (then its string is skipped), a keyword,
+    /// or an identifier, which is recorded.
+    fn identifier(&mut self) {
+        let s = self.i;
+        while let Some(ch) = self.char_at(self.i) {
+            if !is_ident_continue(ch, self.lang) {
+                break;
+            }
+            self.i += ch.len_utf8();
+        }
+        let w = &self.s[s..self.i];
+        if self.string_prefix(w) || self.is_keyword(w) {
+            return;
+        }
+        self.out.push((s, self.i));
+    }
+
+    /// When word `w`, just read, prefixes a string literal (`r"…"`, `b'…'`, `f"…"` …): skips
+    /// the literal and returns true.
+    fn string_prefix(&mut self, w: &str) -> bool {
+        let next = self.peek(0);
+        match self.lang {
+            Lang::Python
+                if matches!(next, Some(b'"' | b'\''))
+                    && w.len() <= 2
+                    && w.chars().all(|c| "rRbBuUfF".contains(c)) =>
+            {
+                let raw = w.contains(['r', 'R']);
+                self.string(raw);
+            }
+            Lang::Rust if matches!(w, "r" | "br" | "cr") && matches!(next, Some(b'"' | b'#')) => {
+                self.rust_raw_string();
+            }
+            Lang::Rust if matches!(w, "b" | "c") && matches!(next, Some(b'"' | b'\'')) => {
+                self.i += 1;
+                self.skip_quoted(next.unwrap_or(b'"'), true, true);
+            }
+            _ => return false,
+        }
+        true
     }
 }
