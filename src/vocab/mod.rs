@@ -40,7 +40,7 @@ use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
 pub use dead::DeadBudget;
-pub use partial::VocabPartial;
+pub use partial::{CorpusEntry, VocabPartial, plan};
 pub use reachability::{Probe, Reachability};
 pub use token::{CodeShape, TokenKind, VocabToken, WhitespaceShape};
 
@@ -473,8 +473,9 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
     audit_with(opts, None)
 }
 
-/// The canonical tokenizer names of `opts`, duplicates dropped, in order.
-fn canonical_specs(opts: &VocabOptions) -> Result<Vec<String>> {
+/// The canonical tokenizer names of `opts`, duplicates dropped, in order: the names a
+/// [`VocabPartial`] for this audit is built with.
+pub fn canonical_specs(opts: &VocabOptions) -> Result<Vec<String>> {
     let mut specs: Vec<String> = Vec::new();
     for s in tokenizer::split_specs(&opts.tokenizers) {
         let c = tokenizer::canonical_name(&s)?;

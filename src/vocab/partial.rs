@@ -7,18 +7,46 @@
 //! Utilization, Rényi entropy and shares are computed in `finish` only, from the summed counts.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{CorpusUse, TokenFrequency, VocabOptions, VocabReport, VocabToken, corpus};
-use crate::input::{SkipLog, Skipped};
+use crate::input::{Found, SkipLog, Skipped, WalkOptions};
 use crate::tokenizer::Tokenizer;
 use crate::{Error, Result};
 
 /// The kind name of a vocab state in [`crate::wire`].
 const KIND: &str = "vocab";
+
+/// One entry of a planned corpus: its position and what the walk found there. A distributed run
+/// walks once ([`plan`]), hands the entries to its workers in any split
+/// ([`VocabPartial::add_planned`]) and gets the skipped-file order of a single-process run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorpusEntry {
+    /// Position: the walk's skipped entries first, then the files in walk order.
+    pub ordinal: u64,
+    /// A file to read, or an entry the walk left out.
+    pub found: Found,
+}
+
+/// Walks `paths` as `vocab --corpus` does ([`corpus::corpus_files`]) and numbers the entries.
+pub fn plan(paths: &[PathBuf], walk: WalkOptions) -> Result<Vec<CorpusEntry>> {
+    let (files, walked) = corpus::corpus_files(paths, walk)?;
+    let found = walked
+        .into_iter()
+        .map(Found::Skipped)
+        .chain(files.into_iter().map(Found::File));
+    Ok(found
+        .enumerate()
+        .map(|(i, found)| CorpusEntry {
+            ordinal: i as u64,
+            found,
+        })
+        .collect())
+}
 
 /// What `vocab --corpus` accumulates from a corpus, for a fixed list of tokenizers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,14 +83,40 @@ impl VocabPartial {
         names: &[String],
         toks: &[Arc<dyn Tokenizer>],
     ) -> Result<Self> {
-        let (files, walked) = corpus::corpus_files(&opts.corpus, opts.walk)?;
-        let (texts, unreadable) = corpus::read_corpus(&files)?;
         let mut state = VocabPartial::new(names, toks);
-        for (at, s) in walked.into_iter().chain(unreadable).enumerate() {
-            state.add_skip(at as u64, s);
-        }
-        state.update(toks, &texts)?;
+        state.add_planned(toks, &plan(&opts.corpus, opts.walk)?)?;
         Ok(state)
+    }
+
+    /// Reads and counts the files of `entries` (any subset of one [`plan`], in any order) and
+    /// records the skipped ones: entries the walk left out, and found files that are binary or
+    /// not UTF-8 (a file named in the plan's paths that cannot be read is an error naming it).
+    pub fn add_planned(
+        &mut self,
+        toks: &[Arc<dyn Tokenizer>],
+        entries: &[CorpusEntry],
+    ) -> Result<()> {
+        let mut files = Vec::new();
+        let mut ordinals = Vec::new();
+        for e in entries {
+            match &e.found {
+                Found::File(f) => {
+                    files.push(f.clone());
+                    ordinals.push(e.ordinal);
+                }
+                Found::Skipped(s) => self.add_skip(e.ordinal, s.clone()),
+                Found::Stdin => {
+                    return Err(Error::InvalidArgument(
+                        "--corpus: standard input cannot be read as a corpus".into(),
+                    ));
+                }
+            }
+        }
+        let (texts, unreadable) = corpus::read_corpus(&files)?;
+        for (i, s) in unreadable {
+            self.add_skip(ordinals[i], s);
+        }
+        self.update(toks, &texts)
     }
 
     /// The report of a single-process run of `opts` over the same files: the audit of
