@@ -44,10 +44,13 @@ pub fn corpus_files(
     Ok((files, skipped))
 }
 
+/// Files left out while reading, each with its index in the list read.
+pub type Unreadable = Vec<(usize, Skipped)>;
+
 /// Reads the corpus files as text, verbatim. A named file that is binary or not UTF-8 is an
 /// error naming it; such a file found in a directory is skipped and returned beside the texts,
 /// with its index in `files`.
-pub fn read_corpus(files: &[FoundFile]) -> Result<(Vec<String>, Vec<(usize, Skipped)>)> {
+pub fn read_corpus(files: &[FoundFile]) -> Result<(Vec<String>, Unreadable)> {
     let read: Vec<Result<String>> = files
         .par_iter()
         .map(|f| crate::input::InputSource::File(f.path.clone()).read_text(false))
