@@ -450,8 +450,7 @@ impl VocabPartialPy {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| TokstatError::new_err(format!("not a planned corpus entry: {e}")))?;
         let (state, toks) = (&mut self.state, &self.toks);
-        py.detach(|| state.add_planned(toks, &planned))
-            .map_err(err)
+        py.detach(|| state.add_planned(toks, &planned)).map_err(err)
     }
 
     /// Merges another state of the same tokenizers into this one.
@@ -469,9 +468,7 @@ impl VocabPartialPy {
     /// Reads a serialised state (its tokenizers are loaded by the names stored in it).
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        let state = py
-            .detach(|| VocabPartial::from_bytes(data))
-            .map_err(err)?;
+        let state = py.detach(|| VocabPartial::from_bytes(data)).map_err(err)?;
         let toks = load(py, state.tokenizers())?;
         Ok(VocabPartialPy { toks, state })
     }
