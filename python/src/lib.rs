@@ -133,7 +133,7 @@ impl ComparePartialPy {
             let toks = self.toks(py)?;
             self.state = Some(ComparePartial::new(&toks, self.opts.chunk_bytes));
         }
-        Ok(self.state.get_or_insert_with(|| unreachable_state()))
+        Ok(self.state.get_or_insert_with(unreachable_state))
     }
 }
 
@@ -203,7 +203,8 @@ impl ComparePartialPy {
     }
 
     /// The serialised state.
-    fn to_bytes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+    #[pyo3(name = "to_bytes")]
+    fn serialise<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let bytes = self.state(py)?.to_bytes().map_err(err)?;
         Ok(PyBytes::new(py, &bytes))
     }
@@ -261,21 +262,21 @@ fn compare_paths(
     json(&report)
 }
 
+/// A parallel corpus and the tokenizers a parity state measures it with.
+type LoadedCorpus = (Arc<ParallelCorpus>, Vec<Arc<dyn Tokenizer>>);
+
 /// The partial state of a parity measurement (see `tokstat.ParityPartial`).
 #[pyclass(module = "tokstat._tokstat")]
 struct ParityPartialPy {
     dir: Option<PathBuf>,
     specs: Vec<String>,
     pivot: String,
-    loaded: Option<(Arc<ParallelCorpus>, Vec<Arc<dyn Tokenizer>>)>,
+    loaded: Option<LoadedCorpus>,
     state: Option<ParityPartial>,
 }
 
 impl ParityPartialPy {
-    fn loaded(
-        &mut self,
-        py: Python<'_>,
-    ) -> PyResult<(Arc<ParallelCorpus>, Vec<Arc<dyn Tokenizer>>)> {
+    fn loaded(&mut self, py: Python<'_>) -> PyResult<LoadedCorpus> {
         if self.loaded.is_none() {
             let dir = self.dir.clone();
             let corpus = py
