@@ -1,9 +1,9 @@
 //! The serialised form of partial states ([`crate::compare::ComparePartial`],
-//! [`crate::parity::ParityPartial`]): a magic, a format version and a kind, then the state in
+//! [`crate::parity::ParityPartial`], [`crate::vocab::VocabPartial`]): a magic, a format version and a kind, then the state in
 //! [postcard](https://docs.rs/postcard)'s compact binary encoding (varint integers).
 //!
 //! Layout: `TOKSTAT\0` (8 bytes), the format version (`u16`, little endian), the kind's length
-//! (one byte) and its name (`compare`, `parity`), then the postcard body. Bytes with another
+//! (one byte) and its name (`compare`, `parity`, `vocab`), then the postcard body. Bytes with another
 //! magic, version or kind, trailing bytes, or a body that does not decode are an
 //! [`Error::PartialState`] naming the problem, never a panic.
 

@@ -1,8 +1,11 @@
-//! Mergeable statistics: the bundled corpora split into k random shards, each shard's partial
-//! state serialised and read back, merged in a random order and grouping, give exactly the
-//! single-process report (`compare` over `corpora/code` and `corpora/multilingual`, `parity` over
-//! `corpora/multilingual`), for many k. Also: the serialised form rejects corrupt bytes and other
-//! versions, and states of different comparisons do not merge.
+//! Mergeable statistics: a random sample of the bundled corpora split into k random shards, each
+//! shard's partial state serialised and read back, merged in a random order and grouping, gives
+//! exactly the single-process report (`compare` over files of `corpora/code` and
+//! `corpora/multilingual`, `parity` over lines of some languages of `corpora/multilingual`), for
+//! many k. Each input is analysed once into a per-input state; shards are merged from those. (The
+//! whole bundled corpora, sharded, are checked by `python/tests/test_partial.py` against the
+//! binary.) Also: the serialised form rejects corrupt bytes and other versions, and states of
+//! different comparisons do not merge.
 
 mod common;
 
@@ -19,6 +22,30 @@ fn corpus(p: &str) -> String {
     root().join(p).display().to_string()
 }
 
+/// A fixed pseudo-random choice of about one item in `one_in` (Fibonacci hashing of the index).
+fn picked(i: usize, one_in: u64) -> bool {
+    ((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % one_in == 0
+}
+
+/// A sample of the files of both bundled corpora: about one code file in 5 and one language in
+/// 12, as file paths.
+fn sampled_paths() -> Vec<String> {
+    let all = CompareOptions {
+        paths: vec![corpus("corpora/code"), corpus("corpora/multilingual")],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for (i, p) in compare::plan(&all).unwrap().iter().enumerate() {
+        if let tokstat::input::Found::File(f) = &p.found {
+            let code = f.path.starts_with(root().join("corpora/code"));
+            if picked(i, if code { 5 } else { 12 }) {
+                out.push(f.path.display().to_string());
+            }
+        }
+    }
+    out
+}
+
 struct CompareCase {
     opts: CompareOptions,
     toks: Vec<Arc<dyn Tokenizer>>,
@@ -33,12 +60,13 @@ fn compare_case() -> &'static CompareCase {
     static CASE: OnceLock<CompareCase> = OnceLock::new();
     CASE.get_or_init(|| {
         let opts = CompareOptions {
-            paths: vec![corpus("corpora/code"), corpus("corpora/multilingual")],
+            paths: sampled_paths(),
             ..Default::default()
         };
         let toks = compare::load_tokenizers(&opts).unwrap();
         let single = serde_json::to_string(&compare::compare_with(&opts, &toks).unwrap()).unwrap();
         let plan = compare::plan(&opts).unwrap();
+        assert!(plan.len() > 16, "{} sampled inputs", plan.len());
         let per_input = plan
             .iter()
             .map(|p| {
@@ -65,7 +93,7 @@ struct ParityCase {
 fn parity_case() -> &'static ParityCase {
     static CASE: OnceLock<ParityCase> = OnceLock::new();
     CASE.get_or_init(|| {
-        let corpus = ParallelCorpus::load(&root().join("corpora/multilingual")).unwrap();
+        let corpus = sampled_parallel_corpus();
         let names: Vec<String> = tokenizer::DEFAULT_TRIO
             .iter()
             .map(|s| s.to_string())
@@ -84,6 +112,36 @@ fn parity_case() -> &'static ParityCase {
             single: serde_json::to_string(&report).unwrap(),
         }
     })
+}
+
+/// The pivot and a sample of the other languages of `corpora/multilingual` (about one in 8),
+/// on a sample of the lines (about one in 6, the same lines in every language).
+fn sampled_parallel_corpus() -> ParallelCorpus {
+    let dir = root().join("corpora/multilingual");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    let files = names
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.as_str() == "eng_Latn.txt" || picked(*i, 8))
+        .map(|(_, n)| {
+            let text = std::fs::read_to_string(dir.join(n)).unwrap();
+            let lines: Vec<&str> = text
+                .lines()
+                .enumerate()
+                .filter(|(j, _)| picked(*j, 6))
+                .map(|(_, l)| l)
+                .collect();
+            (n.clone(), lines.join("\n") + "\n")
+        })
+        .collect();
+    let corpus = ParallelCorpus::from_files(&dir, files).unwrap();
+    assert!(ParityPartial::lines_of(&corpus) > 40);
+    corpus
 }
 
 /// Assigns unit `i` to shard `shard_of[i] % k`; returns the units of each shard, in a shuffled
@@ -179,7 +237,7 @@ proptest! {
 fn shards_analysed_from_files_agree() {
     let c = compare_case();
     let mut states = Vec::new();
-    for chunk in c.plan.chunks(17).rev() {
+    for chunk in c.plan.chunks(5).rev() {
         let mut s = ComparePartial::new(&c.toks, c.opts.chunk_bytes);
         compare::add_planned(&mut s, chunk, &c.opts, &c.toks).unwrap();
         states.push(s);

@@ -15,6 +15,7 @@ use tokstat::compare::{self, CompareOptions, ComparePartial, PlannedInput};
 use tokstat::input::WalkOptions;
 use tokstat::parity::{self, ParallelCorpus, ParityPartial};
 use tokstat::tokenizer::{self, Tokenizer};
+use tokstat::vocab::{self, VocabOptions, VocabPartial};
 
 create_exception!(
     _tokstat,
@@ -132,7 +133,7 @@ impl ComparePartialPy {
             let toks = self.toks(py)?;
             self.state = Some(ComparePartial::new(&toks, self.opts.chunk_bytes));
         }
-        Ok(self.state.get_or_insert_with(|| unreachable_state()))
+        Ok(self.state.get_or_insert_with(unreachable_state))
     }
 }
 
@@ -202,7 +203,8 @@ impl ComparePartialPy {
     }
 
     /// The serialised state.
-    fn to_bytes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+    #[pyo3(name = "to_bytes")]
+    fn serialise<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let bytes = self.state(py)?.to_bytes().map_err(err)?;
         Ok(PyBytes::new(py, &bytes))
     }
@@ -260,21 +262,21 @@ fn compare_paths(
     json(&report)
 }
 
+/// A parallel corpus and the tokenizers a parity state measures it with.
+type LoadedCorpus = (Arc<ParallelCorpus>, Vec<Arc<dyn Tokenizer>>);
+
 /// The partial state of a parity measurement (see `tokstat.ParityPartial`).
 #[pyclass(module = "tokstat._tokstat")]
 struct ParityPartialPy {
     dir: Option<PathBuf>,
     specs: Vec<String>,
     pivot: String,
-    loaded: Option<(Arc<ParallelCorpus>, Vec<Arc<dyn Tokenizer>>)>,
+    loaded: Option<LoadedCorpus>,
     state: Option<ParityPartial>,
 }
 
 impl ParityPartialPy {
-    fn loaded(
-        &mut self,
-        py: Python<'_>,
-    ) -> PyResult<(Arc<ParallelCorpus>, Vec<Arc<dyn Tokenizer>>)> {
+    fn loaded(&mut self, py: Python<'_>) -> PyResult<LoadedCorpus> {
         if self.loaded.is_none() {
             let dir = self.dir.clone();
             let corpus = py
@@ -394,6 +396,122 @@ fn parity_report(
     json(&report)
 }
 
+/// Options of a vocabulary audit as the CLI builds them (`corpus` is not read by `finish`).
+fn vocab_options(specs: Vec<String>, models: Option<Vec<String>>, examples: usize) -> VocabOptions {
+    VocabOptions {
+        tokenizers: specs,
+        models: tokenizer::split_specs(&models.unwrap_or_default()),
+        examples,
+        ..VocabOptions::default()
+    }
+}
+
+/// Walks `paths` as `vocab --corpus` does; every entry as JSON text, with its ordinal.
+#[pyfunction]
+#[pyo3(signature = (paths, no_ignore = false))]
+fn vocab_plan(py: Python<'_>, paths: Vec<PathBuf>, no_ignore: bool) -> PyResult<Vec<String>> {
+    let walk = WalkOptions {
+        no_ignore,
+        max_depth: None,
+    };
+    let planned = py.detach(|| vocab::plan(&paths, walk)).map_err(err)?;
+    planned.iter().map(json).collect()
+}
+
+/// The partial state of `vocab --corpus` (see `tokstat.VocabPartial`).
+#[pyclass(module = "tokstat._tokstat")]
+struct VocabPartialPy {
+    toks: Vec<Arc<dyn Tokenizer>>,
+    state: VocabPartial,
+}
+
+#[pymethods]
+impl VocabPartialPy {
+    #[new]
+    #[pyo3(signature = (tokenizers = None))]
+    fn new(py: Python<'_>, tokenizers: Option<Vec<String>>) -> PyResult<Self> {
+        let names =
+            vocab::canonical_specs(&vocab_options(specs(tokenizers), None, 0)).map_err(err)?;
+        let toks = load(py, &names)?;
+        let state = VocabPartial::new(&names, &toks);
+        Ok(VocabPartialPy { toks, state })
+    }
+
+    /// Counts the ids of in-memory texts (one per file).
+    fn update_texts(&mut self, py: Python<'_>, texts: Vec<String>) -> PyResult<()> {
+        let (state, toks) = (&mut self.state, &self.toks);
+        py.detach(|| state.update(toks, &texts)).map_err(err)
+    }
+
+    /// Reads and counts planned entries (JSON text from `vocab_plan`).
+    fn update_planned(&mut self, py: Python<'_>, entries: Vec<String>) -> PyResult<()> {
+        let planned = entries
+            .iter()
+            .map(|s| serde_json::from_str::<vocab::CorpusEntry>(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TokstatError::new_err(format!("not a planned corpus entry: {e}")))?;
+        let (state, toks) = (&mut self.state, &self.toks);
+        py.detach(|| state.add_planned(toks, &planned)).map_err(err)
+    }
+
+    /// Merges another state of the same tokenizers into this one.
+    fn merge(&mut self, py: Python<'_>, other: &VocabPartialPy) -> PyResult<()> {
+        let (state, theirs) = (&mut self.state, &other.state);
+        py.detach(|| state.merge(theirs)).map_err(err)
+    }
+
+    /// The serialised state.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| self.state.to_bytes()).map_err(err)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Reads a serialised state (its tokenizers are loaded by the names stored in it).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let state = py.detach(|| VocabPartial::from_bytes(data)).map_err(err)?;
+        let toks = load(py, state.tokenizers())?;
+        Ok(VocabPartialPy { toks, state })
+    }
+
+    /// Files counted so far.
+    #[getter]
+    fn files(&self) -> u64 {
+        self.state.files()
+    }
+
+    /// The report of `vocab --corpus ... --examples EXAMPLES [--model ...]` as JSON text.
+    #[pyo3(signature = (examples = 5, models = None))]
+    fn finish(
+        &self,
+        py: Python<'_>,
+        examples: usize,
+        models: Option<Vec<String>>,
+    ) -> PyResult<String> {
+        let opts = vocab_options(self.state.tokenizers().to_vec(), models, examples);
+        let report = py.detach(|| self.state.finish(&opts)).map_err(err)?;
+        json(&report)
+    }
+}
+
+/// Runs a whole vocabulary audit (`tokstat vocab`); the report as JSON text.
+#[pyfunction]
+#[pyo3(signature = (tokenizers = None, corpus = None, models = None, examples = 5, no_ignore = false))]
+fn vocab_report(
+    py: Python<'_>,
+    tokenizers: Option<Vec<String>>,
+    corpus: Option<Vec<PathBuf>>,
+    models: Option<Vec<String>>,
+    examples: usize,
+    no_ignore: bool,
+) -> PyResult<String> {
+    let mut opts = vocab_options(specs(tokenizers), models, examples);
+    opts.corpus = corpus.unwrap_or_default();
+    opts.walk.no_ignore = no_ignore;
+    let report = py.detach(|| vocab::audit(&opts)).map_err(err)?;
+    json(&report)
+}
+
 /// Exact parameter budgets; the report as JSON text.
 #[pyfunction]
 #[pyo3(signature = (models = None, head = "base", vocab_sizes = None, fixed_total = None, attention_seqs = None, tensors = false))]
@@ -446,5 +564,8 @@ fn _tokstat(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(budget_report, m)?)?;
     m.add_class::<ComparePartialPy>()?;
     m.add_class::<ParityPartialPy>()?;
+    m.add_function(wrap_pyfunction!(vocab_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(vocab_report, m)?)?;
+    m.add_class::<VocabPartialPy>()?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-"""The PySpark job (local[2]) returns exactly the CLI's JSON for compare and parity."""
+"""The PySpark job (local[2]) returns exactly the CLI's JSON for compare, parity and vocab."""
 
 import os
 
@@ -34,3 +34,8 @@ def test_spark_compare_equals_cli(spark):
 def test_spark_parity_equals_cli(spark):
     want = cli_json("parity", MULTILINGUAL)
     assert tokstat.spark.parity(spark, MULTILINGUAL, partitions=4) == want
+
+
+def test_spark_vocab_equals_cli(spark):
+    want = cli_json("vocab", "--corpus", CODE, "-t", "roberta")
+    assert tokstat.spark.vocab(spark, [CODE], ["roberta"], partitions=3) == want

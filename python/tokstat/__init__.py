@@ -4,7 +4,8 @@ Every function runs the tokstat library (Rust) with the GIL released. Reports ar
 command line prints with ``--format json``. Comparisons and parity measurements can be split:
 build one :class:`Partial` (or :class:`ParityPartial`) per shard, serialise it with
 ``to_bytes()``, merge the states in any order and call ``finish()`` once; the report equals the
-single-process one exactly (see ``tokstat.spark`` for a PySpark job).
+single-process one exactly (see ``tokstat.spark`` for a PySpark job). The corpus use of
+``tokstat vocab --corpus`` splits the same way (:class:`VocabPartial`).
 
 Errors raise :class:`TokstatError` (a ``ValueError``) with the command line's message.
 """
@@ -23,11 +24,14 @@ __all__ = [
     "Partial",
     "ParityPartial",
     "TokstatError",
+    "VocabPartial",
     "budget",
     "compare",
     "encode",
     "parity",
     "plan",
+    "vocab",
+    "vocab_plan",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -253,3 +257,89 @@ def budget(
             tensors,
         )
     )
+
+
+def vocab(
+    tokenizers: Optional[Sequence[str]] = None,
+    *,
+    corpus: Union[PathLike, Iterable[PathLike], None] = None,
+    models: Optional[Sequence[str]] = None,
+    examples: int = 5,
+    no_ignore: bool = False,
+) -> List[Dict[str, Any]]:
+    """``tokstat vocab``: composition, reachability, overlap, corpus use (``corpus``: files and
+    directories) and dead budget (``models``: one preset or ``config.json`` per tokenizer).
+    Returns the list (one audit per tokenizer) of ``tokstat vocab --format json``."""
+    return json.loads(
+        _tokstat.vocab_report(
+            _list(tokenizers),
+            None if corpus is None else _paths(corpus),
+            _list(models),
+            examples,
+            no_ignore,
+        )
+    )
+
+
+def vocab_plan(paths: Union[PathLike, Iterable[PathLike]], no_ignore: bool = False) -> List[str]:
+    """Walks ``paths`` as ``tokstat vocab --corpus`` does and returns every entry (JSON text
+    with its position). Hand any split of the list to :meth:`VocabPartial.update_planned`:
+    merged, the states give exactly the corpus use of one run over ``paths``."""
+    return _tokstat.vocab_plan(_paths(paths), no_ignore)
+
+
+class VocabPartial:
+    """The mergeable state of ``tokstat vocab --corpus``: per tokenizer, how often each id
+    occurs, the files counted and the files skipped.
+
+    ``update(texts)``, ``update_paths(paths)`` and ``update_planned(entries)`` add inputs,
+    ``merge(other)`` adds another state of the same tokenizers (associative and commutative),
+    ``to_bytes()`` / ``VocabPartial.from_bytes()`` serialise it and ``finish()`` gives the list
+    of ``tokstat vocab --corpus ... --format json``.
+    """
+
+    def __init__(self, tokenizers: Optional[Sequence[str]] = None, *, _inner: Any = None):
+        self._inner = _inner or _tokstat.VocabPartialPy(_list(tokenizers))
+
+    def update(self, texts: Union[Sequence[str], Mapping[str, str]]) -> "VocabPartial":
+        """Counts texts held in memory, one per file (a list, or the values of a mapping)."""
+        if isinstance(texts, str):
+            raise TypeError("texts must be a list of strings or a mapping, not one string")
+        values = texts.values() if isinstance(texts, Mapping) else texts
+        self._inner.update_texts(list(values))
+        return self
+
+    def update_paths(
+        self, paths: Union[PathLike, Iterable[PathLike]], no_ignore: bool = False
+    ) -> "VocabPartial":
+        """Reads and counts files and directories, walked as ``vocab --corpus`` does."""
+        return self.update_planned(vocab_plan(paths, no_ignore))
+
+    def update_planned(self, entries: Sequence[str]) -> "VocabPartial":
+        """Reads and counts entries of :func:`vocab_plan` (any subset, any order)."""
+        self._inner.update_planned(list(entries))
+        return self
+
+    def merge(self, other: "VocabPartial") -> "VocabPartial":
+        """Adds another state of the same tokenizers into this one."""
+        self._inner.merge(other._inner)
+        return self
+
+    @property
+    def files(self) -> int:
+        """Files counted so far."""
+        return self._inner.files
+
+    def to_bytes(self) -> bytes:
+        """The serialised state (``TOKSTAT`` magic, format version, postcard body)."""
+        return self._inner.to_bytes()
+
+    @staticmethod
+    def from_bytes(data: bytes) -> "VocabPartial":
+        """Reads a state written by :meth:`to_bytes`; corrupt bytes raise :class:`TokstatError`."""
+        return VocabPartial(_inner=_tokstat.VocabPartialPy.from_bytes(bytes(data)))
+
+    def finish(self, examples: int = 5, models: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
+        """The report: the list of ``tokstat vocab --corpus ... --format json --examples
+        EXAMPLES`` (with ``--model`` for each of ``models``)."""
+        return json.loads(self._inner.finish(examples, _list(models)))

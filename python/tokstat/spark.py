@@ -1,4 +1,4 @@
-"""Corpus-scale ``compare`` and ``parity`` on Apache Spark, exact.
+"""Corpus-scale ``compare``, ``parity`` and ``vocab --corpus`` on Apache Spark, exact.
 
 The driver walks the inputs once (:func:`tokstat.plan`), so every file keeps its position in the
 walk; ``mapPartitions`` builds one serialised :class:`tokstat.Partial` per partition;
@@ -10,7 +10,7 @@ Every worker must see the same files at the same paths (a shared or replicated f
 have this package installed. Example::
 
     from pyspark.sql import SparkSession
-    from tokstat.spark import compare, parity
+    from tokstat.spark import compare, parity, vocab
 
     spark = SparkSession.builder.master("local[2]").getOrCreate()
     report = compare(spark, ["corpora/code"], tokenizers=["modernbert", "roberta"])
@@ -95,3 +95,37 @@ def parity(
     rdd = sc.parallelize(range(n), partitions or sc.defaultParallelism)
     merged = rdd.mapPartitions(_parity_partition(dir, toks, pivot)).treeReduce(_merge_parity, depth)
     return tokstat.ParityPartial.from_bytes(merged).finish(worst)
+
+
+def _vocab_partition(tokenizers: Optional[List[str]]):
+    def run(entries: Iterator[str]) -> Iterator[bytes]:
+        yield tokstat.VocabPartial(tokenizers).update_planned(list(entries)).to_bytes()
+
+    return run
+
+
+def _merge_vocab(a: bytes, b: bytes) -> bytes:
+    p = tokstat.VocabPartial.from_bytes(a)
+    return p.merge(tokstat.VocabPartial.from_bytes(b)).to_bytes()
+
+
+def vocab(
+    spark: Any,
+    corpus: Iterable[str],
+    tokenizers: Optional[Sequence[str]] = None,
+    *,
+    examples: int = 5,
+    models: Optional[Sequence[str]] = None,
+    no_ignore: bool = False,
+    partitions: Optional[int] = None,
+    depth: int = 2,
+) -> List[Dict[str, Any]]:
+    """``tokstat vocab --corpus`` on a Spark session: the driver walks the corpus once
+    (:func:`tokstat.vocab_plan`), one :class:`tokstat.VocabPartial` per partition, merged with
+    ``treeReduce``; the driver runs the audit with the merged corpus use."""
+    toks = None if tokenizers is None else list(tokenizers)
+    entries = tokstat.vocab_plan(list(corpus), no_ignore=no_ignore)
+    sc = spark.sparkContext
+    rdd = sc.parallelize(entries, partitions or sc.defaultParallelism)
+    merged = rdd.mapPartitions(_vocab_partition(toks)).treeReduce(_merge_vocab, depth)
+    return tokstat.VocabPartial.from_bytes(merged).finish(examples, models)

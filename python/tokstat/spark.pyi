@@ -1,4 +1,4 @@
-from typing import Any, Dict, Iterable, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 def compare(
     spark: Any,
@@ -21,3 +21,14 @@ def parity(
     partitions: Optional[int] = ...,
     depth: int = ...,
 ) -> Dict[str, Any]: ...
+def vocab(
+    spark: Any,
+    corpus: Iterable[str],
+    tokenizers: Optional[Sequence[str]] = ...,
+    *,
+    examples: int = ...,
+    models: Optional[Sequence[str]] = ...,
+    no_ignore: bool = ...,
+    partitions: Optional[int] = ...,
+    depth: int = ...,
+) -> List[Dict[str, Any]]: ...

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::input::{FoundFile, Skipped, WalkOptions};
-use crate::tokenizer::Tokenizer;
 use crate::{Error, Result};
 
 /// The order α of the Rényi entropy used for efficiency (Zouhar et al. 2023, "Tokenization and
@@ -45,43 +44,30 @@ pub fn corpus_files(
     Ok((files, skipped))
 }
 
+/// Files left out while reading, each with its index in the list read.
+pub type Unreadable = Vec<(usize, Skipped)>;
+
 /// Reads the corpus files as text, verbatim. A named file that is binary or not UTF-8 is an
-/// error naming it; such a file found in a directory is skipped and returned beside the texts.
-pub fn read_corpus(files: &[FoundFile]) -> Result<(Vec<String>, Vec<Skipped>)> {
+/// error naming it; such a file found in a directory is skipped and returned beside the texts,
+/// with its index in `files`.
+pub fn read_corpus(files: &[FoundFile]) -> Result<(Vec<String>, Unreadable)> {
     let read: Vec<Result<String>> = files
         .par_iter()
         .map(|f| crate::input::InputSource::File(f.path.clone()).read_text(false))
         .collect();
     let mut texts = Vec::with_capacity(files.len());
     let mut skipped = Vec::new();
-    for (f, r) in files.iter().zip(read) {
+    for (i, (f, r)) in files.iter().zip(read).enumerate() {
         match r {
             Ok(t) => texts.push(t),
             Err(e) if !f.named => match Skipped::from_error(&f.display, &e) {
-                Some(s) => skipped.push(s),
+                Some(s) => skipped.push((i, s)),
                 None => return Err(e),
             },
             Err(e) => return Err(e),
         }
     }
     Ok((texts, skipped))
-}
-
-/// How often each id occurs when the texts are encoded (without special tokens).
-pub fn id_counts(tok: &dyn Tokenizer, texts: &[String], vocab_size: usize) -> Result<Vec<u64>> {
-    let per_text: Vec<Vec<u32>> = texts
-        .par_iter()
-        .map(|t| tok.encode_ids(t, false))
-        .collect::<Result<_>>()?;
-    let mut counts = vec![0u64; vocab_size];
-    for ids in per_text {
-        for id in ids {
-            if let Some(c) = counts.get_mut(id as usize) {
-                *c += 1;
-            }
-        }
-    }
-    Ok(counts)
 }
 
 /// Vocabulary utilization: the share of the `vocab_size` ids used at least once.

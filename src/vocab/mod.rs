@@ -25,6 +25,7 @@
 
 pub mod corpus;
 pub mod dead;
+mod partial;
 pub mod reachability;
 mod tables;
 pub mod token;
@@ -39,6 +40,7 @@ use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
 pub use dead::DeadBudget;
+pub use partial::{CorpusEntry, VocabPartial, plan};
 pub use reachability::{Probe, Reachability};
 pub use token::{CodeShape, TokenKind, VocabToken, WhitespaceShape};
 
@@ -468,6 +470,12 @@ fn load(spec: &str) -> Result<Loaded> {
 /// or hold binary / non-UTF-8 files, unknown model presets or unusable config files, and a
 /// `models` list whose length is neither 0 nor the number of tokenizers.
 pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
+    audit_with(opts, None)
+}
+
+/// The canonical tokenizer names of `opts`, duplicates dropped, in order: the names a
+/// [`VocabPartial`] for this audit is built with.
+pub fn canonical_specs(opts: &VocabOptions) -> Result<Vec<String>> {
     let mut specs: Vec<String> = Vec::new();
     for s in tokenizer::split_specs(&opts.tokenizers) {
         let c = tokenizer::canonical_name(&s)?;
@@ -478,6 +486,12 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
     if specs.is_empty() {
         return Err(Error::InvalidArgument("no tokenizer given".into()));
     }
+    Ok(specs)
+}
+
+/// The audit with corpus use from `given`, or else from `opts.corpus` read as one partial.
+fn audit_with(opts: &VocabOptions, given: Option<&VocabPartial>) -> Result<VocabReport> {
+    let specs = canonical_specs(opts)?;
     if !opts.models.is_empty() && opts.models.len() != specs.len() {
         return Err(Error::InvalidArgument(format!(
             "{} --model value(s) for {} tokenizer(s): give one model per tokenizer, in the same order",
@@ -492,37 +506,33 @@ pub fn audit(opts: &VocabOptions) -> Result<VocabReport> {
         warnings.extend(warning);
         models.push(dims);
     }
-    let texts = if opts.corpus.is_empty() {
-        None
-    } else {
-        let (files, mut skipped) = corpus::corpus_files(&opts.corpus, opts.walk)?;
-        let (texts, unreadable) = corpus::read_corpus(&files)?;
-        skipped.extend(unreadable);
-        let mut log = crate::input::SkipLog::default();
-        for s in skipped {
-            log.push(s);
+    let loaded: Vec<Loaded> = specs.iter().map(|s| load(s)).collect::<Result<_>>()?;
+    let built;
+    let partial = match given {
+        Some(p) if p.tokenizers() != specs.as_slice() => {
+            return Err(Error::PartialState(format!(
+                "a vocab state of {}, the audit is of {}",
+                p.tokenizers().join(","),
+                specs.join(",")
+            )));
         }
-        if let Some(line) = log.summary() {
-            let first: Vec<String> = log
-                .listed()
-                .iter()
-                .take(3)
-                .map(|s| format!("{} ({})", s.path, s.detail))
-                .collect();
-            warnings.push(format!("--corpus: {line} ({})", first.join(", ")));
+        Some(p) => Some(p),
+        None if opts.corpus.is_empty() => None,
+        None => {
+            let toks: Vec<_> = loaded.iter().map(|l| l.tok.clone()).collect();
+            built = VocabPartial::from_corpus(opts, &specs, &toks)?;
+            Some(&built)
         }
-        Some((texts.len(), texts))
     };
-
+    warnings.extend(partial.and_then(|p| p.skip_warning()));
     let mut audits = Vec::with_capacity(specs.len());
     let mut surfaces = Vec::with_capacity(specs.len());
-    for (i, spec) in specs.iter().enumerate() {
-        let loaded = load(spec)?;
+    for (i, loaded) in loaded.iter().enumerate() {
         let tok = loaded.tok.as_ref();
         let vocab = token::read_vocab(tok, &loaded.added);
         let (mut audit, classes, in_context) = audit_with_classes(tok, &vocab, opts.examples)?;
-        if let Some((files, texts)) = &texts {
-            audit.corpus = Some(corpus_use(tok, &vocab, *files, texts, opts.examples)?);
+        if let Some(p) = partial {
+            audit.corpus = Some(p.corpus_use(i, &vocab, opts.examples)?);
         }
         if let Some(model) = models.get(i) {
             let (budget, warning) =
@@ -909,45 +919,6 @@ fn reachability_examples(
         }
     }
     Ok(out)
-}
-
-fn corpus_use(
-    tok: &dyn Tokenizer,
-    vocab: &[VocabToken],
-    files: usize,
-    texts: &[String],
-    top_n: usize,
-) -> Result<CorpusUse> {
-    let counts = corpus::id_counts(tok, texts, vocab.len())?;
-    let tokens: u64 = counts.iter().sum();
-    let mut order: Vec<(u32, u64)> = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c > 0)
-        .map(|(i, c)| (i as u32, *c))
-        .collect();
-    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let top = order
-        .iter()
-        .take(top_n)
-        .map(|&(id, count)| TokenFrequency {
-            id,
-            token: vocab[id as usize].spelling.clone(),
-            text: vocab[id as usize].display(),
-            count,
-            share: crate::analysis::ratio(count as f64, tokens as f64),
-        })
-        .collect();
-    Ok(CorpusUse {
-        files,
-        tokens,
-        used_ids: order.len(),
-        utilization: corpus::utilization(&counts, vocab.len()),
-        renyi_alpha: corpus::RENYI_ALPHA,
-        renyi_entropy: corpus::renyi_entropy(&counts, corpus::RENYI_ALPHA),
-        renyi_efficiency: corpus::renyi_efficiency(&counts, corpus::RENYI_ALPHA, vocab.len()),
-        top,
-    })
 }
 
 /// `[1,2,3,5,7,8]` → `"1–3, 5, 7–8"`.
