@@ -294,21 +294,50 @@ fn empty_training_data_names_the_file_and_the_language() {
     }
 }
 
+/// `tokstat encode -t F hi` with a `tokenizer_json` fuzz finding F: checks the exit code is 1 and
+/// the message names the file, and returns the message.
+fn encode_with_fuzz_finding(file: &str) -> String {
+    let path = root().join("tests/data/fuzz/tokenizer_json").join(file);
+    let out = tokstat()
+        .args(["encode", "-t", path.to_str().unwrap(), "hi"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(file), "{stderr}");
+    stderr
+}
+
 /// Found by the `tokenizer_json` fuzz target: a charsmap the `tokenizers` crate cannot parse made
 /// it panic; tokstat names the file and the normalizer instead.
 #[test]
 fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/fuzz/tokenizer_json/precompiled-panic.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokstat"))
-        .args(["encode", "-t", path.to_str().unwrap(), "hi"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("precompiled-panic.json"), "{stderr}");
+    let stderr = encode_with_fuzz_finding("precompiled-panic.json");
     assert!(stderr.contains("invalid Precompiled charsmap"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Found by the `tokenizer_json` fuzz target: a `TemplateProcessing` post-processor naming a
+/// special token its `special_tokens` does not define (a changed name, or a key that differs
+/// from the token's id) made `tokenizers` panic on the first encode; tokstat refuses the file.
+#[test]
+fn a_template_with_an_undefined_special_token_is_an_error_not_a_panic() {
+    for (file, template, token) in [
+        ("template-undefined-special.json", "single", "\"[CLSuuu"),
+        ("template-misnamed-special.json", "single", "\"</s>\""),
+    ] {
+        let stderr = encode_with_fuzz_finding(file);
+        assert!(
+            stderr.contains(&format!("the {template} template uses special token")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(token), "{stderr}");
+        assert!(
+            stderr.contains("special_tokens does not define"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }
 
 /// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused

@@ -527,46 +527,7 @@ pub fn breakdown(c: &ModelConfig, head: Head) -> ParamBreakdown {
         (Head::Base, false) => "none",
         (Head::Mlm, _) => "mlm",
     };
-    let g = |n: u64| crate::render::group_thousands(n as i128);
-    let mut notes = Vec::new();
-    let class = match c.model_type {
-        ModelType::Bert => "Bert",
-        ModelType::Roberta => "Roberta",
-        ModelType::XlmRoberta => "XLMRoberta",
-        ModelType::ModernBert => "ModernBert",
-    };
-    notes.push(match (head, c.model_type.is_bert_family()) {
-        (Head::Base, true) => format!(
-            "{}: {class}Model with its pooler (dense H×H + bias = {}).",
-            c.name,
-            g(head_sum)
-        ),
-        (Head::Base, false) => format!("{}: {class}Model, no head.", c.name),
-        (Head::Mlm, _) => format!(
-            "{}: {class}ForMaskedLM ({} MLM-head parameters); {}",
-            c.name,
-            g(head_sum),
-            if tied {
-                "decoder weight tied to the word embeddings, counted once"
-            } else {
-                "decoder weight NOT tied (tie_word_embeddings false), counted separately"
-            }
-        ),
-    });
-    if c.model_type.is_bert_family() && c.position_embedding == PositionEmbedding::Rotary {
-        notes.push(format!(
-            "{}: rotary position embeddings (position_embedding_type \"rotary\"): no position table.",
-            c.name
-        ));
-    }
-    if c.model_type == ModelType::ModernBert {
-        notes.push(format!(
-            "{}: layer 0 has no attention norm (Identity), so it has {} parameters, the others {}.",
-            c.name,
-            g(layer0),
-            g(per_layer.total)
-        ));
-    }
+    let notes = breakdown_notes(c, head, head_sum, tied, layer0, per_layer.total);
     ParamBreakdown {
         name: c.name.clone(),
         model_type: c.model_type,
@@ -605,6 +566,59 @@ pub fn breakdown(c: &ModelConfig, head: Head) -> ParamBreakdown {
         tensors: ts,
         notes,
     }
+}
+
+/// The notes under a breakdown: which model class was counted (and its head), rotary
+/// positions, and ModernBERT's smaller layer 0.
+fn breakdown_notes(
+    c: &ModelConfig,
+    head: Head,
+    head_sum: u64,
+    tied: bool,
+    layer0: u64,
+    layer: u64,
+) -> Vec<String> {
+    let g = |n: u64| crate::render::group_thousands(n as i128);
+    let mut notes = Vec::new();
+    let class = match c.model_type {
+        ModelType::Bert => "Bert",
+        ModelType::Roberta => "Roberta",
+        ModelType::XlmRoberta => "XLMRoberta",
+        ModelType::ModernBert => "ModernBert",
+    };
+    notes.push(match (head, c.model_type.is_bert_family()) {
+        (Head::Base, true) => format!(
+            "{}: {class}Model with its pooler (dense H×H + bias = {}).",
+            c.name,
+            g(head_sum)
+        ),
+        (Head::Base, false) => format!("{}: {class}Model, no head.", c.name),
+        (Head::Mlm, _) => format!(
+            "{}: {class}ForMaskedLM ({} MLM-head parameters); {}",
+            c.name,
+            g(head_sum),
+            if tied {
+                "decoder weight tied to the word embeddings, counted once"
+            } else {
+                "decoder weight NOT tied (tie_word_embeddings false), counted separately"
+            }
+        ),
+    });
+    if c.model_type.is_bert_family() && c.position_embedding == PositionEmbedding::Rotary {
+        notes.push(format!(
+            "{}: rotary position embeddings (position_embedding_type \"rotary\"): no position table.",
+            c.name
+        ));
+    }
+    if c.model_type == ModelType::ModernBert {
+        notes.push(format!(
+            "{}: layer 0 has no attention norm (Identity), so it has {} parameters, the others {}.",
+            c.name,
+            g(layer0),
+            g(layer)
+        ));
+    }
+    notes
 }
 
 /// Total parameters only (what [`breakdown`] reports as `total_params`).

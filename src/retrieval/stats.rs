@@ -359,6 +359,22 @@ pub fn paired_comparison(
             "paired comparison needs at least one resample".into(),
         ));
     }
+    let diffs = paired_differences(strata)?;
+    let observed = stratified_mean(&diffs, mean);
+    let ci95 = bootstrap_ci95(&diffs, resamples, seed);
+    let (p_value, exact) = sign_flip_p_value(&diffs, observed, resamples, seed);
+    Ok(PairedComparison {
+        mean_difference: observed,
+        ci95,
+        p_value: p_value.min(1.0),
+        resamples,
+        exact,
+    })
+}
+
+/// Per stratum, the differences a − b of the paired values, after checking the pairs line up,
+/// no stratum is empty and every value is finite.
+fn paired_differences(strata: &[(&[f64], &[f64])]) -> Result<Vec<Vec<f64>>> {
     let mut diffs: Vec<Vec<f64>> = Vec::with_capacity(strata.len());
     for (s, (a, b)) in strata.iter().enumerate() {
         if a.len() != b.len() {
@@ -377,15 +393,21 @@ pub fn paired_comparison(
         check_finite(b, "paired comparison")?;
         diffs.push(a.iter().zip(b.iter()).map(|(x, y)| x - y).collect());
     }
-    let strata_count = diffs.len() as f64;
-    let statistic = |means: &mut dyn Iterator<Item = f64>| means.sum::<f64>() / strata_count;
-    let observed = statistic(&mut diffs.iter().map(|d| mean(d)));
+    Ok(diffs)
+}
 
-    // Bootstrap.
+/// The test statistic: the unweighted mean over strata of `per_stratum` of each stratum.
+fn stratified_mean(diffs: &[Vec<f64>], mut per_stratum: impl FnMut(&[f64]) -> f64) -> f64 {
+    diffs.iter().map(|d| per_stratum(d)).sum::<f64>() / diffs.len() as f64
+}
+
+/// Stratified percentile bootstrap: each resample draws every stratum's differences with
+/// replacement (stream 1 of `seed`); the 2.5th and 97.5th percentiles of the statistic.
+fn bootstrap_ci95(diffs: &[Vec<f64>], resamples: usize, seed: u64) -> [f64; 2] {
     let mut rng = SeededRng::fork(seed, 1);
     let mut boot = Vec::with_capacity(resamples);
     for _ in 0..resamples {
-        let t = statistic(&mut diffs.iter().map(|d| {
+        boot.push(stratified_mean(diffs, |d| {
             let n = d.len();
             let mut sum = 0.0;
             for _ in 0..n {
@@ -393,25 +415,32 @@ pub fn paired_comparison(
             }
             sum / n as f64
         }));
-        boot.push(t);
     }
     boot.sort_by(f64::total_cmp);
-    let ci95 = [percentile(&boot, 0.025), percentile(&boot, 0.975)];
+    [percentile(&boot, 0.025), percentile(&boot, 0.975)]
+}
 
-    // Randomization (sign-flip) test.
+/// Two-sided randomization (sign-flip) p-value and whether it is exact: every sign pattern
+/// when there are at most `resamples` of them, else `resamples` random patterns (stream 2 of
+/// `seed`) with the +1 correction. Ties within 1e-12 of the mean |difference| count as extreme.
+fn sign_flip_p_value(
+    diffs: &[Vec<f64>],
+    observed: f64,
+    resamples: usize,
+    seed: u64,
+) -> (f64, bool) {
     let total: usize = diffs.iter().map(Vec::len).sum();
-    let scale = statistic(&mut diffs.iter().map(|d| mean_abs(d)));
-    let gamma = 1e-12 * scale;
+    let gamma = 1e-12 * stratified_mean(diffs, mean_abs);
     let exact = total < usize::BITS as usize && (1usize << total) <= resamples;
     // T* for a sign pattern given as a bit source: bit set → the difference's sign flips.
     let flipped = |bit: &mut dyn FnMut() -> bool| {
-        statistic(&mut diffs.iter().map(|d| {
+        stratified_mean(diffs, |d| {
             let mut sum = 0.0;
             for &v in d {
                 sum += if bit() { -v } else { v };
             }
             sum / d.len() as f64
-        }))
+        })
     };
     let (mut le, mut ge) = (0usize, 0usize);
     let mut tally = |t: f64| {
@@ -422,7 +451,7 @@ pub fn paired_comparison(
             ge += 1;
         }
     };
-    let p_value = if exact {
+    if exact {
         let patterns = 1usize << total;
         for mask in 0..patterns {
             let mut i = 0;
@@ -432,33 +461,45 @@ pub fn paired_comparison(
                 b
             }));
         }
-        2.0 * le.min(ge) as f64 / patterns as f64
-    } else {
-        let mut rng = SeededRng::fork(seed, 2);
-        for _ in 0..resamples {
-            let mut word = 0u64;
-            let mut left = 0;
-            tally(flipped(&mut || {
-                if left == 0 {
-                    word = rng.next_u64();
-                    left = 64;
-                }
-                let b = word & 1 == 1;
-                word >>= 1;
-                left -= 1;
-                b
-            }));
-        }
-        2.0 * (le.min(ge) + 1) as f64 / (resamples + 1) as f64
-    };
+        return (2.0 * le.min(ge) as f64 / patterns as f64, true);
+    }
+    let mut rng = SeededRng::fork(seed, 2);
+    for _ in 0..resamples {
+        let mut bits = RandomBits::new(&mut rng);
+        tally(flipped(&mut || bits.draw()));
+    }
+    (
+        2.0 * (le.min(ge) + 1) as f64 / (resamples + 1) as f64,
+        false,
+    )
+}
 
-    Ok(PairedComparison {
-        mean_difference: observed,
-        ci95,
-        p_value: p_value.min(1.0),
-        resamples,
-        exact,
-    })
+/// Random bits drawn 64 at a time, lowest first.
+struct RandomBits<'a> {
+    rng: &'a mut SeededRng,
+    word: u64,
+    left: u32,
+}
+
+impl<'a> RandomBits<'a> {
+    fn new(rng: &'a mut SeededRng) -> Self {
+        Self {
+            rng,
+            word: 0,
+            left: 0,
+        }
+    }
+
+    fn draw(&mut self) -> bool {
+        if self.left == 0 {
+            self.word = self.rng.next_u64();
+            self.left = 64;
+        }
+        let b = self.word & 1 == 1;
+        self.word >>= 1;
+        self.left -= 1;
+        b
+    }
 }
 
 /// The q quantile of sorted, non-empty `sorted` by linear interpolation between order

@@ -162,7 +162,7 @@ impl HfTokenizer<ModelWrapper> {
         if check == Preflight::Run {
             preflight(text).map_err(invalid)?;
         }
-        let inner = match load_unigram_directly(text) {
+        let inner = match load_model_directly(text) {
             Some(t) => t,
             None => tokenizers::Tokenizer::from_bytes(json)
                 .map_err(|e| invalid(explain_load_error(text, &e.to_string())))?
@@ -249,17 +249,30 @@ impl<M: HfModel> HfTokenizer<M> {
     }
 }
 
-/// Loads a `tokenizer.json` whose model is a unigram LM without `tokenizers`' generic model
-/// deserializer, which buffers the model three times (serde content, a JSON value, then the
-/// model) — for XLM-R's 250,002 pieces most of the load time. The parts are deserialized with
-/// the same types and assembled the way `tokenizers` assembles them (builder, then the added
-/// tokens in file order), so the result is the same tokenizer. Returns `None` when the file is
-/// not of that shape, and the caller falls back to the generic loader (which also reports errors).
-fn load_unigram_directly(text: &str) -> Option<Pipeline<ModelWrapper>> {
-    use tokenizers::models::unigram::Unigram;
+/// Loads a `tokenizer.json` whose model is a unigram LM or a BPE without `tokenizers`' generic
+/// model deserializer, which buffers the model three times (serde content, a JSON value, then
+/// the model) — for XLM-R's 250,002 pieces, and for the BPE vocabularies and merge lists of
+/// RoBERTa, ModernBERT and OLMo, most of the load time. The model is deserialized with its own
+/// type (`Unigram`, `BPE`: the same `Deserialize` the generic path ends in) and the parts are
+/// assembled the way `tokenizers` assembles them (builder, then the added tokens in file
+/// order), so the result is the same tokenizer. Returns `None` when the file is not of that
+/// shape, and the caller falls back to the generic loader (which also reports errors).
+fn load_model_directly(text: &str) -> Option<Pipeline<ModelWrapper>> {
+    use tokenizers::models::{bpe::BPE, unigram::Unigram};
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<&'a str>,
+    }
     pipeline_with_model(text, |raw| {
-        let model: Unigram = serde_json::from_str(raw?.get()).ok()?;
-        Some(ModelWrapper::Unigram(model))
+        let raw = raw?.get();
+        match serde_json::from_str::<Kind>(raw).ok()?.kind? {
+            "Unigram" => Some(ModelWrapper::Unigram(
+                serde_json::from_str::<Unigram>(raw).ok()?,
+            )),
+            "BPE" => Some(ModelWrapper::BPE(serde_json::from_str::<BPE>(raw).ok()?)),
+            _ => None,
+        }
     })
 }
 
@@ -389,10 +402,11 @@ struct ModelSize {
 }
 
 /// Checks, before `tokenizers` sees the file, that it is JSON, that its model is within
-/// [`MAX_MODEL_ENTRIES`], and every `Precompiled` normalizer of it: that crate panics (an
-/// `expect`) on a charsmap it cannot parse, where a clear error is due.
+/// [`MAX_MODEL_ENTRIES`], every `Precompiled` normalizer of it and every `TemplateProcessing`
+/// post-processor: that crate panics (an `expect`, a map index) on a charsmap it cannot parse
+/// and on a template naming a special token it does not define, where a clear error is due.
 fn preflight(text: &str) -> std::result::Result<(), String> {
-    fn walk(v: &serde_json::Value) -> std::result::Result<(), String> {
+    fn check_precompiled(v: &serde_json::Value) -> std::result::Result<(), String> {
         if v["type"] == "Precompiled" {
             let mut fields = v.clone();
             if let Some(map) = fields.as_object_mut() {
@@ -408,11 +422,7 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
                 return Err(format!("normalizer: invalid Precompiled charsmap ({why})"));
             }
         }
-        match v {
-            serde_json::Value::Array(a) => a.iter().try_for_each(walk),
-            serde_json::Value::Object(o) => o.values().try_for_each(walk),
-            _ => Ok(()),
-        }
+        Ok(())
     }
     #[derive(serde::Deserialize)]
     struct Head {
@@ -420,6 +430,8 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         normalizer: serde_json::Value,
         #[serde(default)]
         model: Option<ModelSize>,
+        #[serde(default)]
+        post_processor: serde_json::Value,
     }
     // A syntax error is reported here, before `tokenizers` reads the file: its streaming
     // parser would build (and possibly panic on) the normalizer before reaching the error.
@@ -436,7 +448,53 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
             ));
         }
     }
-    walk(&head.normalizer)
+    each_node(&head.normalizer, &check_precompiled)?;
+    each_node(&head.post_processor, &check_template)
+}
+
+/// Runs `check` on `v` and on every value nested in it, stopping at the first error.
+fn each_node(
+    v: &serde_json::Value,
+    check: &dyn Fn(&serde_json::Value) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    check(v)?;
+    match v {
+        serde_json::Value::Array(a) => a.iter().try_for_each(|v| each_node(v, check)),
+        serde_json::Value::Object(o) => o.values().try_for_each(|v| each_node(v, check)),
+        _ => Ok(()),
+    }
+}
+
+/// A `TemplateProcessing` post-processor (the caller visits those nested in a `Sequence` too):
+/// each special token its `single` and `pair` templates name is a key of its `special_tokens`,
+/// and each of those has as many `ids` as `tokens`. `tokenizers` checks this when a template is
+/// built in code but not when it is read from a file, and indexes its map with the name when
+/// encoding.
+fn check_template(v: &serde_json::Value) -> std::result::Result<(), String> {
+    if v["type"] == "TemplateProcessing" {
+        let defined = v["special_tokens"].as_object();
+        for (name, token) in defined.into_iter().flatten() {
+            let ids = token["ids"].as_array().map_or(0, Vec::len);
+            let tokens = token["tokens"].as_array().map_or(0, Vec::len);
+            if ids != tokens {
+                return Err(format!(
+                    "post_processor: special token {name:?} has {ids} ids but {tokens} tokens"
+                ));
+            }
+        }
+        for template in ["single", "pair"] {
+            let pieces = v[template].as_array().into_iter().flatten();
+            for name in pieces.filter_map(|p| p["SpecialToken"]["id"].as_str()) {
+                if !defined.is_some_and(|d| d.contains_key(name)) {
+                    return Err(format!(
+                        "post_processor: the {template} template uses special token {name:?}, \
+                         which its special_tokens does not define"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether every part of the pipeline is of a kind that splits before a single space between two
@@ -758,7 +816,7 @@ mod tests {
     }
 
     #[test]
-    fn xlm_roberta_takes_the_direct_unigram_path() {
+    fn xlm_roberta_takes_the_direct_path() {
         let Some(b) = crate::tokenizer::find_bundled("xlm-roberta") else {
             panic!("xlm-roberta is bundled")
         };
@@ -769,12 +827,12 @@ mod tests {
         flate2::read::GzDecoder::new(gz)
             .read_to_string(&mut json)
             .unwrap();
-        let t = load_unigram_directly(&json).expect("direct loader accepts XLM-R");
+        let t = load_model_directly(&json).expect("direct loader accepts XLM-R");
         assert_eq!(t.get_vocab_size(true), 250_002);
-        // BPE files are left to the generic loader.
+        // Other model types are left to the generic loader.
         assert!(
-            load_unigram_directly(
-                r#"{"version":"1.0","model":{"type":"BPE","vocab":{},"merges":[]}}"#
+            load_model_directly(
+                r#"{"version":"1.0","model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}"#
             )
             .is_none()
         );
