@@ -5,12 +5,16 @@
 //! `cargo bench --bench rank_bpe` prints, per tokenizer and corpus, the time and bytes/s of
 //! `Tokenizer::encode` (ids, tokens, offsets; no special tokens) over every file of
 //! `corpora/code` and of `corpora/multilingual`, on one thread. Both models are warm after the
-//! first sample (HF's `BPE` keeps a word cache; the rank model has none).
+//! first sample (HF's `BPE` keeps a word cache; the rank model has none). The allocator is the
+//! binary's (mimalloc), since allocation is a large part of encoding.
 
 use std::io::Read;
 
 use divan::counter::BytesCount;
 use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer, rank_bpe};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const NAMES: &[&str] = &["roberta", "modernbert", "olmo"];
 

@@ -13,7 +13,7 @@ use tokstat::tokenizer::rank_bpe::{self, RankBpe};
 use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
 
 mod common;
-use common::root;
+use common::{root, tokstat};
 
 /// The bundled byte-level BPE tokenizers.
 const NAMES: [&str; 3] = ["roberta", "modernbert", "olmo"];
@@ -146,7 +146,7 @@ fn vocabulary_and_metadata_equal_the_reference() {
                 assert_eq!(ours.token_to_id(&p), reference.token_to_id(&p), "{p:?}");
             }
         }
-        // The loader hands out the same tokenizer (the rank path unless forced off).
+        // The loader hands out the same tokenizer (HF's `BPE` unless `TOKSTAT_RANK_BPE` opts in).
         let loaded = tokenizer::load(name).expect("loads");
         assert_eq!(loaded.fingerprint(), reference.fingerprint(), "{name}");
         assert_eq!(
@@ -154,6 +154,47 @@ fn vocabulary_and_metadata_equal_the_reference() {
             reference.encode("fn main() { x }", true).expect("encode")
         );
     }
+}
+
+/// `tokstat encode` of every bundled corpus file's first 4 KiB through the CLI, with and without
+/// `TOKSTAT_RANK_BPE=1`: the dispatch hook (not only the model) changes no output byte.
+#[test]
+fn opting_in_through_the_environment_changes_no_output_byte() {
+    let text: String = corpus_texts()
+        .iter()
+        .map(|(_, t)| {
+            let mut cut = t.len().min(4096);
+            while !t.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            &t[..cut]
+        })
+        .collect();
+    let run = |opt_in: &str| {
+        let out = tokstat()
+            .env("TOKSTAT_RANK_BPE", opt_in)
+            .args([
+                "encode",
+                "-t",
+                &NAMES.join(","),
+                "--special",
+                "--format",
+                "json",
+                "-",
+            ])
+            .write_stdin(text.clone())
+            .output()
+            .expect("run tokstat");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let (hf, rank) = (run("0"), run("1"));
+    assert!(hf.len() > 1_000_000, "{} bytes of output", hf.len());
+    assert!(hf == rank, "encode output differs with TOKSTAT_RANK_BPE=1");
 }
 
 #[test]

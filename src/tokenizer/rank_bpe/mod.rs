@@ -13,8 +13,11 @@
 //! generated text and on every vocabulary entry.
 //!
 //! Which model configs qualify is decided in one place, [`RankBpe::from_model_json`]; any other
-//! file stays on HF's `BPE`. Setting `TOKSTAT_HF_BPE=1` forces HF's `BPE` (the reference) for
-//! benchmarks and tests.
+//! file stays on HF's `BPE`. The path is opt-in: the bundled tokenizers use it only when
+//! `TOKSTAT_RANK_BPE=1` is set, because it is not measurably faster end to end (the model step
+//! is about a quarter of encoding; the pre-tokenizer and HF's `Encoding` are the rest, and HF's
+//! word cache already makes its model step cheap on repeated words). See "Where the time goes"
+//! in `docs/compare.md` for the numbers.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -346,15 +349,16 @@ impl super::HfModel for RankBpe {
     }
 }
 
-/// Whether `TOKSTAT_HF_BPE` forces HF's `BPE` (set and not `0`).
-pub fn forced_off() -> bool {
-    std::env::var_os("TOKSTAT_HF_BPE").is_some_and(|v| v != "0")
+/// Whether `TOKSTAT_RANK_BPE` opts the bundled byte-level BPE tokenizers into [`RankBpe`] (set
+/// and not `0`).
+pub fn opted_in() -> bool {
+    std::env::var_os("TOKSTAT_RANK_BPE").is_some_and(|v| v != "0")
 }
 
-/// The bundled tokenizer `name` over [`RankBpe`], if its `tokenizer.json` (`gz`) qualifies and
-/// `TOKSTAT_HF_BPE` does not force HF.
+/// The bundled tokenizer `name` over [`RankBpe`], if `TOKSTAT_RANK_BPE` opts in and its
+/// `tokenizer.json` (`gz`) qualifies; `None` otherwise (HF's `BPE` is used).
 pub(super) fn load_bundled(name: &str, gz: &'static [u8]) -> Option<Result<HfTokenizer<RankBpe>>> {
-    if forced_off() {
+    if !opted_in() {
         return None;
     }
     let mut text = String::with_capacity(gz.len() * 5);
