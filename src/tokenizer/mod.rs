@@ -17,6 +17,7 @@ pub mod compact_unigram;
 mod hf;
 pub mod hub;
 pub mod hub_cache;
+pub mod rank_bpe;
 pub mod sentencepiece;
 mod tiktoken;
 
@@ -441,7 +442,10 @@ fn load_bundled(b: &'static BundledTokenizer) -> Result<Arc<dyn Tokenizer>> {
     let t: Arc<dyn Tokenizer> = match b.source {
         Source::Embedded(gz) => match compact_unigram::load_bundled(b.name, gz) {
             Some(t) => Arc::new(t?),
-            None => Arc::new(HfTokenizer::from_gzip(b.name, gz)?),
+            None => match rank_bpe::load_bundled(b.name, gz) {
+                Some(t) => Arc::new(t?),
+                None => Arc::new(HfTokenizer::from_gzip(b.name, gz)?),
+            },
         },
         Source::Tiktoken(enc) => Arc::new(TiktokenTokenizer::new(b.name, enc)?),
     };

@@ -1,0 +1,259 @@
+//! The rank-based byte-level BPE encoder (`tokenizer::rank_bpe`), which the bundled `roberta`,
+//! `modernbert` and `olmo` use, against HF `tokenizers`' `BPE` (the reference, same file): same
+//! ids, tokens and offsets on every file of every bundled corpus, on generated text (long words
+//! and whitespace runs included, which take the heap path) and on every vocabulary entry; same
+//! vocabulary and metadata; and files whose BPE config it does not reproduce are refused.
+
+use std::io::Read;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+use tokstat::tokenizer::rank_bpe::{self, RankBpe};
+use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
+
+mod common;
+use common::{root, tokstat};
+
+/// The bundled byte-level BPE tokenizers.
+const NAMES: [&str; 3] = ["roberta", "modernbert", "olmo"];
+
+type Pair = (HfTokenizer<RankBpe>, HfTokenizer);
+
+/// For each of [`NAMES`]: the rank model and the reference (HF `BPE`), same file.
+fn pairs() -> &'static Vec<(&'static str, Pair)> {
+    static PAIRS: OnceLock<Vec<(&'static str, Pair)>> = OnceLock::new();
+    PAIRS.get_or_init(|| {
+        NAMES
+            .iter()
+            .map(|&name| {
+                let b = tokenizer::find_bundled(name).expect("bundled");
+                let Source::Embedded(gz) = b.source else {
+                    panic!("{name} is a tokenizer.json")
+                };
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(gz)
+                    .read_to_string(&mut text)
+                    .expect("gunzip");
+                let ours = rank_bpe::from_json_text(name, &text)
+                    .expect("the bundled file qualifies")
+                    .expect("loads");
+                let reference = HfTokenizer::from_gzip(name, gz).expect("reference loads");
+                (name, (ours, reference))
+            })
+            .collect()
+    })
+}
+
+fn check(text: &str) -> Result<(), TestCaseError> {
+    for (name, (ours, reference)) in pairs() {
+        for special in [false, true] {
+            let got = ours.encode(text, special).expect("ours");
+            let want = reference.encode(text, special).expect("reference");
+            prop_assert_eq!(&got, &want, "{} {:?}", name, text);
+        }
+    }
+    Ok(())
+}
+
+/// The most of one corpus file compared.
+const PER_FILE: usize = 64 << 10;
+
+/// The first [`PER_FILE`] bytes (to a character boundary) of every text file of every bundled
+/// corpus, gzip-compressed ones decompressed.
+fn corpus_texts() -> Vec<(String, String)> {
+    let (files, _) = tokstat::input::walk::files(
+        &[root().join("corpora").display().to_string()],
+        tokstat::input::WalkOptions::default(),
+    )
+    .expect("corpora");
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f.path).expect("read");
+        let bytes = if f.path.extension().is_some_and(|e| e == "gz") {
+            let mut v = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut v)
+                .expect("gunzip");
+            v
+        } else {
+            bytes
+        };
+        if let Ok(mut text) = String::from_utf8(bytes) {
+            let mut cut = text.len().min(PER_FILE);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            out.push((f.path.display().to_string(), text));
+        }
+    }
+    out
+}
+
+#[test]
+fn rank_bpe_equals_hf_bpe_on_every_corpus() {
+    let texts = corpus_texts();
+    assert!(texts.len() > 150, "{} corpus files", texts.len());
+    for (name, (ours, reference)) in pairs() {
+        assert_eq!(ours.algorithm(), tokenizer::Algorithm::Bpe);
+        let mut tokens = 0;
+        for (path, text) in &texts {
+            let got = ours.encode(text, true).expect("ours");
+            let want = reference.encode(text, true).expect("reference");
+            assert_eq!(got.ids, want.ids, "{name} {path}");
+            assert_eq!(got.offsets, want.offsets, "{name} {path}");
+            assert_eq!(got.tokens, want.tokens, "{name} {path}");
+            assert_eq!(got.special, want.special, "{name} {path}");
+            tokens += got.len();
+        }
+        assert!(tokens > 1_000_000, "{name}: {tokens} tokens");
+    }
+}
+
+#[test]
+fn every_vocabulary_entry_decoded_encodes_as_hf_does() {
+    for (name, (ours, reference)) in pairs() {
+        let mut checked = 0;
+        for id in 0..reference.vocab_size().total as u32 {
+            let Some(piece) = reference.id_to_token(id) else {
+                continue;
+            };
+            let text = reference.decode(&[id], false).expect("decode");
+            let got = ours.encode(&text, false).expect("ours");
+            let want = reference.encode(&text, false).expect("reference");
+            assert_eq!(got, want, "{name} id {id} {piece:?}");
+            checked += 1;
+        }
+        assert!(checked > 40_000, "{name}: {checked} entries");
+    }
+}
+
+#[test]
+fn vocabulary_and_metadata_equal_the_reference() {
+    for (name, (ours, reference)) in pairs() {
+        assert_eq!(ours.vocab_size(), reference.vocab_size(), "{name}");
+        assert_eq!(ours.unk_id(), reference.unk_id(), "{name}");
+        assert_eq!(ours.added_tokens(), reference.added_tokens(), "{name}");
+        assert_eq!(ours.fingerprint(), reference.fingerprint(), "{name}");
+        assert_eq!(ours.is_byte_level(), reference.is_byte_level(), "{name}");
+        assert_eq!(ours.space_marker(), reference.space_marker(), "{name}");
+        for id in 0..ours.vocab_size().total as u32 + 2 {
+            let piece = reference.id_to_token(id);
+            assert_eq!(ours.id_to_token(id), piece, "{name} id {id}");
+            assert_eq!(ours.is_special(id), reference.is_special(id), "{name}");
+            if let Some(p) = piece {
+                assert_eq!(ours.token_to_id(&p), reference.token_to_id(&p), "{p:?}");
+            }
+        }
+        // The loader hands out the same tokenizer (HF's `BPE` unless `TOKSTAT_RANK_BPE` opts in).
+        let loaded = tokenizer::load(name).expect("loads");
+        assert_eq!(loaded.fingerprint(), reference.fingerprint(), "{name}");
+        assert_eq!(
+            loaded.encode("fn main() { x }", true).expect("encode"),
+            reference.encode("fn main() { x }", true).expect("encode")
+        );
+    }
+}
+
+/// `tokstat encode` of every bundled corpus file's first 4 KiB through the CLI, with and without
+/// `TOKSTAT_RANK_BPE=1`: the dispatch hook (not only the model) changes no output byte.
+#[test]
+fn opting_in_through_the_environment_changes_no_output_byte() {
+    let text: String = corpus_texts()
+        .iter()
+        .map(|(_, t)| {
+            let mut cut = t.len().min(4096);
+            while !t.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            &t[..cut]
+        })
+        .collect();
+    let run = |opt_in: &str| {
+        let out = tokstat()
+            .env("TOKSTAT_RANK_BPE", opt_in)
+            .args([
+                "encode",
+                "-t",
+                &NAMES.join(","),
+                "--special",
+                "--format",
+                "json",
+                "-",
+            ])
+            .write_stdin(text.clone())
+            .output()
+            .expect("run tokstat");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let (hf, rank) = (run("0"), run("1"));
+    assert!(hf.len() > 1_000_000, "{} bytes of output", hf.len());
+    assert!(hf == rank, "encode output differs with TOKSTAT_RANK_BPE=1");
+}
+
+#[test]
+fn configs_it_does_not_reproduce_are_refused() {
+    let model = |extra: &str| {
+        format!(r#"{{"type":"BPE",{extra}"vocab":{{"a":0,"b":1,"ab":2,"Xb":3}},"merges":["a b"]}}"#)
+    };
+    assert!(RankBpe::from_model_json(&model("")).is_some());
+    assert!(RankBpe::from_model_json(&model(r#""ignore_merges":true,"#)).is_some());
+    assert!(RankBpe::from_model_json(&model(r#""dropout":0.0,"#)).is_some());
+    for refused in [
+        r#""dropout":0.1,"#,
+        r#""unk_token":"a","#,
+        r#""byte_fallback":true,"#,
+        r#""continuing_subword_prefix":"X","#,
+        r#""end_of_word_suffix":"</w>","#,
+    ] {
+        assert!(
+            RankBpe::from_model_json(&model(refused)).is_none(),
+            "{refused}"
+        );
+    }
+    let not_in_vocab = r#"{"type":"BPE","vocab":{"a":0,"b":1},"merges":["a b"]}"#;
+    assert!(RankBpe::from_model_json(not_in_vocab).is_none());
+    let unigram = r#"{"type":"Unigram","vocab":[["a",0.0]]}"#;
+    assert!(RankBpe::from_model_json(unigram).is_none());
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 512,
+        // Deterministic: the same cases on every run.
+        rng_seed: RngSeed::Fixed(0x0072_616e_6b62_7065),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn rank_bpe_equals_hf_bpe_on_generated_text(
+        s in "\\PC{0,60}|[ \t\na-zA-Z0-9_.,:;()\\[\\]{}<>=+*/-]{0,80}|[ \\p{Han}\\p{Cyrillic}\\p{Arabic}\\p{Devanagari}]{0,40}|[\u{1F600}-\u{1F64F}\u{200D}\u{FE0F} ]{0,30}"
+    ) {
+        check(&s)?;
+    }
+
+    #[test]
+    fn arbitrary_chars_equal_hf_bpe(chars in proptest::collection::vec(any::<char>(), 0..40)) {
+        check(&chars.into_iter().collect::<String>())?;
+    }
+
+    #[test]
+    fn long_words_and_whitespace_runs_equal_hf_bpe(
+        unit in "[a-z]{1,3}|[ \t\n]|[\u{00}-\u{1F}]|[éß€𝔘]|[0-9]", reps in 20usize..400,
+        tail in "[a-zA-Z ]{0,8}"
+    ) {
+        check(&format!("{}{tail}", unit.repeat(reps)))?;
+        check(&format!("x{} y", unit.repeat(reps)))?;
+    }
+}
