@@ -130,7 +130,7 @@ fn a_report_that_fails_late_leaves_the_previous_tree_whole() {
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("README.md"), "previous report").unwrap();
     std::fs::write(out.join("data"), "a file in the way").unwrap();
-    // The whole report is computed first (about 20 s on an idle machine).
+    // The whole report is computed first (the saved retrieval and tiling runs are reused).
     let (_, stderr) = refused_within(
         &[
             "report",
@@ -138,6 +138,8 @@ fn a_report_that_fails_late_leaves_the_previous_tree_whole() {
             root().to_str().unwrap(),
             "--retrieval-results",
             root().join("reports/data/retrieval.json").to_str().unwrap(),
+            "--tiling-results",
+            root().join("reports/data/tiling.json").to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
         ],
