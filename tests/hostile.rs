@@ -340,6 +340,19 @@ fn a_template_with_an_undefined_special_token_is_an_error_not_a_panic() {
     }
 }
 
+/// A decoder 64 `Sequence`s deep (written while looking for deep-recursion crashes of the
+/// `tokenizer_json` target) reaches serde_json's recursion limit inside `tokenizers`, which then
+/// panics (`expect("Helper")`); tokstat refuses any section nested over 64 levels, naming it.
+#[test]
+fn a_section_nested_too_deep_is_an_error_not_a_panic() {
+    let stderr = encode_with_fuzz_finding("decoder-nested-64.json");
+    assert!(
+        stderr.contains("`decoder` is nested 129 levels deep, more than the 64 tokstat reads"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 /// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused
 /// from a cheap count before anything is built, so memory stays bounded.
 #[test]

@@ -401,8 +401,8 @@ struct ModelSize {
     merges: Option<Count>,
 }
 
-/// Checks, before `tokenizers` sees the file, that it is JSON, that its model is within
-/// [`MAX_MODEL_ENTRIES`], every `Precompiled` normalizer of it and every `TemplateProcessing`
+/// Checks, before `tokenizers` sees the file, that no section is nested deeper than
+/// [`MAX_SECTION_DEPTH`], that it is JSON, that its model is within [`MAX_MODEL_ENTRIES`], every `Precompiled` normalizer of it and every `TemplateProcessing`
 /// post-processor: that crate panics (an `expect`, a map index) on a charsmap it cannot parse
 /// and on a template naming a special token it does not define, where a clear error is due.
 fn preflight(text: &str) -> std::result::Result<(), String> {
@@ -433,6 +433,7 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         #[serde(default)]
         post_processor: serde_json::Value,
     }
+    check_depth(text)?;
     // A syntax error is reported here, before `tokenizers` reads the file: its streaming
     // parser would build (and possibly panic on) the normalizer before reaching the error.
     let head =
@@ -450,6 +451,62 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
     }
     each_node(&head.normalizer, &check_precompiled)?;
     each_node(&head.post_processor, &check_template)
+}
+
+/// The deepest nesting of arrays and objects tokstat reads in a `tokenizer.json` section. Real
+/// files nest at most a few levels (a `Sequence` of `Split`s with a `Regex` pattern is 5);
+/// `tokenizers` reads a decoder 64 `Sequence`s deep into serde_json's recursion limit and
+/// panics (an `expect` on the result) instead of returning the error.
+pub const MAX_SECTION_DEPTH: usize = 64;
+
+/// Refuses a file with a top-level section nested deeper than [`MAX_SECTION_DEPTH`], naming the
+/// section. Files that are not a JSON object are left to the parse that follows.
+fn check_depth(text: &str) -> std::result::Result<(), String> {
+    if json_depth(text) <= MAX_SECTION_DEPTH + 1 {
+        return Ok(());
+    }
+    let Ok(sections) = serde_json::from_str::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(text) else {
+        return Ok(());
+    };
+    match sections
+        .iter()
+        .map(|(name, raw)| (name, json_depth(raw.get())))
+        .find(|&(_, depth)| depth > MAX_SECTION_DEPTH)
+    {
+        Some((name, depth)) => Err(format!(
+            "`{name}` is nested {depth} levels deep, more than the {MAX_SECTION_DEPTH} tokstat reads"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The deepest nesting of arrays and objects in JSON text (0 for a scalar), by a scan that
+/// skips strings; it does not check the syntax.
+fn json_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Runs `check` on `v` and on every value nested in it, stopping at the first error.
@@ -862,6 +919,23 @@ mod tests {
             e.contains("valid JSON, but its `pre_tokenizer` (type `NoSuchThing`)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn json_depth_counts_brackets_outside_strings() {
+        assert_eq!(json_depth("1"), 0);
+        assert_eq!(json_depth(r#"{"a": [1, {"b": "[[{{\\\"["}]}"#), 3);
+        assert_eq!(json_depth(r#"[[], [[]], {}]"#), 3);
+    }
+
+    #[test]
+    fn a_section_nested_too_deep_is_named() {
+        let deep = "[".repeat(MAX_SECTION_DEPTH + 1) + &"]".repeat(MAX_SECTION_DEPTH + 1);
+        let text = format!(r#"{{"model": {{}}, "decoder": {deep}}}"#);
+        let err = check_depth(&text).unwrap_err();
+        assert!(err.contains("`decoder` is nested 65 levels deep"), "{err}");
+        let ok = "[".repeat(MAX_SECTION_DEPTH) + &"]".repeat(MAX_SECTION_DEPTH);
+        assert_eq!(check_depth(&format!(r#"{{"decoder": {ok}}}"#)), Ok(()));
     }
 
     #[test]
