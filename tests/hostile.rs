@@ -353,6 +353,34 @@ fn a_section_nested_too_deep_is_an_error_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// A `Split` pre-tokenizer whose `Regex` is `a` and `{1,2}` 4,000 times (written while looking
+/// for the `tokenizer_json` target's stack overflows): Oniguruma compiles it recursively, and on
+/// a worker thread (`encode -t roberta -t F`) the process aborted on a stack overflow. tokstat
+/// refuses patterns with over 500 groups, classes and quantifiers, naming the section.
+#[test]
+fn a_regex_nested_too_deep_is_refused_before_it_is_compiled() {
+    let stderr = encode_with_fuzz_finding("regex-quantifiers-4000.json");
+    assert!(
+        stderr.contains("pre_tokenizer: a Regex pattern has 4000 groups, classes and quantifiers"),
+        "{stderr}"
+    );
+    let path = root().join("tests/data/fuzz/tokenizer_json/regex-quantifiers-4000.json");
+    let out = tokstat()
+        .args([
+            "encode",
+            "-t",
+            "roberta",
+            "-t",
+            path.to_str().unwrap(),
+            "hi",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("overflowed"), "{stderr}");
+}
+
 /// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused
 /// from a cheap count before anything is built, so memory stays bounded.
 #[test]

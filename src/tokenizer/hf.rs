@@ -431,7 +431,11 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         #[serde(default)]
         model: Option<ModelSize>,
         #[serde(default)]
+        pre_tokenizer: serde_json::Value,
+        #[serde(default)]
         post_processor: serde_json::Value,
+        #[serde(default)]
+        decoder: serde_json::Value,
     }
     check_depth(text)?;
     // A syntax error is reported here, before `tokenizers` reads the file: its streaming
@@ -450,6 +454,13 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         }
     }
     each_node(&head.normalizer, &check_precompiled)?;
+    for (name, section) in [
+        ("normalizer", &head.normalizer),
+        ("pre_tokenizer", &head.pre_tokenizer),
+        ("decoder", &head.decoder),
+    ] {
+        each_node(section, &check_regex).map_err(|e| format!("{name}: {e}"))?;
+    }
     each_node(&head.post_processor, &check_template)
 }
 
@@ -507,6 +518,42 @@ fn json_depth(text: &str) -> usize {
         }
     }
     max
+}
+
+/// The most groups, classes and quantifiers a `Regex` pattern may have. Oniguruma, which
+/// compiles the `Regex` patterns of `Split`, `Replace` and the `Replace` decoder, recurses once
+/// per nesting level: `a{1,2}` repeated 4,000 times overflows the 2 MB stack of a worker thread
+/// and aborts the process. The published pre-tokenizer patterns have far fewer: GPT-2's 15,
+/// Llama 3's 24, o200k's 56.
+pub const MAX_REGEX_OPERATORS: usize = 500;
+
+/// A `{"Regex": pattern}` value: the pattern has at most [`MAX_REGEX_OPERATORS`] operators.
+fn check_regex(v: &serde_json::Value) -> std::result::Result<(), String> {
+    let Some(pattern) = v.get("Regex").and_then(serde_json::Value::as_str) else {
+        return Ok(());
+    };
+    let n = regex_operators(pattern);
+    if n > MAX_REGEX_OPERATORS {
+        return Err(format!(
+            "a Regex pattern has {n} groups, classes and quantifiers, more than the \
+             {MAX_REGEX_OPERATORS} tokstat reads (Oniguruma compiles each nesting level recursively)"
+        ));
+    }
+    Ok(())
+}
+
+/// Counts the unescaped `(`, `[`, `{`, `*`, `+` and `?` of a regex pattern: an upper bound on
+/// its nesting depth.
+fn regex_operators(pattern: &str) -> usize {
+    let mut escaped = false;
+    pattern
+        .chars()
+        .filter(|&c| {
+            let counts = !escaped && "([{*+?".contains(c);
+            escaped = !escaped && c == '\\';
+            counts
+        })
+        .count()
 }
 
 /// Runs `check` on `v` and on every value nested in it, stopping at the first error.
@@ -936,6 +983,15 @@ mod tests {
         assert!(err.contains("`decoder` is nested 65 levels deep"), "{err}");
         let ok = "[".repeat(MAX_SECTION_DEPTH) + &"]".repeat(MAX_SECTION_DEPTH);
         assert_eq!(check_depth(&format!(r#"{{"decoder": {ok}}}"#)), Ok(()));
+    }
+
+    #[test]
+    fn regex_operators_skip_escaped_characters() {
+        assert_eq!(regex_operators(r"(a|b)*\(\\[x]{2}\p{L}+"), 6);
+        let chain = "a".to_string() + &"{1,2}".repeat(MAX_REGEX_OPERATORS + 1);
+        let err = check_regex(&serde_json::json!({ "Regex": chain })).unwrap_err();
+        assert!(err.contains("has 501 groups"), "{err}");
+        assert_eq!(check_regex(&serde_json::json!({ "String": chain })), Ok(()));
     }
 
     #[test]
