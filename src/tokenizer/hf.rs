@@ -573,9 +573,14 @@ fn each_node(
 /// each special token its `single` and `pair` templates name is a key of its `special_tokens`,
 /// and each of those has as many `ids` as `tokens`. `tokenizers` checks this when a template is
 /// built in code but not when it is read from a file, and indexes its map with the name when
-/// encoding.
+/// encoding. Any object with a `single`, `pair` or `special_tokens` field counts, whatever its
+/// `type` says: serde does not check the tag, so `tokenizers` reads a `"TemplateProceszing"` as
+/// a template too.
 fn check_template(v: &serde_json::Value) -> std::result::Result<(), String> {
-    if v["type"] == "TemplateProcessing" {
+    let looks_like_template = ["single", "pair", "special_tokens"]
+        .iter()
+        .any(|k| v.get(k).is_some());
+    if v["type"] == "TemplateProcessing" || looks_like_template {
         let defined = v["special_tokens"].as_object();
         for (name, token) in defined.into_iter().flatten() {
             let ids = token["ids"].as_array().map_or(0, Vec::len);
