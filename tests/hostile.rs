@@ -319,14 +319,15 @@ fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
 
 /// Found by the `tokenizer_json` fuzz target: a `TemplateProcessing` post-processor naming a
 /// special token its `special_tokens` does not define (a changed name, or a key that differs
-/// from the token's id, or a template whose `type` is misspelt, which `tokenizers` reads as a
-/// template all the same) made `tokenizers` panic on the first encode; tokstat refuses the file.
+/// from the token's id, or a template whose `type` is misspelt or missing, which `tokenizers`
+/// reads as a template all the same) made `tokenizers` panic on the first encode; tokstat refuses the file.
 #[test]
 fn a_template_with_an_undefined_special_token_is_an_error_not_a_panic() {
     for (file, template, token) in [
         ("template-undefined-special.json", "single", "\"[CLSuuu"),
         ("template-misnamed-special.json", "single", "\"</s>\""),
         ("template-mistyped.json", "single", "\"<(s>\""),
+        ("template-untyped.json", "single", "\"[SEP]\""),
     ] {
         let stderr = encode_with_fuzz_finding(file);
         assert!(
