@@ -321,12 +321,15 @@ fn a_broken_precompiled_charsmap_is_an_error_not_a_panic() {
 
 /// Found by the `tokenizer_json` fuzz target: a `TemplateProcessing` post-processor naming a
 /// special token its `special_tokens` does not define (a changed name, or a key that differs
-/// from the token's id) made `tokenizers` panic on the first encode; tokstat refuses the file.
+/// from the token's id, or a template whose `type` is misspelt or missing, which `tokenizers`
+/// reads as a template all the same) made `tokenizers` panic on the first encode; tokstat refuses the file.
 #[test]
 fn a_template_with_an_undefined_special_token_is_an_error_not_a_panic() {
     for (file, template, token) in [
         ("template-undefined-special.json", "single", "\"[CLSuuu"),
         ("template-misnamed-special.json", "single", "\"</s>\""),
+        ("template-mistyped.json", "single", "\"<(s>\""),
+        ("template-untyped.json", "single", "\"[SEP]\""),
     ] {
         let stderr = encode_with_fuzz_finding(file);
         assert!(
@@ -340,6 +343,47 @@ fn a_template_with_an_undefined_special_token_is_an_error_not_a_panic() {
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+/// A decoder 64 `Sequence`s deep (written while looking for deep-recursion crashes of the
+/// `tokenizer_json` target) reaches serde_json's recursion limit inside `tokenizers`, which then
+/// panics (`expect("Helper")`); tokstat refuses any section nested over 64 levels, naming it.
+#[test]
+fn a_section_nested_too_deep_is_an_error_not_a_panic() {
+    let stderr = encode_with_fuzz_finding("decoder-nested-64.json");
+    assert!(
+        stderr.contains("`decoder` is nested 129 levels deep, more than the 64 tokstat reads"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A `Split` pre-tokenizer whose `Regex` is `a` and `{1,2}` 4,000 times (written while looking
+/// for the `tokenizer_json` target's stack overflows): Oniguruma compiles it recursively, and on
+/// a worker thread (`encode -t roberta -t F`) the process aborted on a stack overflow. tokstat
+/// refuses patterns with over 500 groups, classes and quantifiers, naming the section.
+#[test]
+fn a_regex_nested_too_deep_is_refused_before_it_is_compiled() {
+    let stderr = encode_with_fuzz_finding("regex-quantifiers-4000.json");
+    assert!(
+        stderr.contains("pre_tokenizer: a Regex pattern has 4000 groups, classes and quantifiers"),
+        "{stderr}"
+    );
+    let path = root().join("tests/data/fuzz/tokenizer_json/regex-quantifiers-4000.json");
+    let out = tokstat()
+        .args([
+            "encode",
+            "-t",
+            "roberta",
+            "-t",
+            path.to_str().unwrap(),
+            "hi",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("overflowed"), "{stderr}");
 }
 
 /// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused

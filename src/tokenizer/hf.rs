@@ -401,8 +401,8 @@ struct ModelSize {
     merges: Option<Count>,
 }
 
-/// Checks, before `tokenizers` sees the file, that it is JSON, that its model is within
-/// [`MAX_MODEL_ENTRIES`], every `Precompiled` normalizer of it and every `TemplateProcessing`
+/// Checks, before `tokenizers` sees the file, that no section is nested deeper than
+/// [`MAX_SECTION_DEPTH`], that it is JSON, that its model is within [`MAX_MODEL_ENTRIES`], every `Precompiled` normalizer of it and every `TemplateProcessing`
 /// post-processor: that crate panics (an `expect`, a map index) on a charsmap it cannot parse
 /// and on a template naming a special token it does not define, where a clear error is due.
 fn preflight(text: &str) -> std::result::Result<(), String> {
@@ -431,8 +431,13 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         #[serde(default)]
         model: Option<ModelSize>,
         #[serde(default)]
+        pre_tokenizer: serde_json::Value,
+        #[serde(default)]
         post_processor: serde_json::Value,
+        #[serde(default)]
+        decoder: serde_json::Value,
     }
+    check_depth(text)?;
     // A syntax error is reported here, before `tokenizers` reads the file: its streaming
     // parser would build (and possibly panic on) the normalizer before reaching the error.
     let head =
@@ -449,7 +454,106 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         }
     }
     each_node(&head.normalizer, &check_precompiled)?;
+    for (name, section) in [
+        ("normalizer", &head.normalizer),
+        ("pre_tokenizer", &head.pre_tokenizer),
+        ("decoder", &head.decoder),
+    ] {
+        each_node(section, &check_regex).map_err(|e| format!("{name}: {e}"))?;
+    }
     each_node(&head.post_processor, &check_template)
+}
+
+/// The deepest nesting of arrays and objects tokstat reads in a `tokenizer.json` section. Real
+/// files nest at most a few levels (a `Sequence` of `Split`s with a `Regex` pattern is 5);
+/// `tokenizers` reads a decoder 64 `Sequence`s deep into serde_json's recursion limit and
+/// panics (an `expect` on the result) instead of returning the error.
+pub const MAX_SECTION_DEPTH: usize = 64;
+
+/// Refuses a file with a top-level section nested deeper than [`MAX_SECTION_DEPTH`], naming the
+/// section. Files that are not a JSON object are left to the parse that follows.
+fn check_depth(text: &str) -> std::result::Result<(), String> {
+    if json_depth(text) <= MAX_SECTION_DEPTH + 1 {
+        return Ok(());
+    }
+    let Ok(sections) = serde_json::from_str::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(text) else {
+        return Ok(());
+    };
+    match sections
+        .iter()
+        .map(|(name, raw)| (name, json_depth(raw.get())))
+        .find(|&(_, depth)| depth > MAX_SECTION_DEPTH)
+    {
+        Some((name, depth)) => Err(format!(
+            "`{name}` is nested {depth} levels deep, more than the {MAX_SECTION_DEPTH} tokstat reads"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The deepest nesting of arrays and objects in JSON text (0 for a scalar), by a scan that
+/// skips strings; it does not check the syntax.
+fn json_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The most groups, classes and quantifiers a `Regex` pattern may have. Oniguruma, which
+/// compiles the `Regex` patterns of `Split`, `Replace` and the `Replace` decoder, recurses once
+/// per nesting level: `a{1,2}` repeated 4,000 times overflows the 2 MB stack of a worker thread
+/// and aborts the process. The published pre-tokenizer patterns have far fewer: GPT-2's 15,
+/// Llama 3's 24, o200k's 56.
+pub const MAX_REGEX_OPERATORS: usize = 500;
+
+/// A `{"Regex": pattern}` value: the pattern has at most [`MAX_REGEX_OPERATORS`] operators.
+fn check_regex(v: &serde_json::Value) -> std::result::Result<(), String> {
+    let Some(pattern) = v.get("Regex").and_then(serde_json::Value::as_str) else {
+        return Ok(());
+    };
+    let n = regex_operators(pattern);
+    if n > MAX_REGEX_OPERATORS {
+        return Err(format!(
+            "a Regex pattern has {n} groups, classes and quantifiers, more than the \
+             {MAX_REGEX_OPERATORS} tokstat reads (Oniguruma compiles each nesting level recursively)"
+        ));
+    }
+    Ok(())
+}
+
+/// Counts the unescaped `(`, `[`, `{`, `*`, `+` and `?` of a regex pattern: an upper bound on
+/// its nesting depth.
+fn regex_operators(pattern: &str) -> usize {
+    let mut escaped = false;
+    pattern
+        .chars()
+        .filter(|&c| {
+            let counts = !escaped && "([{*+?".contains(c);
+            escaped = !escaped && c == '\\';
+            counts
+        })
+        .count()
 }
 
 /// Runs `check` on `v` and on every value nested in it, stopping at the first error.
@@ -469,9 +573,14 @@ fn each_node(
 /// each special token its `single` and `pair` templates name is a key of its `special_tokens`,
 /// and each of those has as many `ids` as `tokens`. `tokenizers` checks this when a template is
 /// built in code but not when it is read from a file, and indexes its map with the name when
-/// encoding.
+/// encoding. Any object with a `single`, `pair` or `special_tokens` field counts, whatever its
+/// `type` says: serde does not check the tag, so `tokenizers` reads a `"TemplateProceszing"` as
+/// a template too.
 fn check_template(v: &serde_json::Value) -> std::result::Result<(), String> {
-    if v["type"] == "TemplateProcessing" {
+    let looks_like_template = ["single", "pair", "special_tokens"]
+        .iter()
+        .any(|k| v.get(k).is_some());
+    if v["type"] == "TemplateProcessing" || looks_like_template {
         let defined = v["special_tokens"].as_object();
         for (name, token) in defined.into_iter().flatten() {
             let ids = token["ids"].as_array().map_or(0, Vec::len);
@@ -862,6 +971,32 @@ mod tests {
             e.contains("valid JSON, but its `pre_tokenizer` (type `NoSuchThing`)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn json_depth_counts_brackets_outside_strings() {
+        assert_eq!(json_depth("1"), 0);
+        assert_eq!(json_depth(r#"{"a": [1, {"b": "[[{{\\\"["}]}"#), 3);
+        assert_eq!(json_depth(r#"[[], [[]], {}]"#), 3);
+    }
+
+    #[test]
+    fn a_section_nested_too_deep_is_named() {
+        let deep = "[".repeat(MAX_SECTION_DEPTH + 1) + &"]".repeat(MAX_SECTION_DEPTH + 1);
+        let text = format!(r#"{{"model": {{}}, "decoder": {deep}}}"#);
+        let err = check_depth(&text).unwrap_err();
+        assert!(err.contains("`decoder` is nested 65 levels deep"), "{err}");
+        let ok = "[".repeat(MAX_SECTION_DEPTH) + &"]".repeat(MAX_SECTION_DEPTH);
+        assert_eq!(check_depth(&format!(r#"{{"decoder": {ok}}}"#)), Ok(()));
+    }
+
+    #[test]
+    fn regex_operators_skip_escaped_characters() {
+        assert_eq!(regex_operators(r"(a|b)*\(\\[x]{2}\p{L}+"), 6);
+        let chain = "a".to_string() + &"{1,2}".repeat(MAX_REGEX_OPERATORS + 1);
+        let err = check_regex(&serde_json::json!({ "Regex": chain })).unwrap_err();
+        assert!(err.contains("has 501 groups"), "{err}");
+        assert_eq!(check_regex(&serde_json::json!({ "String": chain })), Ok(()));
     }
 
     #[test]
