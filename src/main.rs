@@ -12,6 +12,7 @@ fn main() {
         // environment concurrently.
         unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
     }
+    tokstat::tokenizer::quiet_guarded_panics();
     if let Err(e) = tokstat::cli::run() {
         eprintln!("Error: {e:#}");
         let interrupted = matches!(

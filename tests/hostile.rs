@@ -386,6 +386,33 @@ fn a_regex_nested_too_deep_is_refused_before_it_is_compiled() {
     assert!(!stderr.contains("overflowed"), "{stderr}");
 }
 
+/// Found by the `tokenizer_json` fuzz target: a `Split` pattern of 100 nested absent operators
+/// compiles, but on some texts Oniguruma gives up at its retry limit and the `onig` crate
+/// panics. How far a match backtracks depends on the text, so no check of the pattern rules it
+/// out: tokstat turns a panic inside the `tokenizers` library into an error naming the
+/// tokenizer, with exit 1 and no panic report.
+#[test]
+fn a_panic_inside_the_tokenizer_library_is_an_error() {
+    let path = root().join("tests/data/fuzz/tokenizer_json/regex-retry-limit.json");
+    let out = tokstat()
+        .args([
+            "encode",
+            "-t",
+            path.to_str().unwrap(),
+            "hello world, a longer text with many words aaaa",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the tokenizers library failed on this input"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("retry-limit-in-match over"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 /// A `tokenizer.json` whose model has more entries than tokstat reads (1,000,000) is refused
 /// from a cheap count before anything is built, so memory stays bounded.
 #[test]

@@ -97,7 +97,11 @@ fn encode(
     let tok = load(py, &[tokenizer.to_string()])?.remove(0);
     let enc = py
         .detach(|| tok.encode(text, add_special_tokens))
-        .map_err(err)?;
+        .map_err(|e| {
+            // The CLI's context line, so the message is the same.
+            let e = anyhow::Error::from(e).context(format!("encoding with {}", tok.name()));
+            TokstatError::new_err(format!("{e:#}"))
+        })?;
     Ok((enc.ids, enc.tokens, enc.offsets))
 }
 
@@ -556,6 +560,8 @@ fn budget_report(
 
 #[pymodule]
 fn _tokstat(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A panic inside the tokenizers library becomes a `TokstatError`, without a panic message.
+    tokstat::tokenizer::quiet_guarded_panics();
     m.add("TokstatError", m.py().get_type::<TokstatError>())?;
     m.add_function(wrap_pyfunction!(encode, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;

@@ -5,6 +5,9 @@ import pytest
 import tokstat
 from conftest import CODE, MULTILINGUAL, ROOT, cli, cli_error, cli_json
 
+RETRY_LIMIT = str(ROOT / "tests" / "data" / "fuzz" / "tokenizer_json" / "regex-retry-limit.json")
+RETRY_TEXT = "hello world, a longer text with many words aaaa"
+
 
 def test_encode_matches_cli():
     want = cli_json("encode", "-t", "roberta", "def foo_bar(x):  return x")
@@ -53,6 +56,8 @@ def test_budget_matches_cli():
         (lambda: tokstat.parity(MULTILINGUAL, pivot="xxx_Latn"),
          ["parity", MULTILINGUAL, "--pivot", "xxx_Latn"]),
         (lambda: tokstat.encode("x", "no-such-tokenizer"), ["encode", "-t", "no-such-tokenizer", "x"]),
+        # A panic inside the tokenizers library (Oniguruma's retry limit) is an error too.
+        (lambda: tokstat.encode(RETRY_TEXT, RETRY_LIMIT), ["encode", "-t", RETRY_LIMIT, RETRY_TEXT]),
     ],
 )
 def test_errors_carry_the_cli_message(call, args):

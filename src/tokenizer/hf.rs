@@ -802,10 +802,11 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode(&self, text: &str, add_special_tokens: bool) -> Result<super::Encoding> {
-        let enc = self
-            .inner
-            .encode(text, add_special_tokens)
-            .map_err(|e| self.err(e))?;
+        let enc = super::guarded(&self.name, || {
+            self.inner
+                .encode(text, add_special_tokens)
+                .map_err(|e| self.err(e))
+        })?;
         let ids = enc.get_ids().to_vec();
         let special = ids.iter().map(|id| self.specials.contains(id)).collect();
         Ok(super::Encoding {
@@ -823,17 +824,20 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
-        let enc = self
-            .inner
-            .encode_fast(text, add_special_tokens)
-            .map_err(|e| self.err(e))?;
+        let enc = super::guarded(&self.name, || {
+            self.inner
+                .encode_fast(text, add_special_tokens)
+                .map_err(|e| self.err(e))
+        })?;
         Ok(enc.get_ids().to_vec())
     }
 
     fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
-        self.inner
-            .decode(ids, skip_special_tokens)
-            .map_err(|e| self.err(e))
+        super::guarded(&self.name, || {
+            self.inner
+                .decode(ids, skip_special_tokens)
+                .map_err(|e| self.err(e))
+        })
     }
 
     fn id_to_token(&self, id: u32) -> Option<String> {

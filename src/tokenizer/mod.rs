@@ -14,6 +14,7 @@
 mod bytelevel;
 pub mod chunked;
 pub mod compact_unigram;
+mod guard;
 mod hf;
 pub mod hub;
 pub mod hub_cache;
@@ -27,6 +28,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte};
+pub(crate) use guard::guarded;
+pub use guard::quiet_guarded_panics;
 pub use hf::{HfModel, HfTokenizer, Pipeline};
 pub use tiktoken::TiktokenTokenizer;
 
