@@ -35,9 +35,13 @@ def _compare_partition(
     return run
 
 
-def _merge_compare(a: bytes, b: bytes) -> bytes:
-    p = tokstat.Partial.from_bytes(a)
-    return p.merge(tokstat.Partial.from_bytes(b)).to_bytes()
+def _merger(state: Any):
+    """The ``treeReduce`` function of a partial-state class: two serialised states → their merge."""
+
+    def merge(a: bytes, b: bytes) -> bytes:
+        return state.from_bytes(a).merge(state.from_bytes(b)).to_bytes()
+
+    return merge
 
 
 def compare(
@@ -58,7 +62,7 @@ def compare(
     sc = spark.sparkContext
     rdd = sc.parallelize(entries, partitions or sc.defaultParallelism)
     merged = rdd.mapPartitions(_compare_partition(toks, lang, lossy)).treeReduce(
-        _merge_compare, depth
+        _merger(tokstat.Partial), depth
     )
     return tokstat.Partial.from_bytes(merged, toks).finish()
 
@@ -70,11 +74,6 @@ def _parity_partition(dir: Optional[str], tokenizers: Optional[List[str]], pivot
         yield p.to_bytes()
 
     return run
-
-
-def _merge_parity(a: bytes, b: bytes) -> bytes:
-    p = tokstat.ParityPartial.from_bytes(a)
-    return p.merge(tokstat.ParityPartial.from_bytes(b)).to_bytes()
 
 
 def parity(
@@ -93,7 +92,9 @@ def parity(
     n = tokstat.ParityPartial(dir, toks, pivot).lines
     sc = spark.sparkContext
     rdd = sc.parallelize(range(n), partitions or sc.defaultParallelism)
-    merged = rdd.mapPartitions(_parity_partition(dir, toks, pivot)).treeReduce(_merge_parity, depth)
+    merged = rdd.mapPartitions(_parity_partition(dir, toks, pivot)).treeReduce(
+        _merger(tokstat.ParityPartial), depth
+    )
     return tokstat.ParityPartial.from_bytes(merged).finish(worst)
 
 
@@ -102,11 +103,6 @@ def _vocab_partition(tokenizers: Optional[List[str]]):
         yield tokstat.VocabPartial(tokenizers).update_planned(list(entries)).to_bytes()
 
     return run
-
-
-def _merge_vocab(a: bytes, b: bytes) -> bytes:
-    p = tokstat.VocabPartial.from_bytes(a)
-    return p.merge(tokstat.VocabPartial.from_bytes(b)).to_bytes()
 
 
 def vocab(
@@ -127,5 +123,7 @@ def vocab(
     entries = tokstat.vocab_plan(list(corpus), no_ignore=no_ignore)
     sc = spark.sparkContext
     rdd = sc.parallelize(entries, partitions or sc.defaultParallelism)
-    merged = rdd.mapPartitions(_vocab_partition(toks)).treeReduce(_merge_vocab, depth)
+    merged = rdd.mapPartitions(_vocab_partition(toks)).treeReduce(
+        _merger(tokstat.VocabPartial), depth
+    )
     return tokstat.VocabPartial.from_bytes(merged).finish(examples, models)

@@ -155,13 +155,22 @@ pub(crate) fn dense_ranks(queries: &[Vec<f32>], codes: &[Vec<f32>]) -> Vec<usize
 
 /// Runs the experiment, on a pool of `opts.threads` threads when set.
 pub fn run(opts: &RetrievalOptions) -> Result<RetrievalReport> {
-    match opts.threads {
+    with_threads(opts.threads, || run_in_pool(opts))
+}
+
+/// Runs `f` on a pool of `threads` threads (`--threads`; at least one) when set, else on the
+/// global pool. The experiments' outputs do not depend on the thread count.
+pub(crate) fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<T> + Send,
+) -> Result<T> {
+    match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()
             .map_err(|e| Error::InvalidArgument(format!("--threads {n}: {e}")))?
-            .install(|| run_in_pool(opts)),
-        None => run_in_pool(opts),
+            .install(f),
+        None => f(),
     }
 }
 

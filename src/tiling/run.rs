@@ -15,14 +15,7 @@ use crate::{Error, Result};
 
 /// Runs the experiment, on a pool of `opts.threads` threads when set.
 pub fn run(opts: &TilingOptions) -> Result<TilingReport> {
-    match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("--threads {n}: {e}")))?
-            .install(|| run_in_pool(opts)),
-        None => run_in_pool(opts),
-    }
+    retrieval::with_threads(opts.threads, || run_in_pool(opts))
 }
 
 /// The retrieval options of one shape: the quick recipe with this experiment's data and lr.

@@ -21,14 +21,7 @@ pub const TRAIN_SPLIT: &str = "train";
 /// Evaluates every BEIR set under `opts.data_dir` on the split `opts.eval_split`, on a pool of
 /// `opts.threads` threads when set.
 pub fn run(opts: &RetrievalOptions) -> Result<BeirReport> {
-    match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("--threads {n}: {e}")))?
-            .install(|| run_in_pool(opts)),
-        None => run_in_pool(opts),
-    }
+    r::with_threads(opts.threads, || run_in_pool(opts))
 }
 
 /// The sets of a data directory: the directory itself when it holds `corpus.jsonl`, else its
