@@ -14,7 +14,7 @@ use tokstat::tokenizer::rank_bpe::{self, RankBpe};
 use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
 
 mod common;
-use common::{root, tokstat};
+use common::{corpus_texts, tokstat};
 
 /// The bundled byte-level BPE tokenizers.
 const NAMES: [&str; 3] = ["roberta", "modernbert", "olmo"];
@@ -55,41 +55,6 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
-}
-
-/// The most of one corpus file compared.
-const PER_FILE: usize = 64 << 10;
-
-/// The first [`PER_FILE`] bytes (to a character boundary) of every text file of every bundled
-/// corpus, gzip-compressed ones decompressed.
-fn corpus_texts() -> Vec<(String, String)> {
-    let (files, _) = tokstat::input::walk::files(
-        &[root().join("corpora").display().to_string()],
-        tokstat::input::WalkOptions::default(),
-    )
-    .expect("corpora");
-    let mut out = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f.path).expect("read");
-        let bytes = if f.path.extension().is_some_and(|e| e == "gz") {
-            let mut v = Vec::new();
-            flate2::read::GzDecoder::new(&bytes[..])
-                .read_to_end(&mut v)
-                .expect("gunzip");
-            v
-        } else {
-            bytes
-        };
-        if let Ok(mut text) = String::from_utf8(bytes) {
-            let mut cut = text.len().min(PER_FILE);
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            out.push((f.path.display().to_string(), text));
-        }
-    }
-    out
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Each test file is its own crate and uses a subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -36,4 +37,39 @@ pub fn parse_jsonl(text: &str) -> Vec<Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect()
+}
+
+/// The most of one corpus file compared.
+const PER_FILE: usize = 64 << 10;
+
+/// The first [`PER_FILE`] bytes (to a character boundary) of every text file of every bundled
+/// corpus, gzip-compressed ones decompressed.
+pub fn corpus_texts() -> Vec<(String, String)> {
+    let (files, _) = tokstat::input::walk::files(
+        &[root().join("corpora").display().to_string()],
+        tokstat::input::WalkOptions::default(),
+    )
+    .expect("corpora");
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f.path).expect("read");
+        let bytes = if f.path.extension().is_some_and(|e| e == "gz") {
+            let mut v = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut v)
+                .expect("gunzip");
+            v
+        } else {
+            bytes
+        };
+        if let Ok(mut text) = String::from_utf8(bytes) {
+            let mut cut = text.len().min(PER_FILE);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            out.push((f.path.display().to_string(), text));
+        }
+    }
+    out
 }
