@@ -434,3 +434,27 @@ fn an_oversized_vocabulary_is_refused_before_it_is_built() {
         "{stderr}"
     );
 }
+
+/// Found by the `tokenizer_json` fuzz target: a BPE `continuing_subword_prefix` longer than a
+/// merge's second token made `tokenizers` panic on a slice while building the model, and one
+/// that cuts into a character (`"##"` off `"xé"`) builds a token from half a character. Both
+/// break the library's assumption that the prefix begins every merge's second token; tokstat
+/// refuses such a file.
+#[test]
+fn a_subword_prefix_the_merges_do_not_start_with_is_an_error_not_a_panic() {
+    for (file, start) in [
+        ("bpe-subword-prefix-longer-than-merge.json", "\"\""),
+        ("bpe-subword-prefix-cuts-a-character.json", "\"\""),
+    ] {
+        let stderr = encode_with_fuzz_finding(file);
+        assert!(
+            stderr.contains("must begin the second token of every merge"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("their common start is {start}")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

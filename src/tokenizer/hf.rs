@@ -392,13 +392,101 @@ impl<'de> serde::Deserialize<'de> for Count {
     }
 }
 
-/// The parts of the model read before `tokenizers` sees the file: how big it is.
+/// A BPE model's merges as [`preflight`] reads them, without keeping them: how many, and the
+/// longest common start of their second tokens, which `continuing_subword_prefix` must begin.
+struct Merges {
+    count: usize,
+    seconds_start: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Merges {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Merges;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of merges")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Merges, A::Error> {
+                let mut m = Merges {
+                    count: 0,
+                    seconds_start: None,
+                };
+                while let Some(second) = seq.next_element::<MergeSecond>()? {
+                    m.count += 1;
+                    let Some(b) = second.0 else { continue };
+                    m.seconds_start = Some(match m.seconds_start.take() {
+                        None => b,
+                        Some(mut start) => {
+                            let common = common_start(&start, &b);
+                            start.truncate(common);
+                            start
+                        }
+                    });
+                }
+                Ok(m)
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
+}
+
+/// The second token of one merge, written `"a b"` or `["a", "b"]` (`None` for anything else,
+/// which `tokenizers` reports when it reads the file).
+struct MergeSecond(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for MergeSecond {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MergeSecond;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a merge")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<MergeSecond, E> {
+                Ok(MergeSecond(v.split_once(' ').map(|(_, b)| b.to_string())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<MergeSecond, A::Error> {
+                let _first = seq.next_element::<serde::de::IgnoredAny>()?;
+                let second = seq.next_element::<String>().ok().flatten();
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(MergeSecond(second))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<MergeSecond, E> {
+                Ok(MergeSecond(None))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// The length in bytes of the longest common start of `a` and `b` (a character boundary).
+fn common_start(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i)
+}
+
+/// The parts of the model read before `tokenizers` sees the file: how big it is, and the
+/// continuing-subword prefix its BPE merges must agree with.
 #[derive(serde::Deserialize, Default)]
 struct ModelSize {
     #[serde(default)]
     vocab: Option<Count>,
     #[serde(default)]
-    merges: Option<Count>,
+    merges: Option<Merges>,
+    #[serde(default)]
+    continuing_subword_prefix: Option<String>,
 }
 
 /// Checks, before `tokenizers` sees the file, that no section is nested deeper than
@@ -443,8 +531,12 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
     let head =
         serde_json::from_str::<Head>(text).map_err(|e| explain_load_error(text, &e.to_string()))?;
     let model = head.model.unwrap_or_default();
-    for (what, count) in [("vocab", model.vocab), ("merges", model.merges)] {
-        let n = count.map_or(0, |c| c.0);
+    let merges = model.merges.as_ref().map(|m| m.count);
+    for (what, count) in [
+        ("vocab", model.vocab.as_ref().map(|c| c.0)),
+        ("merges", merges),
+    ] {
+        let n = count.unwrap_or(0);
         if n > MAX_MODEL_ENTRIES {
             return Err(format!(
                 "model.{what} has {n} entries, more than the {MAX_MODEL_ENTRIES} tokstat reads \
@@ -453,6 +545,7 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
             ));
         }
     }
+    check_subword_prefix(&model)?;
     each_node(&head.normalizer, &check_precompiled)?;
     for (name, section) in [
         ("normalizer", &head.normalizer),
@@ -462,6 +555,22 @@ fn preflight(text: &str) -> std::result::Result<(), String> {
         each_node(section, &check_regex).map_err(|e| format!("{name}: {e}"))?;
     }
     each_node(&head.post_processor, &check_template)
+}
+
+/// Refuses a BPE model whose `continuing_subword_prefix` does not begin the second token of
+/// every merge: `tokenizers` cuts that many bytes off each one without looking, and panics (or
+/// reads a cut character) when the token is shorter or starts otherwise.
+fn check_subword_prefix(model: &ModelSize) -> std::result::Result<(), String> {
+    let (Some(prefix), Some(merges)) = (&model.continuing_subword_prefix, &model.merges) else {
+        return Ok(());
+    };
+    match &merges.seconds_start {
+        Some(start) if !start.starts_with(prefix.as_str()) => Err(format!(
+            "model: continuing_subword_prefix {prefix:?} must begin the second token of every \
+             merge (the tokenizers library cuts it off), but their common start is {start:?}"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The deepest nesting of arrays and objects tokstat reads in a `tokenizer.json` section. Real
@@ -1001,6 +1110,28 @@ mod tests {
         let err = check_regex(&serde_json::json!({ "Regex": chain })).unwrap_err();
         assert!(err.contains("has 501 groups"), "{err}");
         assert_eq!(check_regex(&serde_json::json!({ "String": chain })), Ok(()));
+    }
+
+    #[test]
+    fn merges_that_start_with_the_subword_prefix_load() {
+        assert_eq!(common_start("##é", "##è"), 2);
+        assert_eq!(common_start("é", "è"), 0);
+        assert_eq!(common_start("##", "##ab"), 2);
+        let file = |merges: &str| {
+            format!(
+                r###"{{"model": {{"type": "BPE", "continuing_subword_prefix": "##",
+                "vocab": {{"a": 0, "##b": 1, "a##b": 2, "ab": 3, "##é": 4, "aé": 5}},
+                "merges": {merges}}}}}"###
+            )
+        };
+        let ok = file(r###"[["a", "##b"], ["a", "##é"]]"###);
+        let t = HfTokenizer::from_json("ok.json", ok.as_bytes()).expect("loads");
+        assert_eq!(t.vocab_size().regular, 6);
+        let bad = file(r###"["a ##b", "a #é"]"###);
+        let Err(e) = HfTokenizer::from_json("bad.json", bad.as_bytes()) else {
+            panic!("bad.json loaded")
+        };
+        assert!(e.to_string().contains(r##"their common start is "#""##), "{e}");
     }
 
     #[test]
