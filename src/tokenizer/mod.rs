@@ -234,7 +234,7 @@ pub trait Tokenizer: Send + Sync {
 pub enum Source {
     /// A gzip-compressed `tokenizer.json` embedded in the binary.
     Embedded(&'static [u8]),
-    /// A tiktoken encoding provided by `tiktoken-rs`.
+    /// A tiktoken encoding (its ranks read from `tiktoken-rs` at build time).
     Tiktoken(tiktoken::Encoding),
 }
 
