@@ -1131,7 +1131,10 @@ mod tests {
         let Err(e) = HfTokenizer::from_json("bad.json", bad.as_bytes()) else {
             panic!("bad.json loaded")
         };
-        assert!(e.to_string().contains(r##"their common start is "#""##), "{e}");
+        assert!(
+            e.to_string().contains(r##"their common start is "#""##),
+            "{e}"
+        );
     }
 
     #[test]
