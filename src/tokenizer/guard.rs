@@ -24,19 +24,24 @@ thread_local! {
 /// After such a panic the tokenizer may hold poisoned caches; later calls either work or fail
 /// the same way, through this boundary again.
 pub(crate) fn guarded<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    let outer = GUARDED.replace(true);
-    let out = panic::catch_unwind(AssertUnwindSafe(f));
-    GUARDED.set(outer);
-    out.unwrap_or_else(|payload| {
+    caught(f).unwrap_or_else(|panic| {
         Err(Error::Tokenizer {
             name: name.to_string(),
             message: format!(
-                "the tokenizers library failed on this input ({}); check the tokenizer file's \
-                 regular expressions and settings",
-                panic_message(payload.as_ref())
+                "the tokenizers library failed on this input ({panic}); check the tokenizer \
+                 file's regular expressions and settings"
             ),
         })
     })
+}
+
+/// Runs `f`, a call into the `tokenizers` library, returning the message of a panic inside it
+/// as the error (silently, under [`quiet_guarded_panics`]).
+pub(crate) fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let outer = GUARDED.replace(true);
+    let out = panic::catch_unwind(AssertUnwindSafe(f));
+    GUARDED.set(outer);
+    out.map_err(|payload| panic_message(payload.as_ref()))
 }
 
 /// The text of a panic payload (`panic!` with a message gives a `&str` or a `String`).

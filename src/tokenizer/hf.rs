@@ -162,12 +162,20 @@ impl HfTokenizer<ModelWrapper> {
         if check == Preflight::Run {
             preflight(text).map_err(invalid)?;
         }
-        let inner = match load_model_directly(text) {
-            Some(t) => t,
+        // The preflight refuses what is known to make `tokenizers` panic while reading a file;
+        // a panic it has not foreseen is an error naming the file too.
+        let inner = super::caught(|| match load_model_directly(text) {
+            Some(t) => Ok(t),
             None => tokenizers::Tokenizer::from_bytes(json)
-                .map_err(|e| invalid(explain_load_error(text, &e.to_string())))?
-                .into_inner(),
-        };
+                .map(tokenizers::Tokenizer::into_inner)
+                .map_err(|e| explain_load_error(text, &e.to_string())),
+        })
+        .unwrap_or_else(|panic| {
+            Err(format!(
+                "the tokenizers library failed reading it ({panic})"
+            ))
+        })
+        .map_err(invalid)?;
         let unk_id = match inner.get_model() {
             ModelWrapper::BPE(bpe) => bpe
                 .get_unk_token()
@@ -1135,6 +1143,24 @@ mod tests {
             e.to_string().contains(r##"their common start is "#""##),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_panic_while_reading_a_file_is_an_error_naming_it() {
+        // The fuzz finding the preflight refuses, read without the preflight: `tokenizers`
+        // panics on a slice while building the model.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/fuzz/tokenizer_json/bpe-subword-prefix-longer-than-merge.json"
+        );
+        let json = std::fs::read(path).expect("fuzz finding");
+        let source = FingerprintSource::Digest(String::new());
+        let Err(e) = HfTokenizer::build("f.json", &json, source, Preflight::Skip) else {
+            panic!("f.json loaded")
+        };
+        let text = e.to_string();
+        assert!(text.starts_with("f.json: "), "{text}");
+        assert!(text.contains("the tokenizers library failed reading it (range end index"));
     }
 
     #[test]

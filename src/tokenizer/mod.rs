@@ -28,8 +28,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte};
-pub(crate) use guard::guarded;
 pub use guard::quiet_guarded_panics;
+pub(crate) use guard::{caught, guarded};
 pub use hf::{HfModel, HfTokenizer, Pipeline};
 pub use tiktoken::TiktokenTokenizer;
 
