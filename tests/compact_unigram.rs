@@ -3,7 +3,6 @@
 //! every file of every bundled corpus and on generated text, same vocabulary both ways; and on
 //! small hand-made vocabularies, the same unknown handling, fusing and byte fallback.
 
-use std::io::Read;
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
@@ -14,7 +13,7 @@ use tokstat::tokenizer::compact_unigram::CompactUnigram;
 use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
 
 mod common;
-use common::root;
+use common::corpus_texts;
 
 /// The tokstat XLM-R (compact model) and the reference (HF `Unigram`, same file).
 fn pair() -> &'static (Arc<dyn Tokenizer>, HfTokenizer) {
@@ -37,42 +36,6 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         prop_assert_eq!(&got, &want, "{:?}", text);
     }
     Ok(())
-}
-
-/// The most of one corpus file compared (the decompressed corpora hold 100 MB; their first
-/// 64 KiB each make about 6 MB).
-const PER_FILE: usize = 64 << 10;
-
-/// The first [`PER_FILE`] bytes (to a character boundary) of every text file of every bundled
-/// corpus, gzip-compressed ones decompressed.
-fn corpus_texts() -> Vec<(String, String)> {
-    let (files, _) = tokstat::input::walk::files(
-        &[root().join("corpora").display().to_string()],
-        tokstat::input::WalkOptions::default(),
-    )
-    .expect("corpora");
-    let mut out = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f.path).expect("read");
-        let bytes = if f.path.extension().is_some_and(|e| e == "gz") {
-            let mut v = Vec::new();
-            flate2::read::GzDecoder::new(&bytes[..])
-                .read_to_end(&mut v)
-                .expect("gunzip");
-            v
-        } else {
-            bytes
-        };
-        if let Ok(mut text) = String::from_utf8(bytes) {
-            let mut cut = text.len().min(PER_FILE);
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            out.push((f.path.display().to_string(), text));
-        }
-    }
-    out
 }
 
 #[test]
