@@ -1,9 +1,10 @@
-//! The rank-based byte-level BPE encoder (`tokenizer::rank_bpe`, which `TOKSTAT_RANK_BPE=1`
-//! turns on for the bundled `roberta`, `modernbert` and `olmo`), against HF `tokenizers`' `BPE`
-//! (the reference, same file): same ids, tokens and offsets on every file of every bundled
-//! corpus, on generated text (long words and whitespace runs included, which take the heap path)
-//! and on every vocabulary entry; same vocabulary and metadata; and files whose BPE config it
-//! does not reproduce are refused.
+//! The rank-based byte-level BPE encoder over its compact build-time tables
+//! (`tokenizer::rank_bpe`, what the bundled `roberta`, `modernbert` and `olmo` run on unless
+//! `TOKSTAT_RANK_BPE=0`), against HF `tokenizers`' `BPE` (the reference, same file): same ids,
+//! tokens and offsets on every file of every bundled corpus, on generated text (long words and
+//! whitespace runs included, which take the heap path) and on every vocabulary entry; same
+//! vocabulary and metadata; the same model built from the JSON at run time; and files whose BPE
+//! config it does not reproduce are refused.
 
 use std::io::Read;
 use std::sync::OnceLock;
@@ -21,7 +22,8 @@ const NAMES: [&str; 3] = ["roberta", "modernbert", "olmo"];
 
 type Pair = (HfTokenizer<RankBpe>, HfTokenizer);
 
-/// For each of [`NAMES`]: the rank model and the reference (HF `BPE`), same file.
+/// For each of [`NAMES`]: the rank model over the compact tables and the reference (HF `BPE`),
+/// same file.
 fn pairs() -> &'static Vec<(&'static str, Pair)> {
     static PAIRS: OnceLock<Vec<(&'static str, Pair)>> = OnceLock::new();
     PAIRS.get_or_init(|| {
@@ -32,12 +34,8 @@ fn pairs() -> &'static Vec<(&'static str, Pair)> {
                 let Source::Embedded(gz) = b.source else {
                     panic!("{name} is a tokenizer.json")
                 };
-                let mut text = String::new();
-                flate2::read::GzDecoder::new(gz)
-                    .read_to_string(&mut text)
-                    .expect("gunzip");
-                let ours = rank_bpe::from_json_text(name, &text)
-                    .expect("the bundled file qualifies")
+                let ours = rank_bpe::bundled(name, gz)
+                    .expect("build.rs wrote its tables")
                     .expect("loads");
                 let reference = HfTokenizer::from_gzip(name, gz).expect("reference loads");
                 (name, (ours, reference))
@@ -112,7 +110,7 @@ fn vocabulary_and_metadata_equal_the_reference() {
                 assert_eq!(ours.token_to_id(&p), reference.token_to_id(&p), "{p:?}");
             }
         }
-        // The loader hands out the same tokenizer (HF's `BPE` unless `TOKSTAT_RANK_BPE` opts in).
+        // The loader hands out the same tokenizer (HF's `BPE` if `TOKSTAT_RANK_BPE=0`).
         let loaded = tokenizer::load(name).expect("loads");
         assert_eq!(loaded.fingerprint(), reference.fingerprint(), "{name}");
         assert_eq!(
@@ -122,10 +120,46 @@ fn vocabulary_and_metadata_equal_the_reference() {
     }
 }
 
-/// `tokstat encode` of every bundled corpus file's first 4 KiB through the CLI, with and without
-/// `TOKSTAT_RANK_BPE=1`: the dispatch hook (not only the model) changes no output byte.
+/// The model built at run time from the `tokenizer.json` (what `from_model_json` gives any
+/// qualifying file) has the same vocabulary and encodes as the build-time tables do.
 #[test]
-fn opting_in_through_the_environment_changes_no_output_byte() {
+fn the_model_built_from_json_equals_the_compact_tables() {
+    let texts = corpus_texts();
+    for (name, (compact, _)) in pairs() {
+        let Source::Embedded(gz) = tokenizer::find_bundled(name).expect("bundled").source else {
+            panic!("{name} is a tokenizer.json")
+        };
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(gz)
+            .read_to_string(&mut text)
+            .expect("gunzip");
+        let from_json = rank_bpe::from_json_text(name, &text)
+            .expect("the bundled file qualifies")
+            .expect("loads");
+        assert_eq!(from_json.vocab_size(), compact.vocab_size(), "{name}");
+        for id in 0..compact.vocab_size().total as u32 + 2 {
+            assert_eq!(
+                from_json.id_to_token(id),
+                compact.id_to_token(id),
+                "{name} {id}"
+            );
+        }
+        for (path, t) in texts.iter().step_by(7) {
+            let got = from_json.encode(t, true).expect("from JSON");
+            assert_eq!(
+                got,
+                compact.encode(t, true).expect("compact"),
+                "{name} {path}"
+            );
+        }
+    }
+}
+
+/// `tokstat encode` of every bundled corpus file's first 4 KiB through the CLI, on the rank model
+/// (`TOKSTAT_RANK_BPE=1`, the default) and on HF's `BPE` (`TOKSTAT_RANK_BPE=0`): the dispatch
+/// (not only the model) changes no output byte.
+#[test]
+fn the_environment_switch_changes_no_output_byte() {
     let text: String = corpus_texts()
         .iter()
         .map(|(_, t)| {
@@ -136,9 +170,9 @@ fn opting_in_through_the_environment_changes_no_output_byte() {
             &t[..cut]
         })
         .collect();
-    let run = |opt_in: &str| {
+    let run = |rank: &str| {
         let out = tokstat()
-            .env("TOKSTAT_RANK_BPE", opt_in)
+            .env("TOKSTAT_RANK_BPE", rank)
             .args([
                 "encode",
                 "-t",
@@ -160,7 +194,7 @@ fn opting_in_through_the_environment_changes_no_output_byte() {
     };
     let (hf, rank) = (run("0"), run("1"));
     assert!(hf.len() > 1_000_000, "{} bytes of output", hf.len());
-    assert!(hf == rank, "encode output differs with TOKSTAT_RANK_BPE=1");
+    assert!(hf == rank, "encode output differs with TOKSTAT_RANK_BPE=0");
 }
 
 #[test]
@@ -184,6 +218,12 @@ fn configs_it_does_not_reproduce_are_refused() {
         );
     }
     let not_in_vocab = r#"{"type":"BPE","vocab":{"a":0,"b":1},"merges":["a b"]}"#;
+    // What the compact vocabulary table cannot hold: an empty token, two tokens with one id.
+    let empty_token = r#"{"type":"BPE","vocab":{"a":0,"b":1,"ab":2,"":3},"merges":["a b"]}"#;
+    let shared_id = r#"{"type":"BPE","vocab":{"a":0,"b":1,"ab":2,"c":1},"merges":["a b"]}"#;
+    for refused in [empty_token, shared_id] {
+        assert!(RankBpe::from_model_json(refused).is_none(), "{refused}");
+    }
     assert!(RankBpe::from_model_json(not_in_vocab).is_none());
     let unigram = r#"{"type":"Unigram","vocab":[["a",0.0]]}"#;
     assert!(RankBpe::from_model_json(unigram).is_none());

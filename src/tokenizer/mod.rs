@@ -14,6 +14,7 @@
 mod bytelevel;
 pub mod chunked;
 pub mod compact_unigram;
+mod decode;
 mod guard;
 mod hf;
 pub mod hub;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte};
+pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte, decoded_bytes};
 pub use guard::quiet_guarded_panics;
 pub(crate) use guard::{caught, guarded};
 pub use hf::{HfModel, HfTokenizer, Pipeline};

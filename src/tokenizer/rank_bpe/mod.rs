@@ -12,23 +12,29 @@
 //! ids, tokens and offsets are HF's, which `tests/rank_bpe.rs` checks on every bundled corpus, on
 //! generated text and on every vocabulary entry.
 //!
-//! Which model configs qualify is decided in one place, [`RankBpe::from_model_json`]; any other
-//! file stays on HF's `BPE`. The path is opt-in: the bundled tokenizers use it only when
-//! `TOKSTAT_RANK_BPE=1` is set, because it is not measurably faster end to end (the model step
-//! is about a quarter of encoding; the pre-tokenizer and HF's `Encoding` are the rest, and HF's
-//! word cache already makes its model step cheap on repeated words). See "Where the time goes"
-//! in `docs/compare.md` for the numbers.
+//! Which model configs qualify is decided in one place, [`table::Settings::qualify`]; any other
+//! file stays on HF's `BPE`. The model reads two compact tables ([`table`]): for the bundled
+//! tokenizers `build.rs` writes them, so loading reads them in place instead of parsing 50,000
+//! vocabulary entries and merges from JSON (start-up from about 60 ms to about 10 ms); for a file,
+//! [`RankBpe::from_model_json`] builds them in memory. The bundled tokenizers run on it unless
+//! `TOKSTAT_RANK_BPE=0` puts them back on HF's `BPE`. See "An exact rank-based BPE model" in
+//! `docs/compare.md` for the numbers.
 
+pub mod table;
+
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tokenizers::models::bpe::BPE;
 use tokenizers::{Model, Token};
 
 use super::HfTokenizer;
 use super::hf::FingerprintSource;
+use super::tiktoken::Ranks;
 use crate::{Error, Result};
 
 /// Words with more symbols than this are merged with the heap, shorter ones with the rank loop.
@@ -64,16 +70,27 @@ fn key(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
 
-/// A byte-level BPE model: vocabulary, merges by rank, and the `ignore_merges` flag.
-#[derive(Debug, Clone)]
+/// A byte-level BPE model: vocabulary, merges by rank, and the `ignore_merges` flag, over the
+/// compact tables of [`table`] (read in place for a bundled tokenizer).
+#[derive(Clone)]
 pub struct RankBpe {
-    vocab: HashMap<String, u32>,
-    vocab_r: Vec<Option<Box<str>>>,
+    vocab: Arc<Ranks>,
     char_ids: Vec<u32>,
     other_chars: HashMap<char, u32>,
     merges: PairMap,
-    merge_list: Vec<(String, String)>,
+    /// The merge table, kept for [`Model::save`].
+    merge_table: Cow<'static, [u8]>,
     ignore_merges: bool,
+}
+
+impl std::fmt::Debug for RankBpe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RankBpe")
+            .field("ids", &self.vocab.ids)
+            .field("merges", &self.merges.len())
+            .field("ignore_merges", &self.ignore_merges)
+            .finish()
+    }
 }
 
 /// The `model` section of a `tokenizer.json`, with every field that changes BPE's output.
@@ -106,21 +123,22 @@ enum MergeJson {
 }
 
 impl RankBpe {
-    /// The rank model of a `tokenizer.json` `model` section, if the config qualifies: type `BPE`,
-    /// no dropout (absent or 0), no `unk_token`, no `byte_fallback`, `continuing_subword_prefix`
-    /// and `end_of_word_suffix` absent or empty; `ignore_merges` is honoured. Every merge's parts
-    /// and result must be in the vocabulary (HF refuses such a file too). `None` otherwise: the
-    /// file stays on HF's `BPE`, never encoded differently.
+    /// The rank model of a `tokenizer.json` `model` section, if the config qualifies (see
+    /// [`table::Settings::qualify`]; `ignore_merges` is honoured) and the compact tables can hold
+    /// it: every merge's parts and result in the vocabulary (HF refuses such a file too), no
+    /// empty token and no two tokens with one id. `None` otherwise: the file stays on HF's `BPE`,
+    /// never encoded differently.
     pub fn from_model_json(raw: &str) -> Option<Self> {
         let m: ModelJson = serde_json::from_str(raw).ok()?;
-        let empty = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
-        let qualifies = m.kind == "BPE"
-            && m.dropout.is_none_or(|d| d == 0.0)
-            && m.unk_token.is_none()
-            && !m.byte_fallback
-            && empty(&m.continuing_subword_prefix)
-            && empty(&m.end_of_word_suffix);
-        if !qualifies {
+        let settings = table::Settings {
+            kind: &m.kind,
+            dropout: m.dropout,
+            unk_token: m.unk_token.is_some(),
+            byte_fallback: m.byte_fallback,
+            continuing_subword_prefix: m.continuing_subword_prefix.as_deref(),
+            end_of_word_suffix: m.end_of_word_suffix.as_deref(),
+        };
+        if !settings.qualify() {
             return None;
         }
         let merge_list = m
@@ -128,27 +146,26 @@ impl RankBpe {
             .into_iter()
             .map(|mj| match mj {
                 MergeJson::Pair(a, b) => Some((a, b)),
-                MergeJson::Line(l) => {
-                    let parts: Vec<&str> = l.split(' ').collect();
-                    (parts.len() == 2).then(|| (parts[0].to_string(), parts[1].to_string()))
-                }
+                MergeJson::Line(l) => table::split_merge_line(&l),
             })
             .collect::<Option<Vec<_>>>()?;
-        Self::new(m.vocab, merge_list, m.ignore_merges)
+        let vocab = super::tiktoken::table::build(&table::vocab_by_id(&m.vocab)?, &[]);
+        let merges = table::build(&table::merge_ids(&m.vocab, &merge_list)?, m.ignore_merges);
+        Self::from_tables(Cow::Owned(vocab), Cow::Owned(merges))
     }
 
-    fn new(
-        vocab: HashMap<String, u32>,
-        merge_list: Vec<(String, String)>,
-        ignore_merges: bool,
-    ) -> Option<Self> {
-        let end = vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0);
-        let mut vocab_r = vec![None; end];
+    /// The model over its two compact tables ([`table`]), or `None` if the merge table does not
+    /// read or a token is not UTF-8.
+    fn from_tables(vocab: Cow<'static, [u8]>, merge_table: Cow<'static, [u8]>) -> Option<Self> {
+        let vocab = Ranks::new(vocab);
+        let (ignore_merges, list) = table::read(&merge_table)?;
         let mut char_ids = vec![NONE; DIRECT_CHARS];
         let mut other_chars = HashMap::new();
-        for (t, &id) in &vocab {
-            vocab_r[id as usize] = Some(t.as_str().into());
-            let mut cs = t.chars();
+        for id in 0..vocab.ids as u32 {
+            let Some(token) = vocab.token(id) else {
+                continue;
+            };
+            let mut cs = std::str::from_utf8(token).ok()?.chars();
             if let (Some(c), None) = (cs.next(), cs.next()) {
                 match char_ids.get_mut(c as usize) {
                     Some(slot) => *slot = id,
@@ -158,22 +175,35 @@ impl RankBpe {
                 }
             }
         }
-        let mut merges = PairMap::default();
-        for (rank, (a, b)) in merge_list.iter().enumerate() {
-            let (ia, ib) = (*vocab.get(a)?, *vocab.get(b)?);
-            let new = *vocab.get(&format!("{a}{b}"))?;
+        let mut merges = PairMap::with_capacity_and_hasher(list.len(), Default::default());
+        for (rank, &[a, b, new]) in list.iter().enumerate() {
             // Later duplicates win, as in HF's map.
-            merges.insert(key(ia, ib), (u32::try_from(rank).ok()?, new));
+            merges.insert(key(a, b), (u32::try_from(rank).ok()?, new));
         }
         Some(Self {
-            vocab,
-            vocab_r,
+            vocab: Arc::new(vocab),
             char_ids,
             other_chars,
             merges,
-            merge_list,
+            merge_table,
             ignore_merges,
         })
+    }
+
+    /// The merges in rank order, as their two parts.
+    fn merge_pairs(&self) -> Vec<(String, String)> {
+        let list = table::read(&self.merge_table).map_or_else(Vec::new, |(_, list)| list);
+        list.iter()
+            .map(|&[a, b, _]| {
+                let part = |id| self.text(id).unwrap_or_default().to_string();
+                (part(a), part(b))
+            })
+            .collect()
+    }
+
+    /// The text of token `id` (tokens are UTF-8: the tables are written from `String`s).
+    fn text(&self, id: u32) -> Option<&str> {
+        std::str::from_utf8(self.vocab.token(id)?).ok()
     }
 
     fn char_id(&self, c: char) -> Option<u32> {
@@ -274,7 +304,7 @@ impl RankBpe {
     /// The tokens of one pre-tokenized word, offsets in bytes of `word`.
     pub fn encode_word(&self, word: &str) -> Vec<(u32, usize, usize)> {
         if self.ignore_merges
-            && let Some(&id) = self.vocab.get(word)
+            && let Some(id) = self.vocab.rank(word.as_bytes())
         {
             return vec![(id, 0, word.len())];
         }
@@ -295,38 +325,34 @@ impl Model for RankBpe {
         Ok(self
             .encode_word(sentence)
             .into_iter()
-            .map(|(id, s, e)| {
-                let value = self.vocab_r[id as usize].as_deref().unwrap_or_default();
-                Token::new(id, value.to_string(), (s, e))
-            })
+            .map(|(id, s, e)| Token::new(id, self.text(id).unwrap_or_default().to_string(), (s, e)))
             .collect())
     }
 
     fn token_to_id(&self, token: &str) -> Option<u32> {
-        self.vocab.get(token).copied()
+        self.vocab.rank(token.as_bytes())
     }
 
     fn id_to_token(&self, id: u32) -> Option<String> {
-        self.vocab_r
-            .get(id as usize)?
-            .as_deref()
-            .map(str::to_string)
+        self.text(id).map(str::to_string)
     }
 
     fn get_vocab(&self) -> HashMap<String, u32> {
-        self.vocab.clone()
+        (0..self.vocab.ids as u32)
+            .filter_map(|id| Some((self.text(id)?.to_string(), id)))
+            .collect()
     }
 
     fn get_vocab_size(&self) -> usize {
-        self.vocab.len()
+        self.vocab.regular
     }
 
     fn save(&self, folder: &Path, prefix: Option<&str>) -> tokenizers::Result<Vec<PathBuf>> {
         let json = serde_json::json!({
             "type": "BPE",
             "ignore_merges": self.ignore_merges,
-            "vocab": self.vocab,
-            "merges": self.merge_list,
+            "vocab": self.get_vocab(),
+            "merges": self.merge_pairs(),
         });
         let name = prefix.map_or("bpe.json".into(), |p| format!("{p}-bpe.json"));
         let path = folder.join(name);
@@ -345,31 +371,66 @@ impl super::HfModel for RankBpe {
     }
 
     fn id_end(&self) -> usize {
-        self.vocab_r.len()
+        self.vocab.ids
     }
 }
 
-/// Whether `TOKSTAT_RANK_BPE` opts the bundled byte-level BPE tokenizers into [`RankBpe`] (set
-/// and not `0`).
-pub fn opted_in() -> bool {
-    std::env::var_os("TOKSTAT_RANK_BPE").is_some_and(|v| v != "0")
+/// Whether the bundled byte-level BPE tokenizers use [`RankBpe`]: yes, unless
+/// `TOKSTAT_RANK_BPE=0` puts them back on HF's `BPE` (the reference, for comparisons).
+pub fn enabled() -> bool {
+    std::env::var_os("TOKSTAT_RANK_BPE").is_none_or(|v| v != "0")
 }
 
-/// The bundled tokenizer `name` over [`RankBpe`], if `TOKSTAT_RANK_BPE` opts in and its
-/// `tokenizer.json` (`gz`) qualifies; `None` otherwise (HF's `BPE` is used).
+/// A bundled byte-level BPE tokenizer's compact tables, written by `build.rs`: vocabulary,
+/// merges, and its `tokenizer.json` without them (the pipeline).
+struct Tables {
+    name: &'static str,
+    vocab: &'static [u8],
+    merges: &'static [u8],
+    pipeline: &'static str,
+}
+
+macro_rules! tables {
+    ($name:literal) => {
+        Tables {
+            name: $name,
+            vocab: include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".vocab")),
+            merges: include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".merges")),
+            pipeline: include_str!(concat!(env!("OUT_DIR"), "/", $name, ".pipeline.json")),
+        }
+    };
+}
+
+/// The bundled tokenizers `build.rs` prepares tables for.
+const BUNDLED: [Tables; 3] = [tables!("roberta"), tables!("modernbert"), tables!("olmo")];
+
+/// The bundled tokenizer `name` over [`RankBpe`] from its compact tables, if it has them and
+/// [`enabled`]; `None` otherwise (HF's `BPE` is used).
 pub(super) fn load_bundled(name: &str, gz: &'static [u8]) -> Option<Result<HfTokenizer<RankBpe>>> {
-    if !opted_in() {
-        return None;
-    }
-    let mut text = String::with_capacity(gz.len() * 5);
-    if let Err(e) = std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz), &mut text)
-    {
-        return Some(Err(Error::InvalidTokenizerFile {
-            path: name.into(),
-            message: format!("bundled file does not decompress: {e}"),
-        }));
-    }
-    from_json(name, &text, FingerprintSource::Embedded(gz))
+    enabled().then(|| bundled(name, gz)).flatten()
+}
+
+/// The bundled tokenizer `name` over [`RankBpe`] from the compact tables `build.rs` wrote for it,
+/// whatever [`enabled`] says; `None` if it has none. `gz` is its `tokenizer.json`, for the
+/// fingerprint. For the loader, tests and benchmarks.
+pub fn bundled(name: &str, gz: &'static [u8]) -> Option<Result<HfTokenizer<RankBpe>>> {
+    let t = BUNDLED.iter().find(|t| t.name == name)?;
+    let invalid = |message: &str| Error::InvalidTokenizerFile {
+        path: name.into(),
+        message: message.to_string(),
+    };
+    let Some(model) = RankBpe::from_tables(Cow::Borrowed(t.vocab), Cow::Borrowed(t.merges)) else {
+        return Some(Err(invalid("the bundled BPE tables do not read")));
+    };
+    let Some(inner) = super::hf::pipeline_with_model(t.pipeline, |_| Some(model)) else {
+        return Some(Err(invalid("the bundled pipeline does not load")));
+    };
+    Some(HfTokenizer::assemble(
+        name,
+        inner,
+        None,
+        FingerprintSource::Embedded(gz),
+    ))
 }
 
 /// A `tokenizer.json` over [`RankBpe`], if its model qualifies (see
@@ -377,14 +438,11 @@ pub(super) fn load_bundled(name: &str, gz: &'static [u8]) -> Option<Result<HfTok
 pub fn from_json_text(name: &str, text: &str) -> Option<Result<HfTokenizer<RankBpe>>> {
     use sha2::{Digest, Sha256};
     let digest = super::tiktoken::hex16(&Sha256::digest(text.as_bytes()));
-    from_json(name, text, FingerprintSource::Digest(digest))
-}
-
-fn from_json(
-    name: &str,
-    text: &str,
-    fp: FingerprintSource,
-) -> Option<Result<HfTokenizer<RankBpe>>> {
     let inner = super::hf::pipeline_with_model(text, |raw| RankBpe::from_model_json(raw?.get()))?;
-    Some(HfTokenizer::assemble(name, inner, None, fp))
+    Some(HfTokenizer::assemble(
+        name,
+        inner,
+        None,
+        FingerprintSource::Digest(digest),
+    ))
 }

@@ -8,8 +8,9 @@
 //! every bundled corpus and on generated text.
 
 mod merge;
-mod table;
+pub(crate) mod table;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -76,21 +77,28 @@ impl Encoding {
     }
 }
 
-/// A compact rank table (see `table.rs`), read in place.
-struct Ranks {
-    data: &'static [u8],
+/// A compact rank table (see `table.rs`), read in place: a tiktoken encoding's ranks, or a
+/// byte-level BPE vocabulary by id ([`crate::tokenizer::rank_bpe`]).
+pub(crate) struct Ranks {
+    data: Cow<'static, [u8]>,
     /// One past the largest regular rank.
-    ids: usize,
-    regular: usize,
+    pub(crate) ids: usize,
+    /// How many ranks are not holes.
+    pub(crate) regular: usize,
     slots: usize,
     specials: usize,
 }
 
 impl Ranks {
-    fn new(data: &'static [u8]) -> Self {
-        assert_eq!(&data[..8], table::MAGIC, "build.rs writes the rank tables");
+    /// Reads a table written by [`table::build`] (the only writer, at build time or in memory).
+    pub(crate) fn new(data: Cow<'static, [u8]>) -> Self {
+        assert_eq!(
+            &data[..8],
+            table::MAGIC,
+            "table::build writes the rank tables"
+        );
         let [ids, regular, specials, slots] =
-            [0, 1, 2, 3].map(|i| u32_at(data, 8 + 4 * i) as usize);
+            [0, 1, 2, 3].map(|i| u32_at(&data, 8 + 4 * i) as usize);
         Ranks {
             data,
             ids,
@@ -117,25 +125,25 @@ impl Ranks {
     }
 
     /// The bytes of regular rank `id` (`None` for a hole or past the end).
-    fn token(&self, id: u32) -> Option<&'static [u8]> {
+    pub(crate) fn token(&self, id: u32) -> Option<&[u8]> {
         let id = id as usize;
         if id >= self.ids {
             return None;
         }
         let start = match id {
             0 => 0,
-            _ => u32_at(self.data, self.ends_at() + 4 * (id - 1)) as usize,
+            _ => u32_at(&self.data, self.ends_at() + 4 * (id - 1)) as usize,
         };
-        let end = u32_at(self.data, self.ends_at() + 4 * id) as usize;
+        let end = u32_at(&self.data, self.ends_at() + 4 * id) as usize;
         let base = self.bytes_at();
         (end > start).then(|| &self.data[base + start..base + end])
     }
 
     /// The rank of a byte string, if it is a regular token.
-    fn rank(&self, bytes: &[u8]) -> Option<u32> {
+    pub(crate) fn rank(&self, bytes: &[u8]) -> Option<u32> {
         let mut i = table::slot(bytes, self.slots);
         loop {
-            let entry = u32_at(self.data, self.slots_at() + 4 * i);
+            let entry = u32_at(&self.data, self.slots_at() + 4 * i);
             if entry == 0 {
                 return None;
             }
@@ -149,12 +157,12 @@ impl Ranks {
     /// The special tokens: id and text.
     fn specials(&self) -> HashMap<u32, String> {
         let text_at = self.bytes_at()
-            + u32_at(self.data, self.ends_at() + 4 * (self.ids.max(1) - 1)) as usize;
+            + u32_at(&self.data, self.ends_at() + 4 * (self.ids.max(1) - 1)) as usize;
         let mut start = 0;
         (0..self.specials)
             .map(|k| {
-                let id = u32_at(self.data, self.specials_at() + 8 * k);
-                let end = u32_at(self.data, self.specials_at() + 8 * k + 4) as usize;
+                let id = u32_at(&self.data, self.specials_at() + 8 * k);
+                let end = u32_at(&self.data, self.specials_at() + 8 * k + 4) as usize;
                 let text = String::from_utf8_lossy(&self.data[text_at + start..text_at + end]);
                 start = end;
                 (id, text.into_owned())
@@ -188,7 +196,7 @@ impl TiktokenTokenizer {
             name: name.to_string(),
             message: format!("its pattern does not compile: {e}"),
         })?;
-        let ranks = Ranks::new(enc.table());
+        let ranks = Ranks::new(Cow::Borrowed(enc.table()));
         Ok(Self {
             name: name.to_string(),
             specials: ranks.specials(),
@@ -353,8 +361,8 @@ mod tests {
             Some(b" \xff".to_vec()),
         ];
         let specials = vec![(7, "<|x|>".to_string()), (9, "<|yz|>".to_string())];
-        let data: &'static [u8] = Vec::leak(table::build(&ranks, &specials));
-        let r = Ranks::new(data);
+        let data = table::build(&ranks, &specials);
+        let r = Ranks::new(Cow::Owned(data));
         assert_eq!((r.ids, r.regular), (4, 3));
         assert_eq!(r.token(0), Some(&b"a"[..]));
         assert_eq!(r.token(1), None);

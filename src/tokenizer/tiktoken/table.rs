@@ -33,8 +33,8 @@ pub fn slot(bytes: &[u8], slots: usize) -> usize {
 }
 
 /// Serialises the regular tokens (`ranks[r]` the bytes of rank `r`, `None` for a hole) and the
-/// special tokens (id, text) into the compact form. For `build.rs`; the tests use it too.
-#[cfg_attr(not(test), allow(dead_code))]
+/// special tokens (id, text) into the compact form. For `build.rs`, and for a byte-level BPE
+/// vocabulary read from a file (`rank_bpe`).
 pub fn build(ranks: &[Option<Vec<u8>>], specials: &[(u32, String)]) -> Vec<u8> {
     let regular = ranks.iter().filter(|r| r.is_some()).count();
     let slots = (regular * 2).next_power_of_two().max(2);
