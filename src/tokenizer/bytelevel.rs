@@ -7,8 +7,15 @@
 
 use std::sync::OnceLock;
 
-fn tables() -> &'static ([char; 256], std::collections::HashMap<char, u8>) {
-    static T: OnceLock<([char; 256], std::collections::HashMap<char, u8>)> = OnceLock::new();
+/// Characters of the alphabet are below this code point.
+const ALPHABET_END: usize = 0x144;
+
+/// The alphabet: the character of each byte, and the byte of each character below
+/// [`ALPHABET_END`] (`None` for the characters that stand for no byte).
+type Tables = ([char; 256], [Option<u8>; ALPHABET_END]);
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
     T.get_or_init(|| {
         let mut map = ['\0'; 256];
         let printable = |b: u32| {
@@ -26,7 +33,10 @@ fn tables() -> &'static ([char; 256], std::collections::HashMap<char, u8>) {
             };
             map[b as usize] = char::from_u32(c).unwrap_or('\u{FFFD}');
         }
-        let rev = map.iter().enumerate().map(|(b, &c)| (c, b as u8)).collect();
+        let mut rev = [None; ALPHABET_END];
+        for (b, &c) in map.iter().enumerate() {
+            rev[c as usize] = Some(b as u8);
+        }
         (map, rev)
     })
 }
@@ -38,7 +48,32 @@ pub fn byte_to_char(byte: u8) -> char {
 
 /// The byte a printable character stands for, if it is in the alphabet.
 pub fn char_to_byte(c: char) -> Option<u8> {
-    tables().1.get(&c).copied()
+    tables().1.get(c as usize).copied().flatten()
+}
+
+/// A token's bytes as HF `tokenizers`' `ByteLevel` decoder gives them (see
+/// [`push_decoded_bytes`]).
+pub fn decoded_bytes(token: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(token.len());
+    push_decoded_bytes(token, &mut out);
+    out
+}
+
+/// Appends a token's bytes as HF `tokenizers`' `ByteLevel` decoder gives them: each character's
+/// byte if every character is in the alphabet, else the token's own UTF-8 (an added token such
+/// as `<mask>` is spelled in both).
+pub(super) fn push_decoded_bytes(token: &str, out: &mut Vec<u8>) {
+    let start = out.len();
+    for c in token.chars() {
+        match char_to_byte(c) {
+            Some(b) => out.push(b),
+            None => {
+                out.truncate(start);
+                out.extend_from_slice(token.as_bytes());
+                return;
+            }
+        }
+    }
 }
 
 /// Writes bytes in the byte-level alphabet (`b" a"` → `"Ġa"`).

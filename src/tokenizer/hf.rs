@@ -4,12 +4,14 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokenizers::{
     DecoderWrapper, ModelWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
     TokenizerImpl,
 };
 
+use super::decode::{DecodeTable, Decoding};
 use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
@@ -60,9 +62,17 @@ pub struct HfTokenizer<M = ModelWrapper> {
     fingerprint_source: FingerprintSource,
     fingerprint: OnceLock<String>,
     splits_at_spaces: OnceLock<bool>,
+    /// Every id's decoded bytes, for the decoders it reproduces (see [`Self::table_for`]).
+    decode_table: OnceLock<Option<DecodeTable>>,
+    /// Tokens decoded by HF's decode so far, while the table is not built.
+    decoded_tokens: AtomicUsize,
     /// Whether the file was a SentencePiece model (its pipeline marks word starts with `▁`).
     sentencepiece: bool,
 }
+
+/// Tokenizers with more ids than this (a file with sparse ids can claim billions) decode
+/// through HF's decode only: their table would cost more memory than its speed is worth.
+const MAX_DECODE_TABLE_IDS: usize = 1 << 22;
 
 /// Whether [`preflight`] checks a file before `tokenizers` reads it: every file from outside,
 /// but not the bundled ones, which the tests load.
@@ -245,8 +255,50 @@ impl<M: HfModel> HfTokenizer<M> {
             fingerprint_source,
             fingerprint: OnceLock::new(),
             splits_at_spaces: OnceLock::new(),
+            decode_table: OnceLock::new(),
+            decoded_tokens: AtomicUsize::new(0),
             sentencepiece: false,
         })
+    }
+
+    /// The decode table for a decode of `tokens` ids, once HF's decode has decoded as many
+    /// tokens as the vocabulary has ids: building it costs about as much per id as HF's decode
+    /// per token, so a short run (one file, a few thousand tokens) does not pay for a table of
+    /// XLM-R's 250,002 ids, and a long one pays at most twice. `None` before, if the decoder is
+    /// not one the table reproduces, or past [`MAX_DECODE_TABLE_IDS`]. Both decodes give the same
+    /// text.
+    fn table_for(&self, tokens: usize) -> Option<&DecodeTable> {
+        if let Some(table) = self.decode_table.get() {
+            return table.as_ref();
+        }
+        let decoded = self.decoded_tokens.fetch_add(tokens, Ordering::Relaxed) + tokens;
+        if decoded < self.vocab.total || self.vocab.total > MAX_DECODE_TABLE_IDS {
+            return None;
+        }
+        self.decode_table
+            .get_or_init(|| self.new_decode_table())
+            .as_ref()
+    }
+
+    /// The decode table, if the decoder is one it reproduces (`ByteLevel`, `Metaspace`); `None`
+    /// otherwise (HF's decode is used).
+    fn new_decode_table(&self) -> Option<DecodeTable> {
+        use tokenizers::pre_tokenizers::metaspace::PrependScheme;
+        let decoding = match self.inner.get_decoder()? {
+            DecoderWrapper::ByteLevel(_) => Decoding::ByteLevel,
+            DecoderWrapper::Metaspace(m) => Decoding::Metaspace {
+                replacement: m.get_replacement(),
+                drop_in_first: m.get_prepend_scheme() != PrependScheme::Never,
+            },
+            _ => return None,
+        };
+        let added = self.inner.get_added_vocabulary();
+        Some(DecodeTable::new(
+            u32::try_from(self.vocab.total).unwrap_or(u32::MAX),
+            decoding,
+            |id| self.inner.id_to_token(id),
+            |t| added.is_special_token(t),
+        ))
     }
 
     fn err(&self, e: impl std::fmt::Display) -> Error {
@@ -950,6 +1002,9 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        if let Some(table) = self.table_for(ids.len()) {
+            return Ok(table.decode(ids, skip_special_tokens));
+        }
         super::guarded(&self.name, || {
             self.inner
                 .decode(ids, skip_special_tokens)
@@ -1031,6 +1086,76 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The decode table against HF's own decode of the same pipeline: every single id (and a few
+    /// past the end) and random id sequences, with and without special tokens, on the bundled
+    /// byte-level tokenizers over HF's `BPE` and over the rank model, and on XLM-R (`Metaspace`)
+    /// over HF's `Unigram` and the compact one.
+    #[test]
+    fn the_decode_table_decodes_as_hf_does() {
+        fn check<M: HfModel>(t: &HfTokenizer<M>) {
+            let end = t.vocab.total as u32;
+            let table = t
+                .new_decode_table()
+                .expect("a decoder the table reproduces");
+            let hf = |ids: &[u32], skip| t.inner.decode(ids, skip).expect("HF decodes");
+            for id in 0..end + 3 {
+                for skip in [false, true] {
+                    assert_eq!(table.decode(&[id], skip), hf(&[id], skip), "{id}");
+                }
+            }
+            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+            for _ in 0..500 {
+                let mut next = || {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x
+                };
+                let len = (next() % 40) as usize;
+                // Mostly low ids (bytes, specials), some anywhere, a few past the end.
+                let ids: Vec<u32> = (0..len)
+                    .map(|_| match next() % 4 {
+                        0 => (next() % 300) as u32,
+                        _ => (next() % u64::from(end + 5)) as u32,
+                    })
+                    .collect();
+                for skip in [false, true] {
+                    assert_eq!(table.decode(&ids, skip), hf(&ids, skip), "{ids:?}");
+                }
+            }
+            // The tokenizer switches to the table once it has decoded as many tokens as it has
+            // ids, and decodes the same text on both sides of the switch.
+            let ids: Vec<u32> = (0..end).collect();
+            assert!(t.decode_table.get().is_none());
+            let before = t.decode(&ids[..end as usize / 2], false).expect("decodes");
+            assert!(t.decode_table.get().is_none());
+            assert_eq!(before, hf(&ids[..end as usize / 2], false));
+            let all = t.decode(&ids, true).expect("decodes");
+            assert!(t.decode_table.get().is_some_and(Option::is_some));
+            assert_eq!(all, hf(&ids, true));
+        }
+        for name in ["roberta", "modernbert", "olmo"] {
+            let Some(b) = crate::tokenizer::find_bundled(name) else {
+                panic!("{name} is bundled")
+            };
+            let super::super::Source::Embedded(gz) = b.source else {
+                panic!("{name} is a tokenizer.json")
+            };
+            check(&HfTokenizer::from_gzip(name, gz).expect("loads"));
+            let rank = crate::tokenizer::rank_bpe::bundled(name, gz).expect("tables");
+            check(&rank.expect("loads"));
+        }
+        let Some(b) = crate::tokenizer::find_bundled("xlm-roberta") else {
+            panic!("xlm-roberta is bundled")
+        };
+        let super::super::Source::Embedded(gz) = b.source else {
+            panic!("xlm-roberta is a tokenizer.json")
+        };
+        check(&HfTokenizer::from_gzip("xlm-roberta", gz).expect("loads"));
+        let compact = crate::tokenizer::compact_unigram::load_bundled("xlm-roberta", gz);
+        check(&compact.expect("tables").expect("loads"));
+    }
 
     #[test]
     fn json_field_reads_scalars() {

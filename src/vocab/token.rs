@@ -4,7 +4,7 @@
 use serde::Serialize;
 use unicode_script::{Script, UnicodeScript};
 
-use crate::tokenizer::{Tokenizer, char_to_byte};
+use crate::tokenizer::{Tokenizer, decoded_bytes};
 
 /// The kind of a vocabulary id. Every id has exactly one kind.
 #[derive(
@@ -60,15 +60,14 @@ impl VocabToken {
 /// The bytes a vocabulary spelling stands for.
 ///
 /// - Byte-level vocabularies (`byte_level`): every char is mapped back through GPT-2's alphabet
-///   with [`char_to_byte`]; a spelling with a char outside the alphabet is taken as UTF-8 text,
+///   ([`decoded_bytes`]); a spelling with a char outside the alphabet is taken as UTF-8 text,
 ///   as HF's ByteLevel decoder does.
 /// - With a `▁` marker (SentencePiece): `▁` becomes a space; `<0xAB>` byte-fallback pieces become
 ///   that byte.
 /// - WordPiece continuation pieces (`##ing`) lose their `##`.
 pub fn surface_bytes(spelling: &str, byte_level: bool, marker: Option<char>) -> Vec<u8> {
     if byte_level {
-        let mapped: Option<Vec<u8>> = spelling.chars().map(char_to_byte).collect();
-        return mapped.unwrap_or_else(|| spelling.as_bytes().to_vec());
+        return decoded_bytes(spelling);
     }
     if let Some(b) = byte_fallback(spelling) {
         return vec![b];
