@@ -698,3 +698,20 @@ fn documented_extension_table_matches_detection() {
     assert_eq!(rows, 11, "one row per language");
     assert_eq!(Lang::from_path(std::path::Path::new("x.txt")), None);
 }
+
+/// The word spans fertility counts over (`analysis::word_spans`, which segments ASCII lines
+/// itself) equal `unicode-segmentation`'s UAX #29 words over the whole text, on every bundled
+/// corpus (code in each language, multilingual text).
+#[test]
+fn word_spans_are_uax29_words_on_every_corpus() {
+    use unicode_segmentation::UnicodeSegmentation;
+    let texts = common::corpus_texts();
+    assert!(texts.len() > 20, "{} corpus texts", texts.len());
+    for (path, text) in &texts {
+        let general: Vec<(usize, usize)> = text
+            .unicode_word_indices()
+            .map(|(i, w)| (i, i + w.len()))
+            .collect();
+        assert_eq!(tokstat::analysis::word_spans(text), general, "{path}");
+    }
+}

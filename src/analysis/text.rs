@@ -22,10 +22,158 @@ pub use crate::units::ratio;
 
 /// Byte spans `[start, end)` of the UAX #29 words of `text` (segments with an alphanumeric
 /// character).
+///
+/// UAX #29 breaks before and after every line feed, and none of its rules looks across one, so
+/// each line (up to and including its `\n`) is segmented alone: ASCII lines (most source code)
+/// by [`push_ascii_word_spans`], which gives the same spans without the general segmenter's
+/// per-character property lookups, the others by `unicode-segmentation`.
 pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
-    text.unicode_word_indices()
-        .map(|(i, w)| (i, i + w.len()))
-        .collect()
+    let mut spans = Vec::new();
+    if text.is_ascii() {
+        push_ascii_word_spans(text.as_bytes(), 0, &mut spans);
+        return spans;
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.is_ascii() {
+            push_ascii_word_spans(line.as_bytes(), offset, &mut spans);
+        } else {
+            spans.extend(
+                line.unicode_word_indices()
+                    .map(|(i, w)| (offset + i, offset + i + w.len())),
+            );
+        }
+        offset += line.len();
+    }
+    spans
+}
+
+/// UAX #29 word break properties of ASCII bytes (UAX #29, table 3), as table indices.
+mod wb {
+    /// Every ASCII byte not listed below.
+    pub const OTHER: u8 = 0;
+    /// `CR`.
+    pub const CR: u8 = 1;
+    /// `LF`.
+    pub const LF: u8 = 2;
+    /// `Newline`: U+000B, U+000C.
+    pub const NEWLINE: u8 = 3;
+    /// `WSegSpace`: U+0020 only.
+    pub const SPACE: u8 = 4;
+    /// `ALetter`: A–Z, a–z.
+    pub const LETTER: u8 = 5;
+    /// `Numeric`: 0–9.
+    pub const NUMERIC: u8 = 6;
+    /// `ExtendNumLet`: `_`.
+    pub const EXTEND_NUM_LET: u8 = 7;
+    /// `MidLetter`: `:`.
+    pub const MID_LETTER: u8 = 8;
+    /// `MidNumLet` (`.`) and `Single_Quote` (`'`), which the rules treat alike (`MidNumLetQ`).
+    pub const MID_NUM_LET_Q: u8 = 9;
+    /// `MidNum`: `,` and `;`.
+    pub const MID_NUM: u8 = 10;
+    pub const COUNT: usize = 11;
+}
+
+/// The word break property of each byte below 128.
+const WB_CLASS: [u8; 128] = {
+    let mut t = [wb::OTHER; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = match b {
+            b'\r' => wb::CR,
+            b'\n' => wb::LF,
+            0x0B | 0x0C => wb::NEWLINE,
+            b' ' => wb::SPACE,
+            b'A'..=b'Z' | b'a'..=b'z' => wb::LETTER,
+            b'0'..=b'9' => wb::NUMERIC,
+            b'_' => wb::EXTEND_NUM_LET,
+            b':' => wb::MID_LETTER,
+            b'.' | b'\'' => wb::MID_NUM_LET_Q,
+            b',' | b';' => wb::MID_NUM,
+            _ => wb::OTHER,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// What UAX #29 does between two ASCII bytes, by their properties: break, join, or join only if
+/// the byte after the pair (or the one before it) has a given property.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Join {
+    Break,
+    Always,
+    IfNextIs(u8),
+    IfBeforeIs(u8),
+}
+
+/// [`Join`] for every pair of properties: rules WB3–WB13b as they apply to ASCII (no `Extend`,
+/// `Format`, `ZWJ`, Hebrew, Katakana or regional indicators), WB999 otherwise.
+const WB_JOIN: [[Join; wb::COUNT]; wb::COUNT] = {
+    use wb::*;
+    let mut t = [[Join::Break; COUNT]; COUNT];
+    t[CR as usize][LF as usize] = Join::Always; // WB3 (WB3a/b: the other newline pairs break)
+    t[SPACE as usize][SPACE as usize] = Join::Always; // WB3d
+    let alnum = [LETTER, NUMERIC];
+    let mut i = 0;
+    while i < 2 {
+        let mut j = 0;
+        while j < 2 {
+            t[alnum[i] as usize][alnum[j] as usize] = Join::Always; // WB5, WB8, WB9, WB10
+            j += 1;
+        }
+        t[alnum[i] as usize][EXTEND_NUM_LET as usize] = Join::Always; // WB13a
+        t[EXTEND_NUM_LET as usize][alnum[i] as usize] = Join::Always; // WB13b
+        i += 1;
+    }
+    t[EXTEND_NUM_LET as usize][EXTEND_NUM_LET as usize] = Join::Always; // WB13a
+    t[LETTER as usize][MID_LETTER as usize] = Join::IfNextIs(LETTER); // WB6
+    t[LETTER as usize][MID_NUM_LET_Q as usize] = Join::IfNextIs(LETTER); // WB6
+    t[MID_LETTER as usize][LETTER as usize] = Join::IfBeforeIs(LETTER); // WB7
+    t[MID_NUM_LET_Q as usize][LETTER as usize] = Join::IfBeforeIs(LETTER); // WB7
+    t[NUMERIC as usize][MID_NUM as usize] = Join::IfNextIs(NUMERIC); // WB12
+    t[NUMERIC as usize][MID_NUM_LET_Q as usize] = Join::IfNextIs(NUMERIC); // WB12
+    t[MID_NUM as usize][NUMERIC as usize] = Join::IfBeforeIs(NUMERIC); // WB11
+    t[MID_NUM_LET_Q as usize][NUMERIC as usize] = Join::IfBeforeIs(NUMERIC); // WB11
+    t
+};
+
+/// Appends to `spans` the UAX #29 word segments of the ASCII text `b` (by [`WB_JOIN`]) that
+/// hold a letter or a digit, shifted by `offset`. Bytes of 128 and above must not occur.
+fn push_ascii_word_spans(b: &[u8], offset: usize, spans: &mut Vec<(usize, usize)>) {
+    let class = |k: usize| {
+        b.get(k)
+            .map_or(wb::OTHER, |&c| WB_CLASS[usize::from(c & 0x7F)])
+    };
+    let Some(&first) = b.first() else {
+        return;
+    };
+    let mut start = 0;
+    let mut prev = class(0);
+    let mut alnum = first.is_ascii_alphanumeric();
+    for i in 1..b.len() {
+        let cur = WB_CLASS[usize::from(b[i] & 0x7F)];
+        let joined = match WB_JOIN[usize::from(prev)][usize::from(cur)] {
+            Join::Break => false,
+            Join::Always => true,
+            Join::IfNextIs(c) => class(i + 1) == c,
+            Join::IfBeforeIs(c) => i >= 2 && class(i - 2) == c,
+        };
+        if !joined {
+            if alnum {
+                spans.push((offset + start, offset + i));
+            }
+            start = i;
+            alnum = false;
+        }
+        alnum |= matches!(cur, wb::LETTER | wb::NUMERIC);
+        prev = cur;
+    }
+    if alnum {
+        spans.push((offset + start, offset + b.len()));
+    }
 }
 
 /// Additive counts for one text (or a sum over many) under one tokenizer.
@@ -123,7 +271,10 @@ pub fn text_stats(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> Text
 /// a word `[s, e)` when `a < e && b > s`; empty token spans overlap nothing.
 pub fn word_token_counts(words: &[(usize, usize)], offsets: &[(usize, usize)]) -> (u64, u64) {
     let mut spans: Vec<(usize, usize)> = offsets.iter().copied().filter(|(a, b)| a < b).collect();
-    spans.sort_unstable();
+    // Offsets of one encoding are almost always in order already.
+    if !spans.is_sorted() {
+        spans.sort_unstable();
+    }
     // Token spans sorted by start; for each word scan forward from the first token that can
     // still overlap it.
     let mut first = 0usize;
@@ -153,6 +304,52 @@ pub fn word_token_counts(words: &[(usize, usize)], offsets: &[(usize, usize)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `word_spans` against `unicode-segmentation` over the whole text: every string of up to
+    /// five characters over an alphabet of one ASCII byte per word break property (and a tab),
+    /// and random longer strings over it with non-ASCII characters of the properties that interact
+    /// with them (letters, a combining mark, ZWJ, an emoji, regional indicators, Han, Katakana,
+    /// Hebrew, a no-break space, NEL and the line separator).
+    #[test]
+    fn words_are_the_general_segmenters_words() {
+        let general = |t: &str| -> Vec<(usize, usize)> {
+            t.unicode_word_indices()
+                .map(|(i, w)| (i, i + w.len()))
+                .collect()
+        };
+        let ascii: Vec<char> = "aZ7_:.',;\r\n\u{b} \t\"-".chars().collect();
+        let mut texts: Vec<String> = vec![String::new()];
+        let mut frontier = texts.clone();
+        for _ in 0..5 {
+            let next: Vec<String> = frontier
+                .iter()
+                .flat_map(|t| ascii.iter().map(move |&c| format!("{t}{c}")))
+                .collect();
+            texts.extend(next.iter().cloned());
+            frontier = next;
+        }
+        let mut wide = ascii.clone();
+        wide.extend("é\u{301}\u{200d}😀\u{1f1eb}\u{1f1f7}漢カא\u{a0}\u{85}\u{2028}".chars());
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for round in 0..40_000 {
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let alphabet = if round % 2 == 0 { &ascii } else { &wide };
+            let len = (next() % 40) as usize;
+            texts.push(
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        for t in &texts {
+            assert_eq!(word_spans(t), general(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn fertility_by_hand() {
