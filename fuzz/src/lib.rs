@@ -102,10 +102,26 @@ pub fn compare_bytes(data: &[u8]) {
         show: pick & 0x40 != 0,
         ..CompareOptions::default()
     };
-    if let Ok(report) = compare_with(&opts, tokenizers()) {
-        let _ = report.tables();
-        let _ = serde_json::to_string(&report);
-    }
+    // Run on a worker of a one-thread pool: called from outside a pool, every chunk's parallel
+    // step over the tokenizers would hand its work to another thread and wait for it, which cost
+    // more than half of each run.
+    pool().install(|| {
+        if let Ok(report) = compare_with(&opts, tokenizers()) {
+            let _ = report.tables();
+            let _ = serde_json::to_string(&report);
+        }
+    });
+}
+
+/// The one-thread pool `compare_bytes` runs in, built once.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a one-thread pool")
+    })
 }
 
 /// The identifier lexer: spans, code line starts, styles and sub-word zones, for the language
