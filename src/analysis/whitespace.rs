@@ -97,50 +97,51 @@ fn is_line_break(c: char) -> bool {
 }
 
 /// The whitespace pieces of `text`, in order (module docs).
+///
+/// Walks bytes, not characters: printable ASCII, most of source code, is skipped a byte at a
+/// time, and only other bytes are decoded.
 pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
+    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut at_line_start = true;
-    let mut it = text.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_graphic() {
+            at_line_start = false;
+            i += 1;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         if is_line_break(c) {
-            out.push(newline_run(text.as_bytes(), i, c, &mut it));
+            let piece = newline_run(b, i);
+            i = piece.end;
+            out.push(piece);
             at_line_start = true;
         } else if c.is_whitespace() {
-            out.push(blank_run(i, c, &mut it, at_line_start));
+            let piece = blank_run(text, i, at_line_start);
+            i = piece.end;
+            out.push(piece);
         } else {
             at_line_start = false;
+            i += c.len_utf8();
         }
     }
     out
 }
 
-type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
-
-/// The run of line breaks starting with `c` at byte `i` (`\r\n` counts as one break); `it` is
-/// left after it.
-#[inline]
-fn newline_run(b: &[u8], i: usize, c: char, it: &mut Chars) -> WsPiece {
+/// The run of line breaks starting at byte `i`, which holds one (`\r\n` counts as one break).
+fn newline_run(b: &[u8], i: usize) -> WsPiece {
     let mut breaks = 0;
     let mut end = i;
-    let mut cur = Some((i, c));
-    while let Some((j, d)) = cur {
-        if !is_line_break(d) {
-            break;
-        }
-        if d == '\r' && b.get(j + 1) == Some(&b'\n') {
-            it.next();
-            end = j + 2;
-        } else {
-            end = j + 1;
+    while let Some(&x) = b.get(end) {
+        match x {
+            b'\r' if b.get(end + 1) == Some(&b'\n') => end += 2,
+            b'\r' | b'\n' => end += 1,
+            _ => break,
         }
         breaks += 1;
-        cur = match it.peek() {
-            Some(&(k, e)) if is_line_break(e) => {
-                it.next();
-                Some((k, e))
-            }
-            _ => None,
-        };
     }
     WsPiece {
         class: WsClass::Newlines,
@@ -150,24 +151,27 @@ fn newline_run(b: &[u8], i: usize, c: char, it: &mut Chars) -> WsPiece {
     }
 }
 
-/// The run of non-line-break whitespace starting with `c` at byte `i`, classed by where it
-/// stands and what it holds; `it` is left after it.
-#[inline]
-fn blank_run(i: usize, c: char, it: &mut Chars, at_line_start: bool) -> WsPiece {
+/// The run of whitespace other than line breaks starting at byte `i`, which holds such a
+/// character; its class depends on whether it starts a line and on what follows it.
+fn blank_run(text: &str, i: usize, at_line_start: bool) -> WsPiece {
     let (mut spaces, mut tabs, mut chars) = (0, 0, 0);
     let mut end = i;
-    let mut next = Some((i, c));
-    while let Some((j, d)) = next {
+    for d in text[i..].chars() {
+        if !d.is_whitespace() || is_line_break(d) {
+            break;
+        }
         match d {
             ' ' => spaces += 1,
             '\t' => tabs += 1,
             _ => {}
         }
         chars += 1;
-        end = j + d.len_utf8();
-        next = it.next_if(|&(_, d)| d.is_whitespace() && !is_line_break(d));
+        end += d.len_utf8();
     }
-    let followed_by_text = it.peek().is_some_and(|&(_, d)| !is_line_break(d));
+    let followed_by_text = text[end..]
+        .chars()
+        .next()
+        .is_some_and(|d| !is_line_break(d));
     let class = if !followed_by_text {
         WsClass::Trailing
     } else if !at_line_start {
@@ -459,6 +463,85 @@ pub fn indent_probe(tokenizer: &dyn Tokenizer, max: usize) -> Result<Vec<IndentP
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character-by-character reading of the module docs, kept as the reference for the
+    /// byte walk of `whitespace_pieces`.
+    fn reference_pieces(text: &str) -> Vec<WsPiece> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut out = Vec::new();
+        let mut at_line_start = true;
+        let mut k = 0;
+        while k < chars.len() {
+            let (i, c) = chars[k];
+            if is_line_break(c) {
+                let mut breaks = 0;
+                while k < chars.len() && is_line_break(chars[k].1) {
+                    let crlf = chars[k].1 == '\r' && chars.get(k + 1).is_some_and(|p| p.1 == '\n');
+                    k += if crlf { 2 } else { 1 };
+                    breaks += 1;
+                }
+                let end = chars.get(k).map_or(text.len(), |p| p.0);
+                out.push(WsPiece {
+                    class: WsClass::Newlines,
+                    start: i,
+                    end,
+                    length: breaks,
+                });
+                at_line_start = true;
+            } else if c.is_whitespace() {
+                let first = k;
+                while k < chars.len() && chars[k].1.is_whitespace() && !is_line_break(chars[k].1) {
+                    k += 1;
+                }
+                let run: Vec<char> = chars[first..k].iter().map(|p| p.1).collect();
+                let end = chars.get(k).map_or(text.len(), |p| p.0);
+                let class = if k == chars.len() || is_line_break(chars[k].1) {
+                    WsClass::Trailing
+                } else if !at_line_start {
+                    WsClass::Inner
+                } else if run.iter().all(|&d| d == ' ') {
+                    WsClass::IndentSpaces
+                } else if run.iter().all(|&d| d == '\t') {
+                    WsClass::IndentTabs
+                } else {
+                    WsClass::IndentMixed
+                };
+                out.push(WsPiece {
+                    class,
+                    start: i,
+                    end,
+                    length: run.len(),
+                });
+            } else {
+                at_line_start = false;
+                k += 1;
+            }
+        }
+        out
+    }
+
+    /// The byte walk against the reference on random strings over spaces, tabs, line breaks,
+    /// other ASCII and Unicode whitespace, and letters of one to four bytes.
+    #[test]
+    fn pieces_match_the_character_reading() {
+        let alphabet: Vec<char> = " \t\r\n\u{b}\u{c}ax;\u{a0}\u{3000}\u{2028}\u{85}é漢😀"
+            .chars()
+            .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..50_000 {
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let len = (next() % 30) as usize;
+            let t: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(whitespace_pieces(&t), reference_pieces(&t), "{t:?}");
+        }
+    }
 
     #[test]
     fn long_runs_share_one_cell() {
