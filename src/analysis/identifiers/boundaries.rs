@@ -61,19 +61,34 @@ pub fn style(ident: &str) -> Style {
             (true, true) => Style::Other,
         };
     }
-    let chars: Vec<char> = core.chars().collect();
-    let hump = chars
-        .windows(2)
-        .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
-        || chars
-            .windows(3)
-            .any(|w| w[0].is_uppercase() && w[1].is_uppercase() && w[2].is_lowercase());
-    match chars.first() {
-        Some(c) if hump && c.is_lowercase() => Style::CamelCase,
-        Some(c) if hump && c.is_uppercase() => Style::PascalCase,
-        Some(_) if hump => Style::Other,
+    match core.chars().next() {
+        Some(c) if has_hump(core) => {
+            if c.is_lowercase() {
+                Style::CamelCase
+            } else if c.is_uppercase() {
+                Style::PascalCase
+            } else {
+                Style::Other
+            }
+        }
         _ => Style::SingleWord,
     }
+}
+
+/// Whether `s` has a case hump: a lowercase letter before an uppercase one, or two uppercase
+/// letters before a lowercase one.
+fn has_hump(s: &str) -> bool {
+    let (mut before, mut prev) = (None::<char>, None::<char>);
+    for c in s.chars() {
+        if let Some(p) = prev {
+            let upper_upper = before.is_some_and(char::is_uppercase) && p.is_uppercase();
+            if (p.is_lowercase() && c.is_uppercase()) || (upper_upper && c.is_lowercase()) {
+                return true;
+            }
+        }
+        (before, prev) = (prev, Some(c));
+    }
+    false
 }
 
 /// Sub-word boundary zones of an identifier, as inclusive byte ranges `[lo, hi]` relative to its
@@ -81,38 +96,34 @@ pub fn style(ident: &str) -> Style {
 /// `[a, b)` is `[a, b]` without the identifier's two edges.
 pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
     let mut zones = Vec::new();
-    let chars: Vec<(usize, char)> = ident.char_indices().collect();
     let n = ident.len();
-    let mut k = 0;
-    while k < chars.len() {
-        let (p, c) = chars[k];
+    let mut it = ident.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((p, c)) = it.next() {
         if c == '_' {
-            let a = p;
-            while k < chars.len() && chars[k].1 == '_' {
-                k += 1;
-            }
-            let b = chars.get(k).map_or(n, |x| x.0);
-            let lo = if a == 0 { b } else { a };
-            let hi = if b == n { a } else { b };
+            while it.next_if(|&(_, d)| d == '_').is_some() {}
+            let b = it.peek().map_or(n, |x| x.0);
+            let lo = if p == 0 { b } else { p };
+            let hi = if b == n { p } else { b };
             if lo <= hi && lo > 0 && hi < n {
                 zones.push((lo, hi));
             }
+            prev = Some('_');
             continue;
         }
-        if k > 0 {
-            let prev = chars[k - 1].1;
-            let next = chars.get(k + 1).map(|x| x.1);
+        if let Some(prev) = prev.filter(|&d| d != '_') {
+            let next = it.peek().map(|x| x.1);
             let hump = (prev.is_lowercase() && c.is_uppercase())
                 || (prev.is_uppercase()
                     && c.is_uppercase()
                     && next.is_some_and(char::is_lowercase))
                 || (prev.is_alphabetic() && c.is_numeric())
                 || (prev.is_numeric() && c.is_alphabetic());
-            if hump && prev != '_' {
+            if hump {
                 zones.push((p, p));
             }
         }
-        k += 1;
+        prev = Some(c);
     }
     zones
 }
@@ -222,13 +233,14 @@ impl IdentifierCounts {
         let mut c = IdentifierCounts::default();
         let mut worst: HashMap<&str, Fragmented> = HashMap::new();
         let mut first = 0usize;
+        let mut cuts: Vec<usize> = Vec::new();
         for &(s, e) in idents {
             while first < spans.len() && spans[first].1 <= s {
                 first += 1;
             }
             let ident = &text[s..e];
             let mut n = 0u64;
-            let mut cuts: Vec<usize> = Vec::new();
+            cuts.clear();
             let mut i = first;
             while i < spans.len() && spans[i].0 < e {
                 let (ts, te) = spans[i];
@@ -298,5 +310,113 @@ impl IdentifierCounts {
             self.styles.entry(*k).or_default().add(v);
         }
         merge_fragmented(&mut self.fragmented, &o.fragmented);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reading of `style` over a collected `Vec<char>`, kept as the reference.
+    fn reference_style(ident: &str) -> Style {
+        let core = ident.trim_matches('_');
+        let has_lower = core.chars().any(char::is_lowercase);
+        let has_upper = core.chars().any(char::is_uppercase);
+        if core.contains('_') {
+            return match (has_lower, has_upper) {
+                (true, false) | (false, false) => Style::SnakeCase,
+                (false, true) => Style::ScreamingSnake,
+                (true, true) => Style::Other,
+            };
+        }
+        let chars: Vec<char> = core.chars().collect();
+        let hump = chars
+            .windows(2)
+            .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
+            || chars
+                .windows(3)
+                .any(|w| w[0].is_uppercase() && w[1].is_uppercase() && w[2].is_lowercase());
+        match chars.first() {
+            Some(c) if hump && c.is_lowercase() => Style::CamelCase,
+            Some(c) if hump && c.is_uppercase() => Style::PascalCase,
+            Some(_) if hump => Style::Other,
+            _ => Style::SingleWord,
+        }
+    }
+
+    /// The reading of `subword_zones` over collected `(offset, char)` pairs, kept as the
+    /// reference.
+    fn reference_zones(ident: &str) -> Vec<(usize, usize)> {
+        let mut zones = Vec::new();
+        let chars: Vec<(usize, char)> = ident.char_indices().collect();
+        let n = ident.len();
+        let mut k = 0;
+        while k < chars.len() {
+            let (p, c) = chars[k];
+            if c == '_' {
+                while k < chars.len() && chars[k].1 == '_' {
+                    k += 1;
+                }
+                let b = chars.get(k).map_or(n, |x| x.0);
+                let lo = if p == 0 { b } else { p };
+                let hi = if b == n { p } else { b };
+                if lo <= hi && lo > 0 && hi < n {
+                    zones.push((lo, hi));
+                }
+                continue;
+            }
+            if k > 0 {
+                let prev = chars[k - 1].1;
+                let next = chars.get(k + 1).map(|x| x.1);
+                let hump = (prev.is_lowercase() && c.is_uppercase())
+                    || (prev.is_uppercase()
+                        && c.is_uppercase()
+                        && next.is_some_and(char::is_lowercase))
+                    || (prev.is_alphabetic() && c.is_numeric())
+                    || (prev.is_numeric() && c.is_alphabetic());
+                if hump && prev != '_' {
+                    zones.push((p, p));
+                }
+            }
+            k += 1;
+        }
+        zones
+    }
+
+    /// Styles and zones against the references on every identifier of up to five characters
+    /// over `aB1_` and on random longer ones with non-ASCII letters and digits.
+    #[test]
+    fn styles_and_zones_match_the_collected_readings() {
+        let short: Vec<char> = "aB1_".chars().collect();
+        let mut idents = vec![String::new()];
+        let mut frontier = idents.clone();
+        for _ in 0..5 {
+            let next: Vec<String> = frontier
+                .iter()
+                .flat_map(|t| short.iter().map(move |&c| format!("{t}{c}")))
+                .collect();
+            idents.extend(next.iter().cloned());
+            frontier = next;
+        }
+        let wide: Vec<char> = "aZ9_éÉßǅ٣ⅫΣσ漢".chars().collect();
+        let mut x: u64 = 0xD1B5_4A32_D192_ED03;
+        for _ in 0..30_000 {
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let len = (next() % 16) as usize;
+            idents.push(
+                (0..len)
+                    .map(|_| wide[(next() % wide.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        for id in &idents {
+            assert_eq!(style(id), reference_style(id), "{id:?}");
+            assert_eq!(subword_zones(id), reference_zones(id), "{id:?}");
+        }
     }
 }
