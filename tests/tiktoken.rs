@@ -47,6 +47,24 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         );
         let enc = ours.encode(text, false).expect("ours");
         prop_assert_eq!(&enc.ids, &got);
+        // Offsets: each token's reference bytes laid end to end, widened to char boundaries
+        // (what `offsets_are_token_bytes` promises the analyses).
+        let mut at = 0;
+        let mut offsets = Vec::new();
+        for &id in &got {
+            let len = reference.decode_bytes(&[id]).expect("ref").len();
+            let (mut s, mut e) = (at, at + len);
+            while !text.is_char_boundary(s) {
+                s -= 1;
+            }
+            while !text.is_char_boundary(e) {
+                e += 1;
+            }
+            offsets.push((s, e));
+            at += len;
+        }
+        prop_assert!(ours.offsets_are_token_bytes());
+        prop_assert_eq!(&enc.offsets, &offsets);
         let decoded = ours.decode(&got, false).expect("decode");
         prop_assert_eq!(
             decoded.as_bytes(),

@@ -13,47 +13,75 @@ use crate::tokenizer::{Encoding, Tokenizer, char_to_byte, widen_to_char_boundari
 /// `[start, end)` byte spans of the tokens of `enc` in `text`, on `char` boundaries, one per
 /// token, sorted by start. See the module docs for how they are obtained.
 pub fn token_spans(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> Vec<(usize, usize)> {
-    if tokenizer.is_byte_level() {
-        let mut spans = Vec::with_capacity(enc.len());
-        let mut at = 0usize;
-        for (tok, &special) in enc.tokens.iter().zip(&enc.special) {
-            let len = if special {
-                // Special added tokens are matched verbatim in the text.
-                tok.len()
-            } else {
-                tok.chars()
-                    .map(|c| {
-                        if char_to_byte(c).is_some() {
-                            1
-                        } else {
-                            c.len_utf8()
-                        }
-                    })
-                    .sum()
-            };
-            spans.push((at, at + len));
-            at += len;
-        }
-        if at == text.len() {
-            return spans
-                .into_iter()
-                .map(|(s, e)| widen_to_char_boundaries(text, s, e))
-                .collect();
-        }
+    if tokenizer.is_byte_level()
+        && !tokenizer.offsets_are_token_bytes()
+        && let Some(spans) = rebuilt_spans(text, enc)
+    {
+        return spans;
     }
     let mut spans: Vec<(usize, usize)> = enc
         .offsets
         .iter()
         .map(|&(s, e)| widen_to_char_boundaries(text, s, e))
         .collect();
-    spans.sort_unstable();
+    if !spans.is_sorted() {
+        spans.sort_unstable();
+    }
     spans
+}
+
+/// The spans of a byte-level encoding rebuilt from its token strings (module docs), or `None`
+/// when their lengths do not add up to the text's.
+fn rebuilt_spans(text: &str, enc: &Encoding) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::with_capacity(enc.len());
+    let mut at = 0usize;
+    for (tok, &special) in enc.tokens.iter().zip(&enc.special) {
+        let len = if special {
+            // Special added tokens are matched verbatim in the text.
+            tok.len()
+        } else {
+            tok.chars()
+                .map(|c| {
+                    if char_to_byte(c).is_some() {
+                        1
+                    } else {
+                        c.len_utf8()
+                    }
+                })
+                .sum()
+        };
+        spans.push((at, at + len));
+        at += len;
+    }
+    (at == text.len()).then(|| {
+        spans
+            .into_iter()
+            .map(|(s, e)| widen_to_char_boundaries(text, s, e))
+            .collect()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tokenizer;
+
+    /// The tiktoken encodings' offsets, used as they are, equal the spans rebuilt from their
+    /// token strings, on text with multi-byte characters split inside tokens.
+    #[test]
+    fn tiktoken_offsets_are_the_rebuilt_spans() {
+        let text = "fn größe() {\n    return \"日本語のテキスト\"; // 😀 naïve\n\t\t}\n";
+        for name in ["r50k_base", "cl100k_base", "o200k_base"] {
+            let tok = tokenizer::load(name).unwrap();
+            assert!(tok.offsets_are_token_bytes());
+            let enc = tok.encode(text, false).unwrap();
+            assert_eq!(
+                Some(token_spans(text, &enc, tok.as_ref())),
+                rebuilt_spans(text, &enc),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn roberta_spaces_get_their_bytes_back() {

@@ -210,6 +210,14 @@ pub trait Tokenizer: Send + Sync {
     /// trip is lossless by construction).
     fn is_byte_level(&self) -> bool;
 
+    /// Whether the offsets of [`Tokenizer::encode`] are each token's own bytes, untrimmed, laid
+    /// end to end (widened to `char` boundaries), so that no analysis needs to rebuild them
+    /// from the token strings (see `analysis::spans`). False unless an implementation
+    /// guarantees it.
+    fn offsets_are_token_bytes(&self) -> bool {
+        false
+    }
+
     /// The word-start marker the vocabulary uses in place of a leading space (`Ġ` or `▁`).
     fn space_marker(&self) -> Option<char>;
 

@@ -280,6 +280,11 @@ impl Tokenizer for TiktokenTokenizer {
         Ok(enc)
     }
 
+    fn offsets_are_token_bytes(&self) -> bool {
+        // `encode` lays every token's bytes end to end, with no normalizer or trimming.
+        true
+    }
+
     fn splits_before_single_spaces(&self) -> bool {
         // Every tiktoken pattern puts a space only at the start of a piece or in a
         // whitespace-only piece (see `chunked`).
