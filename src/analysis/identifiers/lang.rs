@@ -479,17 +479,23 @@ impl Lang {
 
     /// Whether `w` is one of the language's [`keywords`](Lang::keywords) (TypeScript: or
     /// JavaScript's).
+    ///
+    /// The lexer asks this of every identifier, so the lists are looked up in a hash set built
+    /// once per language (lowercased where the language ignores case).
     pub fn is_keyword(self, w: &str) -> bool {
-        let lists: &[&[&str]] = match self {
-            Lang::Typescript => &[JS_KEYWORDS, self.keywords()],
-            _ => &[self.keywords()],
-        };
-        if self.keywords_case_insensitive() {
-            lists
-                .iter()
-                .any(|kw| kw.iter().any(|k| k.eq_ignore_ascii_case(w)))
+        let set = &keyword_sets()[self as usize];
+        if self.keywords_case_insensitive() && w.bytes().any(|b| b.is_ascii_uppercase()) {
+            set.contains(w.to_ascii_lowercase().as_str())
         } else {
-            lists.iter().any(|kw| kw.contains(&w))
+            set.contains(w)
+        }
+    }
+
+    /// The lists `is_keyword` matches (TypeScript: and JavaScript's).
+    fn keyword_lists(self) -> Vec<&'static [&'static str]> {
+        match self {
+            Lang::Typescript => vec![JS_KEYWORDS, self.keywords()],
+            _ => vec![self.keywords()],
         }
     }
 
@@ -564,5 +570,70 @@ const JS_KEYWORDS: &[&str] = &[
 impl std::fmt::Display for Lang {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Each language's keyword set, indexed by `Lang as usize` (every language is in [`LANGS`]).
+fn keyword_sets() -> &'static [std::collections::HashSet<String>] {
+    static SETS: std::sync::OnceLock<Vec<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    SETS.get_or_init(|| {
+        let mut sets = vec![std::collections::HashSet::new(); LANGS.len()];
+        for &lang in LANGS {
+            let fold = lang.keywords_case_insensitive();
+            sets[lang as usize] = lang
+                .keyword_lists()
+                .into_iter()
+                .flatten()
+                .map(|k| {
+                    if fold {
+                        k.to_ascii_lowercase()
+                    } else {
+                        k.to_string()
+                    }
+                })
+                .collect();
+        }
+        sets
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keyword sets against a scan of the lists: every keyword of every list, its upper-
+    /// and title-case forms, and near misses, in every language.
+    #[test]
+    fn keyword_sets_match_the_lists() {
+        let mut words: Vec<String> = vec!["".into(), "x".into(), "selfs".into(), "é".into()];
+        for &lang in LANGS {
+            for k in JS_KEYWORDS.iter().chain(lang.keywords()) {
+                let mut title = k.to_string();
+                if let Some(first) = title.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                words.extend([
+                    k.to_string(),
+                    k.to_ascii_uppercase(),
+                    title,
+                    format!("{k}_"),
+                ]);
+            }
+        }
+        for &lang in LANGS {
+            for w in &words {
+                let scan = lang.keyword_lists().iter().any(|list| {
+                    list.iter().any(|k| {
+                        if lang.keywords_case_insensitive() {
+                            k.eq_ignore_ascii_case(w)
+                        } else {
+                            k == w
+                        }
+                    })
+                });
+                assert_eq!(lang.is_keyword(w), scan, "{lang:?} {w:?}");
+            }
+        }
     }
 }
