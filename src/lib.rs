@@ -58,6 +58,8 @@ pub mod pretrained;
 pub mod render;
 pub mod reproduction;
 pub mod retrieval;
+#[cfg(test)]
+mod test_text;
 pub mod tiling;
 pub mod tokenizer;
 pub mod units;

@@ -318,34 +318,12 @@ mod tests {
                 .collect()
         };
         let ascii: Vec<char> = "aZ7_:.',;\r\n\u{b} \t\"-".chars().collect();
-        let mut texts: Vec<String> = vec![String::new()];
-        let mut frontier = texts.clone();
-        for _ in 0..5 {
-            let next: Vec<String> = frontier
-                .iter()
-                .flat_map(|t| ascii.iter().map(move |&c| format!("{t}{c}")))
-                .collect();
-            texts.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let mut texts = crate::test_text::all_strings(&ascii, 5);
         let mut wide = ascii.clone();
         wide.extend("é\u{301}\u{200d}😀\u{1f1eb}\u{1f1f7}漢カא\u{a0}\u{85}\u{2028}".chars());
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for round in 0..40_000 {
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
-            let alphabet = if round % 2 == 0 { &ascii } else { &wide };
-            let len = (next() % 40) as usize;
-            texts.push(
-                (0..len)
-                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                    .collect(),
-            );
-        }
+        let mut rng = crate::test_text::XorShift(0x2545_F491_4F6C_DD1D);
+        texts.extend(rng.strings(&ascii, 20_000, 40));
+        texts.extend(rng.strings(&wide, 20_000, 40));
         for t in &texts {
             assert_eq!(word_spans(t), general(t), "{t:?}");
         }

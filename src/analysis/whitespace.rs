@@ -527,18 +527,8 @@ mod tests {
         let alphabet: Vec<char> = " \t\r\n\u{b}\u{c}ax;\u{a0}\u{3000}\u{2028}\u{85}é漢😀"
             .chars()
             .collect();
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..50_000 {
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
-            let len = (next() % 30) as usize;
-            let t: String = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
+        let mut rng = crate::test_text::XorShift(0x9E37_79B9_7F4A_7C15);
+        for t in rng.strings(&alphabet, 50_000, 30) {
             assert_eq!(whitespace_pieces(&t), reference_pieces(&t), "{t:?}");
         }
     }

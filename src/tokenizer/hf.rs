@@ -1104,20 +1104,14 @@ mod tests {
                     assert_eq!(table.decode(&[id], skip), hf(&[id], skip), "{id}");
                 }
             }
-            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+            let mut rng = crate::test_text::XorShift(0x9E37_79B9_7F4A_7C15);
             for _ in 0..500 {
-                let mut next = || {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x
-                };
-                let len = (next() % 40) as usize;
+                let len = rng.below(40);
                 // Mostly low ids (bytes, specials), some anywhere, a few past the end.
                 let ids: Vec<u32> = (0..len)
-                    .map(|_| match next() % 4 {
-                        0 => (next() % 300) as u32,
-                        _ => (next() % u64::from(end + 5)) as u32,
+                    .map(|_| match rng.below(4) {
+                        0 => rng.below(300) as u32,
+                        _ => rng.below(end as usize + 5) as u32,
                     })
                     .collect();
                 for skip in [false, true] {

@@ -388,32 +388,10 @@ mod tests {
     #[test]
     fn styles_and_zones_match_the_collected_readings() {
         let short: Vec<char> = "aB1_".chars().collect();
-        let mut idents = vec![String::new()];
-        let mut frontier = idents.clone();
-        for _ in 0..5 {
-            let next: Vec<String> = frontier
-                .iter()
-                .flat_map(|t| short.iter().map(move |&c| format!("{t}{c}")))
-                .collect();
-            idents.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let mut idents = crate::test_text::all_strings(&short, 5);
         let wide: Vec<char> = "aZ9_éÉßǅ٣ⅫΣσ漢".chars().collect();
-        let mut x: u64 = 0xD1B5_4A32_D192_ED03;
-        for _ in 0..30_000 {
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
-            let len = (next() % 16) as usize;
-            idents.push(
-                (0..len)
-                    .map(|_| wide[(next() % wide.len() as u64) as usize])
-                    .collect(),
-            );
-        }
+        let mut rng = crate::test_text::XorShift(0xD1B5_4A32_D192_ED03);
+        idents.extend(rng.strings(&wide, 30_000, 16));
         for id in &idents {
             assert_eq!(style(id), reference_style(id), "{id:?}");
             assert_eq!(subword_zones(id), reference_zones(id), "{id:?}");
