@@ -6,7 +6,9 @@
 //! rebuilt from the token strings: each character of the GPT-2 byte alphabet is one byte, any
 //! other character (added tokens such as OLMo's literal runs of spaces) its UTF-8 length, and the
 //! spans are laid end to end. When these lengths do not add up to the text's length (a normaliser
-//! changed the text, e.g. NFC), the tokenizer's own offsets are used instead.
+//! changed the text, e.g. NFC), the tokenizer's own offsets are used instead. So are they for a
+//! tokenizer whose offsets are its tokens' own bytes already
+//! ([`Tokenizer::offsets_are_token_bytes`]: the tiktoken encodings).
 
 use crate::tokenizer::{Encoding, Tokenizer, char_to_byte, widen_to_char_boundaries};
 

@@ -25,8 +25,8 @@ pub use crate::units::ratio;
 ///
 /// UAX #29 breaks before and after every line feed, and none of its rules looks across one, so
 /// each line (up to and including its `\n`) is segmented alone: ASCII lines (most source code)
-/// by [`push_ascii_word_spans`], which gives the same spans without the general segmenter's
-/// per-character property lookups, the others by `unicode-segmentation`.
+/// by a table of the word break rules, which gives the same spans without the general
+/// segmenter's per-character property lookups, the others by `unicode-segmentation`.
 pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     if text.is_ascii() {
