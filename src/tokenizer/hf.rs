@@ -12,6 +12,7 @@ use tokenizers::{
 };
 
 use super::decode::{DecodeTable, Decoding};
+use super::rank_bpe::{Native, Piece, RankBpe};
 use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
@@ -27,6 +28,10 @@ pub trait HfModel: tokenizers::Model + Send + Sync {
     fn algorithm(&self) -> Algorithm;
     /// Max id + 1 of the model's own vocabulary.
     fn id_end(&self) -> usize;
+    /// The model as a [`RankBpe`], for the native byte-level pipeline; `None` for other models.
+    fn rank_bpe(&self) -> Option<&RankBpe> {
+        None
+    }
 }
 
 impl HfModel for ModelWrapper {
@@ -68,6 +73,8 @@ pub struct HfTokenizer<M = ModelWrapper> {
     decoded_tokens: AtomicUsize,
     /// Whether the file was a SentencePiece model (its pipeline marks word starts with `▁`).
     sentencepiece: bool,
+    /// The native pipeline, for a [`RankBpe`] file it reproduces (see [`Native`]).
+    native: Option<Native>,
 }
 
 /// Tokenizers with more ids than this (a file with sparse ids can claim billions) decode
@@ -244,6 +251,11 @@ impl<M: HfModel> HfTokenizer<M> {
             added: added_outside,
             special: specials.len(),
         };
+        let native = inner
+            .get_model()
+            .rank_bpe()
+            .and_then(|model| Native::new(&inner, model))
+            .filter(|_| native_enabled());
         Ok(Self {
             name: name.to_string(),
             path: None,
@@ -258,7 +270,37 @@ impl<M: HfModel> HfTokenizer<M> {
             decode_table: OnceLock::new(),
             decoded_tokens: AtomicUsize::new(0),
             sentencepiece: false,
+            native,
         })
+    }
+
+    /// The encoding of HF `tokenizers`' pipeline, whatever path [`Tokenizer::encode`] takes: the
+    /// reference the native pipeline is checked against.
+    pub fn pipeline_encode(&self, text: &str, add_special_tokens: bool) -> Result<super::Encoding> {
+        let enc = super::guarded(&self.name, || {
+            self.inner
+                .encode(text, add_special_tokens)
+                .map_err(|e| self.err(e))
+        })?;
+        let ids = enc.get_ids().to_vec();
+        let special = ids.iter().map(|id| self.specials.contains(id)).collect();
+        Ok(super::Encoding {
+            tokens: enc.get_tokens().to_vec(),
+            offsets: enc.get_offsets().to_vec(),
+            ids,
+            special,
+        })
+    }
+
+    /// Whether [`Tokenizer::encode`] runs the native pipeline (for texts it takes).
+    pub fn has_native_pipeline(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// The native pipeline's tokens of `text`, when it has one and takes this text.
+    fn native_pieces(&self, text: &str) -> Option<(Vec<Piece>, &RankBpe)> {
+        let model = self.inner.get_model().rank_bpe()?;
+        Some((self.native.as_ref()?.encode(model, text)?, model))
     }
 
     /// The decode table for a decode of `tokens` ids, once HF's decode has decoded as many
@@ -307,6 +349,12 @@ impl<M: HfModel> HfTokenizer<M> {
             message: e.to_string(),
         }
     }
+}
+
+/// Whether the native byte-level pipeline is used where it applies: yes, unless
+/// `TOKSTAT_NATIVE_BPE=0` keeps every encode on HF's pipeline (for comparisons).
+fn native_enabled() -> bool {
+    std::env::var_os("TOKSTAT_NATIVE_BPE").is_none_or(|v| v != "0")
 }
 
 /// Loads a `tokenizer.json` whose model is a unigram LM or a BPE without `tokenizers`' generic
@@ -971,19 +1019,26 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode(&self, text: &str, add_special_tokens: bool) -> Result<super::Encoding> {
-        let enc = super::guarded(&self.name, || {
-            self.inner
-                .encode(text, add_special_tokens)
-                .map_err(|e| self.err(e))
-        })?;
-        let ids = enc.get_ids().to_vec();
-        let special = ids.iter().map(|id| self.specials.contains(id)).collect();
-        Ok(super::Encoding {
-            tokens: enc.get_tokens().to_vec(),
-            offsets: enc.get_offsets().to_vec(),
-            ids,
-            special,
-        })
+        if !add_special_tokens && let Some((pieces, model)) = self.native_pieces(text) {
+            let mut enc = super::Encoding {
+                ids: Vec::with_capacity(pieces.len()),
+                tokens: Vec::with_capacity(pieces.len()),
+                offsets: Vec::with_capacity(pieces.len()),
+                special: Vec::with_capacity(pieces.len()),
+            };
+            for p in pieces {
+                enc.ids.push(p.id);
+                enc.tokens.push(if p.added {
+                    text[p.start..p.end].to_string()
+                } else {
+                    model.text(p.id).unwrap_or_default().to_string()
+                });
+                enc.offsets.push((p.start, p.end));
+                enc.special.push(self.specials.contains(&p.id));
+            }
+            return Ok(enc);
+        }
+        self.pipeline_encode(text, add_special_tokens)
     }
 
     fn splits_before_single_spaces(&self) -> bool {
@@ -993,6 +1048,9 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        if !add_special_tokens && let Some((pieces, _)) = self.native_pieces(text) {
+            return Ok(pieces.into_iter().map(|p| p.id).collect());
+        }
         let enc = super::guarded(&self.name, || {
             self.inner
                 .encode_fast(text, add_special_tokens)

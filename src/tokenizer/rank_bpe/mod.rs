@@ -20,7 +20,10 @@
 //! `TOKSTAT_RANK_BPE=0` puts them back on HF's `BPE`. See "An exact rank-based BPE model" in
 //! `docs/compare.md` for the numbers.
 
+mod native;
 pub mod table;
+
+pub(crate) use native::{Native, Piece};
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -202,7 +205,7 @@ impl RankBpe {
     }
 
     /// The text of token `id` (tokens are UTF-8: the tables are written from `String`s).
-    fn text(&self, id: u32) -> Option<&str> {
+    pub(crate) fn text(&self, id: u32) -> Option<&str> {
         std::str::from_utf8(self.vocab.token(id)?).ok()
     }
 
@@ -309,12 +312,35 @@ impl RankBpe {
             return vec![(id, 0, word.len())];
         }
         let mut syms = self.symbols(word);
-        if syms.len() > HEAP_ABOVE {
-            self.merge_heap(&mut syms);
-        } else {
-            self.merge_loop(&mut syms);
-        }
+        self.merge(&mut syms);
         syms
+    }
+
+    /// The tokens of one pre-tokenized piece given as its raw bytes, each byte starting as the id
+    /// of its printable character (`byte_ids`), into `out` with offsets in bytes of `piece`.
+    pub(crate) fn encode_bytes(
+        &self,
+        piece: &[u8],
+        byte_ids: &[u32; 256],
+        out: &mut Vec<(u32, usize, usize)>,
+    ) {
+        out.clear();
+        out.extend(
+            piece
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| (byte_ids[b as usize], i, i + 1)),
+        );
+        self.merge(out);
+    }
+
+    /// Merges `syms` in place: the rank loop for short words, the heap for long ones.
+    fn merge(&self, syms: &mut Vec<(u32, usize, usize)>) {
+        if syms.len() > HEAP_ABOVE {
+            self.merge_heap(syms);
+        } else {
+            self.merge_loop(syms);
+        }
     }
 }
 
@@ -368,6 +394,10 @@ impl Model for RankBpe {
 impl super::HfModel for RankBpe {
     fn algorithm(&self) -> super::Algorithm {
         super::Algorithm::Bpe
+    }
+
+    fn rank_bpe(&self) -> Option<&RankBpe> {
+        Some(self)
     }
 
     fn id_end(&self) -> usize {

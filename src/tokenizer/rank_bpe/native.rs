@@ -1,0 +1,511 @@
+//! The whole byte-level BPE pipeline in place of HF `tokenizers`' for the files it reproduces:
+//! added tokens, the NFC normalizer, the GPT-2 pre-tokenizer and the [`RankBpe`] model over
+//! the input's bytes, with byte offsets computed directly.
+//!
+//! HF's pipeline carries every piece of text as a `NormalizedString` with one alignment per
+//! byte, runs the GPT-2 pattern through Oniguruma, maps each byte to its printable character and
+//! back, and builds an `Encoding` of owned strings: about three quarters of `compare`'s encode
+//! time for `roberta`, the model step about a seventh (callgrind, `docs/compare.md`). This path
+//! does the same steps in one pass over the text:
+//!
+//! 1. **Added tokens**, as HF's `AddedVocabulary` finds them: first the tokens that are not
+//!    normalized, over the whole text, then the normalized ones over each gap between those,
+//!    each with a leftmost-longest Aho–Corasick automaton (the `daachorse` one HF builds), and
+//!    the same `single_word`, `lstrip` and `rstrip` rules.
+//! 2. **Normalizer**: none, or NFC on text that the NFC quick check (UAX #15) says is already
+//!    normalized, where NFC changes nothing and every offset maps to itself. Other text goes to
+//!    HF's pipeline ([`Native::encode`] returns `None`).
+//! 3. **Pre-tokenizer**: GPT-2's pattern (Radford et al. 2019, the `ByteLevel` pre-tokenizer
+//!    with `use_regex`), `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`,
+//!    as a scanner over character classes (see [`piece_end`]). The classes use Unicode 16.0's
+//!    general categories and `White_Space`, the tables of the Oniguruma HF runs;
+//!    `tests/native_bpe.rs` checks every code point against HF's pre-tokenizer.
+//! 4. **Model**: [`RankBpe`] on each piece's bytes, each byte starting as the id of its
+//!    printable character; a token that holds part of a multi-byte character gets the whole
+//!    character's range, as in HF.
+//!
+//! Encodings with special tokens added (the post-processor) stay on HF's pipeline; every
+//! analysis encodes without them. `tests/native_bpe.rs` checks ids, token strings, offsets and
+//! special flags against HF's pipeline on every bundled corpus and on generated text.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
+use tokenizers::{NormalizerWrapper, PreTokenizerWrapper};
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+use super::RankBpe;
+use crate::tokenizer::byte_to_char;
+use crate::tokenizer::hf::{HfModel, Pipeline};
+
+/// A byte-level BPE file's pipeline, run natively (see the module docs).
+pub(crate) struct Native {
+    /// The id of each byte's printable character.
+    byte_ids: [u32; 256],
+    /// Whether the normalizer is NFC (otherwise there is none).
+    nfc: bool,
+    /// Added tokens matched on the text as given.
+    plain: Option<AddedSet>,
+    /// Added tokens matched on the normalized text.
+    normalized: Option<AddedSet>,
+}
+
+/// One of HF's two added-token automata, with each token's matching rules.
+struct AddedSet {
+    automaton: DoubleArrayAhoCorasick<u32>,
+    rules: HashMap<u32, Rules>,
+}
+
+/// How an added token matches (HF `AddedToken`).
+#[derive(Clone, Copy)]
+struct Rules {
+    single_word: bool,
+    lstrip: bool,
+    rstrip: bool,
+}
+
+/// A part of the text: an added token, or a gap between added tokens.
+enum Split {
+    Added { id: u32, start: usize, end: usize },
+    Gap { start: usize, end: usize },
+}
+
+/// One output token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Piece {
+    pub id: u32,
+    /// `[start, end)` in the text.
+    pub start: usize,
+    pub end: usize,
+    /// An added token (spelled as the text it matched) rather than a model token.
+    pub added: bool,
+}
+
+impl Native {
+    /// The native pipeline of `inner` over `model`, if it reproduces it exactly: no normalizer or
+    /// NFC, the `ByteLevel` pre-tokenizer with the GPT-2 pattern and no prefix space, every byte
+    /// that UTF-8 uses in the vocabulary, merges not ignored, special tokens split out of the input, and added
+    /// tokens the automata can hold. `None` otherwise: HF's pipeline encodes.
+    pub(crate) fn new<M: HfModel>(inner: &Pipeline<M>, model: &RankBpe) -> Option<Self> {
+        let nfc = match inner.get_normalizer() {
+            None => false,
+            Some(NormalizerWrapper::NFC(_)) => true,
+            Some(_) => return None,
+        };
+        match inner.get_pre_tokenizer() {
+            Some(PreTokenizerWrapper::ByteLevel(b)) if b.use_regex && !b.add_prefix_space => {}
+            _ => return None,
+        }
+        if model.ignore_merges || inner.get_encode_special_tokens() {
+            return None;
+        }
+        // Bytes that never occur in UTF-8 (0xC0, 0xC1, 0xF5–0xFF) may be missing: ModernBERT's
+        // vocabulary leaves them out, and text never holds them.
+        let mut byte_ids = [super::NONE; 256];
+        for (b, slot) in (0..=255u8).zip(byte_ids.iter_mut()) {
+            match model.char_id(byte_to_char(b)) {
+                Some(id) => *slot = id,
+                None if matches!(b, 0xC0 | 0xC1 | 0xF5..) => {}
+                None => return None,
+            }
+        }
+        let added = inner.get_added_tokens_decoder();
+        let mut plain = Vec::new();
+        let mut normalized = Vec::new();
+        for (&id, t) in &added {
+            if t.normalized && nfc && !is_nfc(&t.content) {
+                return None;
+            }
+            let set = if t.normalized {
+                &mut normalized
+            } else {
+                &mut plain
+            };
+            let rules = Rules {
+                single_word: t.single_word,
+                lstrip: t.lstrip,
+                rstrip: t.rstrip,
+            };
+            set.push((id, t.content.as_str(), rules));
+        }
+        Some(Self {
+            byte_ids,
+            nfc,
+            plain: AddedSet::new(plain)?,
+            normalized: AddedSet::new(normalized)?,
+        })
+    }
+
+    /// The tokens of `text` (no special tokens added), or `None` if the text needs a normalizer
+    /// step this path does not take (text that is not in NFC, for an NFC normalizer).
+    pub(crate) fn encode(&self, model: &RankBpe, text: &str) -> Option<Vec<Piece>> {
+        if self.nfc && !is_nfc(text) {
+            return None;
+        }
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        let mut scratch = Vec::new();
+        let mut ok = true;
+        ok &= split_added(self.plain.as_ref(), text, 0, &mut |split| match split {
+            Split::Added { id, start, end } => out.push(Piece {
+                id,
+                start,
+                end,
+                added: true,
+            }),
+            Split::Gap { start, end } => {
+                let gap = &text[start..end];
+                ok &= split_added(
+                    self.normalized.as_ref(),
+                    gap,
+                    start,
+                    &mut |split| match split {
+                        Split::Added { id, start, end } => out.push(Piece {
+                            id,
+                            start,
+                            end,
+                            added: true,
+                        }),
+                        Split::Gap { start, end } => {
+                            self.encode_gap(model, text, start, end, &mut scratch, &mut out);
+                        }
+                    },
+                );
+            }
+        });
+        ok.then_some(out)
+    }
+
+    /// Pre-tokenizes `text[start..end]` and appends each piece's tokens, with offsets in `text`.
+    fn encode_gap(
+        &self,
+        model: &RankBpe,
+        text: &str,
+        start: usize,
+        end: usize,
+        scratch: &mut Vec<(u32, usize, usize)>,
+        out: &mut Vec<Piece>,
+    ) {
+        let gap = &text[start..end];
+        let mut at = 0;
+        while at < gap.len() {
+            let stop = piece_end(gap, at);
+            let piece = &gap[at..stop];
+            model.encode_bytes(piece.as_bytes(), &self.byte_ids, scratch);
+            for &(id, s, e) in scratch.iter() {
+                let s = floor_char_boundary(piece, s);
+                let e = ceil_char_boundary(piece, e);
+                out.push(Piece {
+                    id,
+                    start: start + at + s,
+                    end: start + at + e,
+                    added: false,
+                });
+            }
+            at = stop;
+        }
+    }
+}
+
+impl AddedSet {
+    /// The automaton over `tokens` (id, pattern, rules); `Some(None)` when there are none, `None`
+    /// when the automaton cannot be built (an empty or repeated pattern: HF refuses it too).
+    #[allow(clippy::option_option)]
+    fn new(tokens: Vec<(u32, &str, Rules)>) -> Option<Option<Self>> {
+        if tokens.is_empty() {
+            return Some(None);
+        }
+        let automaton = DoubleArrayAhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build_with_values(tokens.iter().map(|&(id, p, _)| (p, id)))
+            .ok()?;
+        let rules = tokens.into_iter().map(|(id, _, r)| (id, r)).collect();
+        Some(Some(Self { automaton, rules }))
+    }
+}
+
+/// Splits `text` (at `base` in the whole input) at the added tokens of `set`, as HF's
+/// `AddedVocabulary::find_matches` does, and hands each part to `f` in order, offsets in the
+/// whole input. The empty text is one empty gap. `false` if HF's pipeline fails on the text
+/// (then the parts handed so far are to be dropped).
+fn split_added(set: Option<&AddedSet>, text: &str, base: usize, f: &mut impl FnMut(Split)) -> bool {
+    let Some(set) = set else {
+        f(Split::Gap {
+            start: base,
+            end: base + text.len(),
+        });
+        return true;
+    };
+    let mut done = 0;
+    for m in set.automaton.leftmost_find_iter(text) {
+        let (mut start, mut end, id) = (m.start(), m.end(), m.value());
+        let rules = set.rules[&id];
+        if rules.single_word
+            && ((start > 0 && ends_with_word(&text[..start]))
+                || (end < text.len() && starts_with_word(&text[end..])))
+        {
+            continue;
+        }
+        if rules.lstrip {
+            start = trailing_space_start(&text[..start]).max(done);
+        }
+        if rules.rstrip {
+            end += leading_space_len(&text[end..]);
+        }
+        if start > end {
+            // `rstrip` reached past this match's end, and `lstrip` past its start: HF's
+            // pipeline fails on the range.
+            return false;
+        }
+        if done < start {
+            f(Split::Gap {
+                start: base + done,
+                end: base + start,
+            });
+        }
+        // HF drops empty parts (`lstrip` up to where the previous `rstrip` reached).
+        if start < end {
+            f(Split::Added {
+                id,
+                start: base + start,
+                end: base + end,
+            });
+        }
+        done = end;
+    }
+    if done != text.len() {
+        f(Split::Gap {
+            start: base + done,
+            end: base + text.len(),
+        });
+    }
+    true
+}
+
+/// HF's `\w$` and `^\w` tests for `single_word` tokens, with the same `regex` definitions.
+static WORD_AT_END: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"\w$").expect("valid pattern"));
+static WORD_AT_START: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^\w").expect("valid pattern"));
+
+fn ends_with_word(s: &str) -> bool {
+    WORD_AT_END.is_match(s)
+}
+
+fn starts_with_word(s: &str) -> bool {
+    WORD_AT_START.is_match(s)
+}
+
+/// Where the run of white space that ends `s` starts (`s.len()` if none).
+fn trailing_space_start(s: &str) -> usize {
+    s.trim_end_matches(char::is_whitespace).len()
+}
+
+/// The length of the run of white space that starts `s`.
+fn leading_space_len(s: &str) -> usize {
+    s.len() - s.trim_start_matches(char::is_whitespace).len()
+}
+
+/// Whether `s` is in NFC by the quick check (UAX #15): `Maybe` counts as no.
+fn is_nfc(s: &str) -> bool {
+    s.is_ascii()
+        || unicode_normalization::is_nfc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
+}
+
+/// The character classes of the GPT-2 pattern.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Class {
+    /// `\p{L}`.
+    Letter,
+    /// `\p{N}`.
+    Number,
+    /// `\s` (`White_Space`).
+    Space,
+    /// Anything else.
+    Other,
+}
+
+/// The class of `c`.
+pub(crate) fn class(c: char) -> Class {
+    use GeneralCategory as G;
+    if c.is_ascii_alphabetic() {
+        Class::Letter
+    } else if c.is_ascii_digit() {
+        Class::Number
+    } else if c.is_whitespace() {
+        Class::Space
+    } else if c.is_ascii() {
+        Class::Other
+    } else {
+        match get_general_category(c) {
+            G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter => Class::Letter,
+            G::DecimalNumber | G::LetterNumber | G::OtherNumber => Class::Number,
+            _ => Class::Other,
+        }
+    }
+}
+
+/// The character of `s` at byte `i` (a char boundary before the end).
+fn char_at(s: &str, i: usize) -> char {
+    s[i..].chars().next().expect("a character at i")
+}
+
+/// The end of the run of characters of class `k` that starts at `i`.
+fn run_end(s: &str, i: usize, k: Class) -> usize {
+    s[i..]
+        .char_indices()
+        .find(|&(_, c)| class(c) != k)
+        .map_or(s.len(), |(j, _)| i + j)
+}
+
+/// The length of the contraction (`s`, `t`, `re`, `ve`, `m`, `ll`, `d`) that starts `rest`, if
+/// any.
+fn contraction_len(rest: &[u8]) -> Option<usize> {
+    match rest {
+        [b's' | b't' | b'm' | b'd', ..] => Some(1),
+        [b'r', b'e', ..] | [b'v', b'e', ..] | [b'l', b'l', ..] => Some(2),
+        _ => None,
+    }
+}
+
+/// The end of the GPT-2 pattern's match that starts at byte `i` of `s`: the alternatives in the
+/// pattern's order. The matches tile the text (every character is matched by one of the last
+/// alternatives), so scanning from 0 to each end gives HF's pieces.
+///
+/// `\s+(?!\S)` takes a run of white space up to the end of the text, or up to but not including
+/// its last character when a non-space follows (that character then starts the next match, as
+/// ` ?\p{L}+` and the like, or as `\s+` when it is not a space).
+pub(crate) fn piece_end(s: &str, i: usize) -> usize {
+    let c = char_at(s, i);
+    if c == '\''
+        && let Some(n) = contraction_len(&s.as_bytes()[i + 1..])
+    {
+        return i + 1 + n;
+    }
+    if c == ' '
+        && let Some(next) = s[i + 1..].chars().next()
+        && class(next) != Class::Space
+    {
+        return run_end(s, i + 1, class(next));
+    }
+    let k = class(c);
+    if k != Class::Space {
+        return run_end(s, i, k);
+    }
+    let end = run_end(s, i, Class::Space);
+    if end == s.len() {
+        return end;
+    }
+    let last = floor_char_boundary(s, end - 1);
+    if last > i { last } else { end }
+}
+
+/// `i`, or the start of the character it falls inside.
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// `i`, or the end of the character it falls inside.
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(s: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < s.len() {
+            let end = piece_end(s, at);
+            out.push(&s[at..end]);
+            at = end;
+        }
+        out
+    }
+
+    #[test]
+    fn gpt2_pieces() {
+        assert_eq!(pieces("Hello world"), ["Hello", " world"]);
+        assert_eq!(
+            pieces("it's  x\n\n  y "),
+            ["it", "'s", " ", " x", "\n\n ", " y", " "]
+        );
+        assert_eq!(pieces("\t\ta"), ["\t", "\t", "a"]);
+        assert_eq!(pieces("a  "), ["a", "  "]);
+        assert_eq!(pieces(" 's ''s 12ab"), [" '", "s", " ''", "s", " 12", "ab"]);
+        assert_eq!(pieces("fn(x) {}"), ["fn", "(", "x", ")", " {}"]);
+        assert_eq!(pieces("héllo wörld ٣"), ["héllo", " wörld", " ٣"]);
+        assert_eq!(pieces("a\u{a0}b"), ["a", "\u{a0}", "b"]);
+    }
+
+    /// The GPT-2 pattern as HF `tokenizers`' `ByteLevel` pre-tokenizer compiles it (Oniguruma).
+    const GPT2: &str =
+        r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+    fn oniguruma_pieces(re: &onig::Regex, s: &str) -> Vec<String> {
+        re.find_iter(s).map(|(a, b)| s[a..b].to_string()).collect()
+    }
+
+    #[test]
+    fn every_code_point_has_oniguruma_s_class() {
+        let class_re = |p: &str| onig::Regex::new(&format!(r"\A{p}\z")).expect("pattern");
+        let (space, letter, number) = (class_re(r"\s"), class_re(r"\p{L}"), class_re(r"\p{N}"));
+        let mut buf = [0u8; 4];
+        let mut checked = 0;
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let s = c.encode_utf8(&mut buf);
+            let want = if space.is_match(s) {
+                Class::Space
+            } else if letter.is_match(s) {
+                Class::Letter
+            } else if number.is_match(s) {
+                Class::Number
+            } else {
+                Class::Other
+            };
+            assert_eq!(class(c), want, "U+{:04X}", c as u32);
+            checked += 1;
+        }
+        assert_eq!(checked, 0x11_0000 - 0x800);
+    }
+
+    #[test]
+    fn pieces_are_the_gpt2_pattern_s_matches() {
+        let re = onig::Regex::new(GPT2).expect("pattern");
+        let alphabet = [
+            'a', 'é', '1', '٣', ' ', '\n', '\t', '\u{a0}', '\'', 's', 'l', 'r', 'e', '!', '😀',
+        ];
+        let mut texts = crate::test_text::all_strings(&alphabet, 5);
+        texts.extend(crate::test_text::XorShift(0x5EED).strings(&alphabet, 20_000, 40));
+        for t in &texts {
+            assert_eq!(pieces(t), oniguruma_pieces(&re, t), "{t:?}");
+        }
+        // It can fail: the pattern without its lookahead splits white space differently.
+        let greedy = onig::Regex::new(&GPT2.replace(r"\s+(?!\S)|", "")).expect("pattern");
+        assert!(
+            texts
+                .iter()
+                .any(|t| pieces(t) != oniguruma_pieces(&greedy, t))
+        );
+    }
+
+    #[test]
+    fn whitespace_strip_bounds() {
+        assert_eq!(trailing_space_start("ab \t"), 2);
+        assert_eq!(trailing_space_start(""), 0);
+        assert_eq!(leading_space_len("\u{3000} x"), 4);
+    }
+}
