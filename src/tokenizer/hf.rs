@@ -1019,7 +1019,10 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode(&self, text: &str, add_special_tokens: bool) -> Result<super::Encoding> {
-        if !add_special_tokens && let Some((pieces, model)) = self.native_pieces(text) {
+        if !add_special_tokens
+            && let Some(native) = &self.native
+            && let Some((pieces, model)) = self.native_pieces(text)
+        {
             let mut enc = super::Encoding {
                 ids: Vec::with_capacity(pieces.len()),
                 tokens: Vec::with_capacity(pieces.len()),
@@ -1031,7 +1034,7 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
                 enc.tokens.push(if p.added {
                     text[p.start..p.end].to_string()
                 } else {
-                    model.text(p.id).unwrap_or_default().to_string()
+                    native.token_text(model, p.id).to_string()
                 });
                 enc.offsets.push((p.start, p.end));
                 enc.special.push(self.specials.contains(&p.id));

@@ -49,6 +49,9 @@ pub(crate) struct Native {
     plain: Option<AddedSet>,
     /// Added tokens matched on the normalized text.
     normalized: Option<AddedSet>,
+    /// Every id's token text, built on first use (the model's table stores bytes, which would be
+    /// looked up and checked as UTF-8 again for every token).
+    texts: std::sync::OnceLock<Vec<Box<str>>>,
 }
 
 /// One of HF's two added-token automata, with each token's matching rules.
@@ -134,7 +137,18 @@ impl Native {
             nfc,
             plain: AddedSet::new(plain)?,
             normalized: AddedSet::new(normalized)?,
+            texts: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The text of model token `id` (empty for an id the model does not have).
+    pub(crate) fn token_text<'a>(&'a self, model: &RankBpe, id: u32) -> &'a str {
+        let texts = self.texts.get_or_init(|| {
+            (0..model.vocab.ids as u32)
+                .map(|id| model.text(id).unwrap_or_default().into())
+                .collect()
+        });
+        texts.get(id as usize).map_or("", |t| t)
     }
 
     /// The tokens of `text` (no special tokens added), or `None` if the text needs a normalizer
@@ -144,7 +158,7 @@ impl Native {
             return None;
         }
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        let mut scratch = Vec::new();
+        let mut cache = PieceCache::default();
         let mut ok = true;
         ok &= split_added(self.plain.as_ref(), text, 0, &mut |split| match split {
             Split::Added { id, start, end } => out.push(Piece {
@@ -167,7 +181,7 @@ impl Native {
                             added: true,
                         }),
                         Split::Gap { start, end } => {
-                            self.encode_gap(model, text, start, end, &mut scratch, &mut out);
+                            self.encode_gap(model, text, start, end, &mut cache, &mut out);
                         }
                     },
                 );
@@ -177,13 +191,13 @@ impl Native {
     }
 
     /// Pre-tokenizes `text[start..end]` and appends each piece's tokens, with offsets in `text`.
-    fn encode_gap(
+    fn encode_gap<'t>(
         &self,
         model: &RankBpe,
-        text: &str,
+        text: &'t str,
         start: usize,
         end: usize,
-        scratch: &mut Vec<(u32, usize, usize)>,
+        cache: &mut PieceCache<'t>,
         out: &mut Vec<Piece>,
     ) {
         let gap = &text[start..end];
@@ -191,10 +205,7 @@ impl Native {
         while at < gap.len() {
             let stop = piece_end(gap, at);
             let piece = &gap[at..stop];
-            model.encode_bytes(piece.as_bytes(), &self.byte_ids, scratch);
-            for &(id, s, e) in scratch.iter() {
-                let s = floor_char_boundary(piece, s);
-                let e = ceil_char_boundary(piece, e);
+            for &(id, s, e) in cache.tokens(model, &self.byte_ids, piece) {
                 out.push(Piece {
                     id,
                     start: start + at + s,
@@ -204,6 +215,53 @@ impl Native {
             }
             at = stop;
         }
+    }
+}
+
+/// The tokens of the pieces one [`Native::encode`] call has seen, so that a piece that comes
+/// back (a keyword, an indentation run, a common word) is merged once per call. The merge is a
+/// function of the piece's bytes alone, so a hit is the same result. Pieces longer than
+/// [`PieceCache::LONGEST`] bytes are merged each time.
+#[derive(Default)]
+struct PieceCache<'t> {
+    /// Piece → range of its tokens in `tokens`.
+    map: rustc_hash::FxHashMap<&'t str, (u32, u32)>,
+    /// Tokens as (id, start, end) in their piece, widened to character boundaries.
+    tokens: Vec<(u32, usize, usize)>,
+    /// The merge's output for a piece not kept.
+    scratch: Vec<(u32, usize, usize)>,
+    /// The last piece not kept, widened.
+    uncached: Vec<(u32, usize, usize)>,
+}
+
+impl<'t> PieceCache<'t> {
+    const LONGEST: usize = 64;
+
+    fn tokens(
+        &mut self,
+        model: &RankBpe,
+        byte_ids: &[u32; 256],
+        piece: &'t str,
+    ) -> &[(u32, usize, usize)] {
+        if let Some(&(from, to)) = self.map.get(piece) {
+            return &self.tokens[from as usize..to as usize];
+        }
+        model.encode_bytes(piece.as_bytes(), byte_ids, &mut self.scratch);
+        let widened = self.scratch.iter().map(|&(id, s, e)| {
+            let s = floor_char_boundary(piece, s);
+            let e = ceil_char_boundary(piece, e);
+            (id, s, e)
+        });
+        if piece.len() > Self::LONGEST {
+            self.uncached.clear();
+            self.uncached.extend(widened);
+            return &self.uncached;
+        }
+        let from = self.tokens.len();
+        self.tokens.extend(widened);
+        let range = (from as u32, self.tokens.len() as u32);
+        self.map.insert(piece, range);
+        &self.tokens[from..]
     }
 }
 
