@@ -1037,7 +1037,7 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
                     native.token_text(model, p.id).to_string()
                 });
                 enc.offsets.push((p.start, p.end));
-                enc.special.push(self.specials.contains(&p.id));
+                enc.special.push(native.is_special(p.id));
             }
             return Ok(enc);
         }

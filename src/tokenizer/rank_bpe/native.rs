@@ -39,6 +39,10 @@ use super::RankBpe;
 use crate::tokenizer::byte_to_char;
 use crate::tokenizer::hf::{HfModel, Pipeline};
 
+/// Files with a special token at this id or above stay on HF's pipeline: the flag table by id
+/// would cost more memory than the path saves.
+const SPARSE_IDS: usize = 1 << 22;
+
 /// A byte-level BPE file's pipeline, run natively (see the module docs).
 pub(crate) struct Native {
     /// The id of each byte's printable character.
@@ -52,6 +56,9 @@ pub(crate) struct Native {
     /// Every id's token text, built on first use (the model's table stores bytes, which would be
     /// looked up and checked as UTF-8 again for every token).
     texts: std::sync::OnceLock<Vec<Box<str>>>,
+    /// Whether each id is a special added token, by id (the same set as
+    /// [`crate::tokenizer::Tokenizer::is_special`], without hashing).
+    specials: Vec<bool>,
 }
 
 /// One of HF's two added-token automata, with each token's matching rules.
@@ -116,7 +123,18 @@ impl Native {
         let added = inner.get_added_tokens_decoder();
         let mut plain = Vec::new();
         let mut normalized = Vec::new();
+        let mut specials = Vec::new();
         for (&id, t) in &added {
+            if t.special {
+                let i = id as usize;
+                if i >= SPARSE_IDS {
+                    return None;
+                }
+                if i >= specials.len() {
+                    specials.resize(i + 1, false);
+                }
+                specials[i] = true;
+            }
             if t.normalized && nfc && !is_nfc(&t.content) {
                 return None;
             }
@@ -138,7 +156,13 @@ impl Native {
             plain: AddedSet::new(plain)?,
             normalized: AddedSet::new(normalized)?,
             texts: std::sync::OnceLock::new(),
+            specials,
         })
+    }
+
+    /// Whether `id` is a special added token.
+    pub(crate) fn is_special(&self, id: u32) -> bool {
+        self.specials.get(id as usize).copied().unwrap_or(false)
     }
 
     /// The text of model token `id` (empty for an id the model does not have).
