@@ -10,4 +10,4 @@ pub mod spans;
 pub mod text;
 pub mod whitespace;
 
-pub use text::{TextStats, ratio, text_stats, word_spans};
+pub use text::{TextStats, ratio, text_stats, text_stats_of_words, word_spans};

@@ -252,9 +252,19 @@ pub fn is_byte_fallback(token: &str) -> bool {
 
 /// Counts for `text` given its encoding (made without special tokens) by `tokenizer`.
 pub fn text_stats(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> TextStats {
+    text_stats_of_words(text, &word_spans(text), enc, tokenizer)
+}
+
+/// [`text_stats`] with the text's words already found (`words` is [`word_spans`] of `text`),
+/// for a caller that measures one text with several tokenizers.
+pub fn text_stats_of_words(
+    text: &str,
+    words: &[(usize, usize)],
+    enc: &Encoding,
+    tokenizer: &dyn Tokenizer,
+) -> TextStats {
     let unk = tokenizer.unk_id();
-    let words = word_spans(text);
-    let (word_tokens, continued) = word_token_counts(&words, &enc.offsets);
+    let (word_tokens, continued) = word_token_counts(words, &enc.offsets);
     TextStats {
         bytes: text.len() as u64,
         chars: text.chars().count() as u64,

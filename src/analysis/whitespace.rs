@@ -277,8 +277,14 @@ pub const LONG_RUN: usize = MAX_SAMPLE_CHARS + 1;
 impl WhitespaceCounts {
     /// Counts for one text, given its token spans sorted by start.
     pub fn of_text(text: &str, spans: &[(usize, usize)]) -> Self {
-        let pieces = whitespace_pieces(text);
-        let pts = piece_tokens(text, &pieces, spans);
+        Self::of_pieces(text, &whitespace_pieces(text), spans)
+    }
+
+    /// [`Self::of_text`] with the text's whitespace pieces already found (`pieces` is
+    /// [`whitespace_pieces`] of `text`), for a caller that measures one text with several
+    /// tokenizers.
+    pub fn of_pieces(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Self {
+        let pts = piece_tokens(text, pieces, spans);
         let mut c = WhitespaceCounts {
             whitespace_tokens: whitespace_token_count(text, spans),
             tokens: spans.len() as u64,

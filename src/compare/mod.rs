@@ -71,8 +71,10 @@ use rayon::prelude::*;
 use crate::analysis::identifiers::{self, IdentCounts, IdentifierCounts, Lang};
 use crate::analysis::roundtrip::{self, RoundtripCounts};
 use crate::analysis::scripts::{self, ScriptCounts};
-use crate::analysis::whitespace::{self, WhitespaceCounts, WsClass, WsClassRow};
-use crate::analysis::{ratio, spans, text_stats};
+use crate::analysis::whitespace::{
+    self, WhitespaceCounts, WsClass, WsClassRow, WsPiece, whitespace_pieces,
+};
+use crate::analysis::{ratio, spans, text_stats_of_words, word_spans};
 use crate::input::{InputSource, Skipped, WalkOptions};
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
@@ -184,21 +186,47 @@ struct ChunkPlace<'a> {
     lines_before: usize,
 }
 
+/// What one chunk's analysis needs of its text whatever the tokenizer, found once per chunk.
+struct ChunkText<'a> {
+    text: &'a str,
+    lang: Option<Lang>,
+    /// Identifier spans (code only).
+    idents: Vec<(usize, usize)>,
+    /// UAX #29 words ([`word_spans`]).
+    words: Vec<(usize, usize)>,
+    /// Whitespace pieces ([`whitespace_pieces`]).
+    pieces: Vec<WsPiece>,
+}
+
+impl<'a> ChunkText<'a> {
+    fn new(text: &'a str, lang: Option<Lang>) -> Self {
+        Self {
+            text,
+            lang,
+            idents: lang
+                .map(|l| identifiers::identifier_spans(text, l))
+                .unwrap_or_default(),
+            words: word_spans(text),
+            pieces: whitespace_pieces(text),
+        }
+    }
+}
+
 /// Analyses one text with one tokenizer.
 fn analyze_one(
-    text: &str,
-    lang: Option<Lang>,
-    idents: &[(usize, usize)],
+    chunk: &ChunkText<'_>,
     tok: &dyn Tokenizer,
     place: &ChunkPlace<'_>,
     show_limit: usize,
 ) -> Result<(Acc, Option<ShowBlock>)> {
+    let text = chunk.text;
     let enc = tok.encode(text, false)?;
-    let stats = text_stats(text, &enc, tok);
+    let stats = text_stats_of_words(text, &chunk.words, &enc, tok);
     let sp = spans::token_spans(text, &enc, tok);
-    let ws = WhitespaceCounts::of_text(text, &sp);
+    let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, &sp);
+    let lang = chunk.lang;
     let idents = match lang {
-        Some(_) => IdentifierCounts::of_text(text, idents, &sp),
+        Some(_) => IdentifierCounts::of_text(text, &chunk.idents, &sp),
         None => IdentifierCounts::default(),
     };
     let scripts = match lang {
@@ -328,26 +356,14 @@ fn analyse_input(
         check_cancel(opts)?;
         let n = bytes.len() as u64;
         let text = decode_chunk(file, offset, bytes, opts.lossy)?;
-        let ident_spans = file
-            .lang
-            .map(|l| identifiers::identifier_spans(&text, l))
-            .unwrap_or_default();
+        let chunk = ChunkText::new(&text, file.lang);
         let place = ChunkPlace {
             path: &file.display,
             offset,
             lines_before,
         };
         let chunk_show = if offset == 0 { show_limit } else { 0 };
-        let one = |t: &Arc<dyn Tokenizer>| {
-            analyze_one(
-                &text,
-                file.lang,
-                &ident_spans,
-                t.as_ref(),
-                &place,
-                chunk_show,
-            )
-        };
+        let one = |t: &Arc<dyn Tokenizer>| analyze_one(&chunk, t.as_ref(), &place, chunk_show);
         let results: Vec<(Acc, Option<ShowBlock>)> = if parallel_tokenizers {
             toks.par_iter().map(one).collect::<Result<_>>()?
         } else {

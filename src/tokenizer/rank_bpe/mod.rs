@@ -7,10 +7,13 @@
 //! no adjacent pair has a merge. HF `tokenizers`' `BPE::merge_word` does this with a binary heap
 //! over every word; here short words use tiktoken's loop (a vector of pair ranks, rescanned after
 //! each merge: few symbols, no heap), long ones the heap, and the pair → (rank, merged id) map
-//! hashes a packed `u64` with a multiply-shift hasher. It replaces only the model step: the
-//! normalizer, the ByteLevel pre-tokenizer, added tokens and the post-processor stay HF's, so the
-//! ids, tokens and offsets are HF's, which `tests/rank_bpe.rs` checks on every bundled corpus, on
-//! generated text and on every vocabulary entry.
+//! hashes a packed `u64` with a multiply-shift hasher. Inside HF's pipeline it replaces only the
+//! model step: the normalizer, the ByteLevel pre-tokenizer, added tokens and the post-processor
+//! stay HF's, so the ids, tokens and offsets are HF's, which `tests/rank_bpe.rs` checks on every
+//! bundled corpus, on generated text and on every vocabulary entry. Encodes without special
+//! tokens (every analysis) skip HF's pipeline altogether: the `native` module runs added tokens,
+//! NFC, the GPT-2 pre-tokenizer and this model in one pass (`TOKSTAT_NATIVE_BPE=0` turns it
+//! off), checked against HF's pipeline by `tests/native_bpe.rs`.
 //!
 //! Which model configs qualify is decided in one place, [`table::Settings::qualify`]; any other
 //! file stays on HF's `BPE`. The model reads two compact tables ([`table`]): for the bundled
