@@ -1,6 +1,6 @@
 //! The native byte-level BPE pipeline (`tokenizer::rank_bpe`'s `native` module: added tokens,
 //! NFC, the GPT-2 pre-tokenizer and the rank model in one pass, what the bundled `roberta`,
-//! `modernbert` and `olmo` encode with unless `TOKSTAT_NATIVE_BPE=0`) against HF `tokenizers`'
+//! `modernbert` and `olmo` encode with unless `TOKSTAT_NATIVE=0`) against HF `tokenizers`'
 //! whole pipeline over HF's own `BPE` (the reference, same file): the same ids, token strings,
 //! offsets and special flags on every bundled corpus file, whole, on generated text full of
 //! added tokens and white space, on text that is not in NFC (which the native path hands to HF's
@@ -164,13 +164,13 @@ fn text_not_in_nfc_goes_to_hf_and_still_matches() {
 }
 
 /// `tokstat compare` over the bundled code and multilingual corpora with and without
-/// `TOKSTAT_NATIVE_BPE=0`: the same JSON, byte for byte.
+/// `TOKSTAT_NATIVE=0`: the same JSON, byte for byte.
 #[test]
 fn the_environment_switch_changes_no_compare_byte() {
     let root = common::root();
     let run = |native: &str| {
         let out = tokstat()
-            .env("TOKSTAT_NATIVE_BPE", native)
+            .env("TOKSTAT_NATIVE", native)
             .args(["compare", "-t", &NAMES.join(","), "--format", "json"])
             .arg(root.join("corpora/code"))
             .arg(root.join("corpora/multilingual"))
@@ -185,10 +185,7 @@ fn the_environment_switch_changes_no_compare_byte() {
     };
     let (hf, native) = (run("0"), run("1"));
     assert!(hf.len() > 10_000, "{} bytes of output", hf.len());
-    assert!(
-        hf == native,
-        "compare output differs with TOKSTAT_NATIVE_BPE=0"
-    );
+    assert!(hf == native, "compare output differs with TOKSTAT_NATIVE=0");
 }
 
 fn config() -> ProptestConfig {

@@ -11,8 +11,9 @@ use tokenizers::{
     TokenizerImpl,
 };
 
+use super::compact_unigram::{CompactUnigram, NativeUnigram};
 use super::decode::{DecodeTable, Decoding};
-use super::rank_bpe::{Native, Piece, RankBpe};
+use super::rank_bpe::{Native, RankBpe};
 use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
@@ -31,6 +32,34 @@ pub trait HfModel: tokenizers::Model + Send + Sync {
     /// The model as a [`RankBpe`], for the native byte-level pipeline; `None` for other models.
     fn rank_bpe(&self) -> Option<&RankBpe> {
         None
+    }
+    /// The model as a [`CompactUnigram`], for the native unigram pipeline; `None` for others.
+    fn compact_unigram(&self) -> Option<&CompactUnigram> {
+        None
+    }
+}
+
+/// A pipeline run natively in place of HF's, for the files it reproduces.
+enum NativePipeline {
+    /// Byte-level BPE (see `rank_bpe`'s `native` module).
+    Bpe(Box<Native>),
+    /// XLM-R's SentencePiece unigram, on ASCII text (see `compact_unigram`'s `native` module).
+    Unigram(Box<NativeUnigram>),
+}
+
+impl NativePipeline {
+    /// The native pipeline of `inner`, if there is one for it and `TOKSTAT_NATIVE` does not
+    /// turn it off.
+    fn of<M: HfModel>(inner: &Pipeline<M>) -> Option<Self> {
+        if !native_enabled() {
+            return None;
+        }
+        let model = inner.get_model();
+        if let Some(bpe) = model.rank_bpe() {
+            return Native::new(inner, bpe).map(|n| Self::Bpe(Box::new(n)));
+        }
+        model.compact_unigram()?;
+        NativeUnigram::new(inner).map(|n| Self::Unigram(Box::new(n)))
     }
 }
 
@@ -73,8 +102,8 @@ pub struct HfTokenizer<M = ModelWrapper> {
     decoded_tokens: AtomicUsize,
     /// Whether the file was a SentencePiece model (its pipeline marks word starts with `▁`).
     sentencepiece: bool,
-    /// The native pipeline, for a [`RankBpe`] file it reproduces (see [`Native`]).
-    native: Option<Native>,
+    /// The native pipeline, for a file it reproduces.
+    native: Option<NativePipeline>,
 }
 
 /// Tokenizers with more ids than this (a file with sparse ids can claim billions) decode
@@ -251,11 +280,7 @@ impl<M: HfModel> HfTokenizer<M> {
             added: added_outside,
             special: specials.len(),
         };
-        let native = inner
-            .get_model()
-            .rank_bpe()
-            .and_then(|model| Native::new(&inner, model))
-            .filter(|_| native_enabled());
+        let native = NativePipeline::of(&inner);
         Ok(Self {
             name: name.to_string(),
             path: None,
@@ -297,10 +322,54 @@ impl<M: HfModel> HfTokenizer<M> {
         self.native.is_some()
     }
 
-    /// The native pipeline's tokens of `text`, when it has one and takes this text.
-    fn native_pieces(&self, text: &str) -> Option<(Vec<Piece>, &RankBpe)> {
-        let model = self.inner.get_model().rank_bpe()?;
-        Some((self.native.as_ref()?.encode(model, text)?, model))
+    /// The native pipeline's encoding of `text` (no special tokens), when it has one and takes
+    /// this text.
+    fn native_encode(&self, text: &str) -> Option<super::Encoding> {
+        let mut enc = super::Encoding::default();
+        let mut push = |id: u32, start: usize, end: usize, token: String, special: bool| {
+            enc.ids.push(id);
+            enc.tokens.push(token);
+            enc.offsets.push((start, end));
+            enc.special.push(special);
+        };
+        match self.native.as_ref()? {
+            NativePipeline::Bpe(native) => {
+                let model = self.inner.get_model().rank_bpe()?;
+                for p in native.encode(model, text)? {
+                    let token = if p.added {
+                        text[p.start..p.end].to_string()
+                    } else {
+                        native.token_text(model, p.id).to_string()
+                    };
+                    push(p.id, p.start, p.end, token, native.is_special(p.id));
+                }
+            }
+            NativePipeline::Unigram(native) => {
+                let model = self.inner.get_model().compact_unigram()?;
+                for (p, token) in native.encode(model, text)? {
+                    push(p.id, p.start, p.end, token, native.is_special(p.id));
+                }
+            }
+        }
+        Some(enc)
+    }
+
+    /// The native pipeline's ids of `text` (no special tokens), when it has one and takes this
+    /// text.
+    fn native_ids(&self, text: &str) -> Option<Vec<u32>> {
+        match self.native.as_ref()? {
+            NativePipeline::Bpe(native) => {
+                let model = self.inner.get_model().rank_bpe()?;
+                Some(
+                    native
+                        .encode(model, text)?
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect(),
+                )
+            }
+            NativePipeline::Unigram(_) => self.native_encode(text).map(|e| e.ids),
+        }
     }
 
     /// The decode table for a decode of `tokens` ids, once HF's decode has decoded as many
@@ -352,9 +421,9 @@ impl<M: HfModel> HfTokenizer<M> {
 }
 
 /// Whether the native byte-level pipeline is used where it applies: yes, unless
-/// `TOKSTAT_NATIVE_BPE=0` keeps every encode on HF's pipeline (for comparisons).
+/// `TOKSTAT_NATIVE=0` keeps every encode on HF's pipeline (for comparisons).
 fn native_enabled() -> bool {
-    std::env::var_os("TOKSTAT_NATIVE_BPE").is_none_or(|v| v != "0")
+    std::env::var_os("TOKSTAT_NATIVE").is_none_or(|v| v != "0")
 }
 
 /// Loads a `tokenizer.json` whose model is a unigram LM or a BPE without `tokenizers`' generic
@@ -1019,26 +1088,7 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode(&self, text: &str, add_special_tokens: bool) -> Result<super::Encoding> {
-        if !add_special_tokens
-            && let Some(native) = &self.native
-            && let Some((pieces, model)) = self.native_pieces(text)
-        {
-            let mut enc = super::Encoding {
-                ids: Vec::with_capacity(pieces.len()),
-                tokens: Vec::with_capacity(pieces.len()),
-                offsets: Vec::with_capacity(pieces.len()),
-                special: Vec::with_capacity(pieces.len()),
-            };
-            for p in pieces {
-                enc.ids.push(p.id);
-                enc.tokens.push(if p.added {
-                    text[p.start..p.end].to_string()
-                } else {
-                    native.token_text(model, p.id).to_string()
-                });
-                enc.offsets.push((p.start, p.end));
-                enc.special.push(native.is_special(p.id));
-            }
+        if !add_special_tokens && let Some(enc) = self.native_encode(text) {
             return Ok(enc);
         }
         self.pipeline_encode(text, add_special_tokens)
@@ -1051,8 +1101,8 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
     }
 
     fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
-        if !add_special_tokens && let Some((pieces, _)) = self.native_pieces(text) {
-            return Ok(pieces.into_iter().map(|p| p.id).collect());
+        if !add_special_tokens && let Some(ids) = self.native_ids(text) {
+            return Ok(ids);
         }
         let enc = super::guarded(&self.name, || {
             self.inner

@@ -11,6 +11,7 @@
 //! # Ok::<(), tokstat::Error>(())
 //! ```
 
+mod added;
 mod bytelevel;
 pub mod chunked;
 pub mod compact_unigram;

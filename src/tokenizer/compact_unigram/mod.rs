@@ -11,7 +11,10 @@
 //! tokens, post-processor, decoder) as the reference, which `tests/compact_unigram.rs` checks ids
 //! and offsets against, on every bundled corpus and on generated text.
 
+mod native;
 pub mod table;
+
+pub(crate) use native::NativeUnigram;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -320,6 +323,10 @@ impl super::HfModel for CompactUnigram {
         super::Algorithm::Unigram
     }
 
+    fn compact_unigram(&self) -> Option<&CompactUnigram> {
+        Some(self)
+    }
+
     fn id_end(&self) -> usize {
         self.at.n
     }
@@ -346,10 +353,7 @@ static XLMR_PIPELINE: &str = include_str!(concat!(env!("OUT_DIR"), "/xlm-roberta
 
 /// The bundled tokenizer `name` over the compact unigram model, if it has a compact table;
 /// `gz` is its embedded `tokenizer.json`, which its fingerprint hashes.
-pub(super) fn load_bundled(
-    name: &str,
-    gz: &'static [u8],
-) -> Option<Result<HfTokenizer<CompactUnigram>>> {
+pub fn load_bundled(name: &str, gz: &'static [u8]) -> Option<Result<HfTokenizer<CompactUnigram>>> {
     (name == "xlm-roberta").then(|| load(name, Cow::Borrowed(XLMR_TABLE), XLMR_PIPELINE, gz))
 }
 

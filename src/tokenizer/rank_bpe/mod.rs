@@ -12,7 +12,7 @@
 //! stay HF's, so the ids, tokens and offsets are HF's, which `tests/rank_bpe.rs` checks on every
 //! bundled corpus, on generated text and on every vocabulary entry. Encodes without special
 //! tokens (every analysis) skip HF's pipeline altogether: the `native` module runs added tokens,
-//! NFC, the GPT-2 pre-tokenizer and this model in one pass (`TOKSTAT_NATIVE_BPE=0` turns it
+//! NFC, the GPT-2 pre-tokenizer and this model in one pass (`TOKSTAT_NATIVE=0` turns it
 //! off), checked against HF's pipeline by `tests/native_bpe.rs`.
 //!
 //! Which model configs qualify is decided in one place, [`table::Settings::qualify`]; any other

@@ -29,19 +29,14 @@
 //! special flags against HF's pipeline on every bundled corpus and on generated text.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
-use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
 use tokenizers::{NormalizerWrapper, PreTokenizerWrapper};
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 use super::RankBpe;
+use crate::tokenizer::added::{AddedSet, Split, added_sets, split_added};
 use crate::tokenizer::byte_to_char;
 use crate::tokenizer::hf::{HfModel, Pipeline};
-
-/// Files with a special token at this id or above stay on HF's pipeline: the flag table by id
-/// would cost more memory than the path saves.
-const SPARSE_IDS: usize = 1 << 22;
 
 /// A byte-level BPE file's pipeline, run natively (see the module docs).
 pub(crate) struct Native {
@@ -59,26 +54,6 @@ pub(crate) struct Native {
     /// Whether each id is a special added token, by id (the same set as
     /// [`crate::tokenizer::Tokenizer::is_special`], without hashing).
     specials: Vec<bool>,
-}
-
-/// One of HF's two added-token automata, with each token's matching rules.
-struct AddedSet {
-    automaton: DoubleArrayAhoCorasick<u32>,
-    rules: HashMap<u32, Rules>,
-}
-
-/// How an added token matches (HF `AddedToken`).
-#[derive(Clone, Copy)]
-struct Rules {
-    single_word: bool,
-    lstrip: bool,
-    rstrip: bool,
-}
-
-/// A part of the text: an added token, or a gap between added tokens.
-enum Split {
-    Added { id: u32, start: usize, end: usize },
-    Gap { start: usize, end: usize },
 }
 
 /// One output token.
@@ -120,41 +95,14 @@ impl Native {
                 None => return None,
             }
         }
-        let added = inner.get_added_tokens_decoder();
-        let mut plain = Vec::new();
-        let mut normalized = Vec::new();
-        let mut specials = Vec::new();
-        for (&id, t) in &added {
-            if t.special {
-                let i = id as usize;
-                if i >= SPARSE_IDS {
-                    return None;
-                }
-                if i >= specials.len() {
-                    specials.resize(i + 1, false);
-                }
-                specials[i] = true;
-            }
-            if t.normalized && nfc && !is_nfc(&t.content) {
-                return None;
-            }
-            let set = if t.normalized {
-                &mut normalized
-            } else {
-                &mut plain
-            };
-            let rules = Rules {
-                single_word: t.single_word,
-                lstrip: t.lstrip,
-                rstrip: t.rstrip,
-            };
-            set.push((id, t.content.as_str(), rules));
-        }
+        let added: HashMap<u32, tokenizers::AddedToken> =
+            inner.get_added_tokens_decoder().into_iter().collect();
+        let (plain, normalized, specials) = added_sets(&added, |c| !nfc || is_nfc(c))?;
         Some(Self {
             byte_ids,
             nfc,
-            plain: AddedSet::new(plain)?,
-            normalized: AddedSet::new(normalized)?,
+            plain,
+            normalized,
             texts: std::sync::OnceLock::new(),
             specials,
         })
@@ -287,105 +235,6 @@ impl<'t> PieceCache<'t> {
         self.map.insert(piece, range);
         &self.tokens[from..]
     }
-}
-
-impl AddedSet {
-    /// The automaton over `tokens` (id, pattern, rules); `Some(None)` when there are none, `None`
-    /// when the automaton cannot be built (an empty or repeated pattern: HF refuses it too).
-    #[allow(clippy::option_option)]
-    fn new(tokens: Vec<(u32, &str, Rules)>) -> Option<Option<Self>> {
-        if tokens.is_empty() {
-            return Some(None);
-        }
-        let automaton = DoubleArrayAhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build_with_values(tokens.iter().map(|&(id, p, _)| (p, id)))
-            .ok()?;
-        let rules = tokens.into_iter().map(|(id, _, r)| (id, r)).collect();
-        Some(Some(Self { automaton, rules }))
-    }
-}
-
-/// Splits `text` (at `base` in the whole input) at the added tokens of `set`, as HF's
-/// `AddedVocabulary::find_matches` does, and hands each part to `f` in order, offsets in the
-/// whole input. The empty text is one empty gap. `false` if HF's pipeline fails on the text
-/// (then the parts handed so far are to be dropped).
-fn split_added(set: Option<&AddedSet>, text: &str, base: usize, f: &mut impl FnMut(Split)) -> bool {
-    let Some(set) = set else {
-        f(Split::Gap {
-            start: base,
-            end: base + text.len(),
-        });
-        return true;
-    };
-    let mut done = 0;
-    for m in set.automaton.leftmost_find_iter(text) {
-        let (mut start, mut end, id) = (m.start(), m.end(), m.value());
-        let rules = set.rules[&id];
-        if rules.single_word
-            && ((start > 0 && ends_with_word(&text[..start]))
-                || (end < text.len() && starts_with_word(&text[end..])))
-        {
-            continue;
-        }
-        if rules.lstrip {
-            start = trailing_space_start(&text[..start]).max(done);
-        }
-        if rules.rstrip {
-            end += leading_space_len(&text[end..]);
-        }
-        if start > end {
-            // `rstrip` reached past this match's end, and `lstrip` past its start: HF's
-            // pipeline fails on the range.
-            return false;
-        }
-        if done < start {
-            f(Split::Gap {
-                start: base + done,
-                end: base + start,
-            });
-        }
-        // HF drops empty parts (`lstrip` up to where the previous `rstrip` reached).
-        if start < end {
-            f(Split::Added {
-                id,
-                start: base + start,
-                end: base + end,
-            });
-        }
-        done = end;
-    }
-    if done != text.len() {
-        f(Split::Gap {
-            start: base + done,
-            end: base + text.len(),
-        });
-    }
-    true
-}
-
-/// HF's `\w$` and `^\w` tests for `single_word` tokens, with the same `regex` definitions.
-static WORD_AT_END: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"\w$").expect("valid pattern"));
-static WORD_AT_START: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"^\w").expect("valid pattern"));
-
-fn ends_with_word(s: &str) -> bool {
-    WORD_AT_END.is_match(s)
-}
-
-fn starts_with_word(s: &str) -> bool {
-    WORD_AT_START.is_match(s)
-}
-
-/// Where the run of white space that ends `s` starts (`s.len()` if none).
-fn trailing_space_start(s: &str) -> usize {
-    s.trim_end_matches(char::is_whitespace).len()
-}
-
-/// The length of the run of white space that starts `s`.
-fn leading_space_len(s: &str) -> usize {
-    s.len() - s.trim_start_matches(char::is_whitespace).len()
 }
 
 /// Whether `s` is in NFC by the quick check (UAX #15): `Maybe` counts as no.
@@ -582,12 +431,5 @@ mod tests {
                 .iter()
                 .any(|t| pieces(t) != oniguruma_pieces(&greedy, t))
         );
-    }
-
-    #[test]
-    fn whitespace_strip_bounds() {
-        assert_eq!(trailing_space_start("ab \t"), 2);
-        assert_eq!(trailing_space_start(""), 0);
-        assert_eq!(leading_space_len("\u{3000} x"), 4);
     }
 }
