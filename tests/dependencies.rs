@@ -1,6 +1,6 @@
 //! Every dependency in `Cargo.toml` is used: a `[dependencies]` crate is named in `src/`, a
-//! `[dev-dependencies]` crate in `tests/` or `benches/` (the job `cargo machete` does, without
-//! installing it).
+//! `[dev-dependencies]` crate in `tests/`, `benches/` or the unit tests of `src/` (the job
+//! `cargo machete` does, without installing it).
 
 mod common;
 
@@ -55,7 +55,7 @@ fn every_dependency_is_used() {
     let dev = table(&manifest, "dev-dependencies");
     assert!(!dev.is_empty());
     assert_eq!(
-        unused(&dev, &sources(&["tests", "benches"])),
+        unused(&dev, &sources(&["tests", "benches", "src"])),
         Vec::<String>::new()
     );
 }

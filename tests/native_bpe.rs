@@ -16,7 +16,7 @@ use tokstat::tokenizer::rank_bpe::{self, RankBpe};
 use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
 
 mod common;
-use common::{corpus_texts, tokstat};
+use common::corpus_texts;
 
 /// The bundled byte-level BPE tokenizers.
 const NAMES: [&str; 3] = ["roberta", "modernbert", "olmo"];
@@ -167,22 +167,8 @@ fn text_not_in_nfc_goes_to_hf_and_still_matches() {
 /// `TOKSTAT_NATIVE=0`: the same JSON, byte for byte.
 #[test]
 fn the_environment_switch_changes_no_compare_byte() {
-    let root = common::root();
-    let run = |native: &str| {
-        let out = tokstat()
-            .env("TOKSTAT_NATIVE", native)
-            .args(["compare", "-t", &NAMES.join(","), "--format", "json"])
-            .arg(root.join("corpora/code"))
-            .arg(root.join("corpora/multilingual"))
-            .output()
-            .expect("run tokstat");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
+    let run =
+        |native: &str| common::compare_corpora_with_env(&NAMES.join(","), "TOKSTAT_NATIVE", native);
     let (hf, native) = (run("0"), run("1"));
     assert!(hf.len() > 10_000, "{} bytes of output", hf.len());
     assert!(hf == native, "compare output differs with TOKSTAT_NATIVE=0");

@@ -14,7 +14,7 @@ use tokstat::tokenizer::compact_unigram::{self, CompactUnigram};
 use tokstat::tokenizer::{self, HfTokenizer, Source, Tokenizer};
 
 mod common;
-use common::{corpus_texts, tokstat};
+use common::corpus_texts;
 
 type Pair = (HfTokenizer<CompactUnigram>, HfTokenizer);
 
@@ -96,22 +96,8 @@ fn the_cases_hf_alignments_make_special_match() {
 /// JSON, byte for byte.
 #[test]
 fn the_environment_switch_changes_no_compare_byte() {
-    let root = common::root();
-    let run = |native: &str| {
-        let out = tokstat()
-            .env("TOKSTAT_NATIVE", native)
-            .args(["compare", "-t", "xlm-roberta", "--format", "json"])
-            .arg(root.join("corpora/code"))
-            .arg(root.join("corpora/multilingual"))
-            .output()
-            .expect("run tokstat");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
+    let run =
+        |native: &str| common::compare_corpora_with_env("xlm-roberta", "TOKSTAT_NATIVE", native);
     let (hf, native) = (run("0"), run("1"));
     assert!(hf.len() > 10_000, "{} bytes of output", hf.len());
     assert!(hf == native, "compare output differs with TOKSTAT_NATIVE=0");

@@ -31,6 +31,25 @@ pub fn json_of(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
+/// The output of `tokstat compare -t TOKENIZERS --format json` over the bundled code and
+/// multilingual corpora with the environment variable `var` set to `value`; fails the test,
+/// showing stderr, when the command fails.
+pub fn compare_corpora_with_env(tokenizers: &str, var: &str, value: &str) -> Vec<u8> {
+    let out = tokstat()
+        .env(var, value)
+        .args(["compare", "-t", tokenizers, "--format", "json"])
+        .arg(root().join("corpora/code"))
+        .arg(root().join("corpora/multilingual"))
+        .output()
+        .expect("run tokstat");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Parses JSON Lines text, skipping blank lines.
 pub fn parse_jsonl(text: &str) -> Vec<Value> {
     text.lines()

@@ -142,15 +142,9 @@ impl NativeUnigram {
         let mut chars = Vec::new();
         let mut word = String::new();
         ok &= split_added(self.plain.as_ref(), text, 0, &mut |split| match split {
-            Split::Added { id, start, end } => out.push((
-                Piece {
-                    id,
-                    start,
-                    end,
-                    added: true,
-                },
-                text[start..end].to_string(),
-            )),
+            Split::Added { id, start, end } => {
+                out.push((Piece::added(id, start, end), text[start..end].to_string()));
+            }
             Split::Gap { start, end } => {
                 if ok {
                     ok = self.encode_gap(model, text, start, end, &mut chars, &mut word, &mut out);

@@ -67,6 +67,18 @@ pub(crate) struct Piece {
     pub added: bool,
 }
 
+impl Piece {
+    /// An added token's piece.
+    pub(crate) fn added(id: u32, start: usize, end: usize) -> Self {
+        Self {
+            id,
+            start,
+            end,
+            added: true,
+        }
+    }
+}
+
 impl Native {
     /// The native pipeline of `inner` over `model`, if it reproduces it exactly: no normalizer or
     /// NFC, the `ByteLevel` pre-tokenizer with the GPT-2 pattern and no prefix space, every byte
@@ -133,12 +145,7 @@ impl Native {
         let mut cache = PieceCache::default();
         let mut ok = true;
         ok &= split_added(self.plain.as_ref(), text, 0, &mut |split| match split {
-            Split::Added { id, start, end } => out.push(Piece {
-                id,
-                start,
-                end,
-                added: true,
-            }),
+            Split::Added { id, start, end } => out.push(Piece::added(id, start, end)),
             Split::Gap { start, end } => {
                 let gap = &text[start..end];
                 ok &= split_added(
@@ -146,12 +153,7 @@ impl Native {
                     gap,
                     start,
                     &mut |split| match split {
-                        Split::Added { id, start, end } => out.push(Piece {
-                            id,
-                            start,
-                            end,
-                            added: true,
-                        }),
+                        Split::Added { id, start, end } => out.push(Piece::added(id, start, end)),
                         Split::Gap { start, end } => {
                             self.encode_gap(model, text, start, end, &mut cache, &mut out);
                         }
@@ -281,11 +283,6 @@ pub(crate) fn class(c: char) -> Class {
     }
 }
 
-/// The character of `s` at byte `i` (a char boundary before the end).
-fn char_at(s: &str, i: usize) -> char {
-    s[i..].chars().next().expect("a character at i")
-}
-
 /// The end of the run of characters of class `k` that starts at `i`.
 fn run_end(s: &str, i: usize, k: Class) -> usize {
     s[i..]
@@ -312,7 +309,9 @@ fn contraction_len(rest: &[u8]) -> Option<usize> {
 /// its last character when a non-space follows (that character then starts the next match, as
 /// ` ?\p{L}+` and the like, or as `\s+` when it is not a space).
 pub(crate) fn piece_end(s: &str, i: usize) -> usize {
-    let c = char_at(s, i);
+    let Some(c) = s[i..].chars().next() else {
+        return s.len();
+    };
     if c == '\''
         && let Some(n) = contraction_len(&s.as_bytes()[i + 1..])
     {
