@@ -102,9 +102,9 @@ pub fn compare_bytes(data: &[u8]) {
         show: pick & 0x40 != 0,
         ..CompareOptions::default()
     };
-    // Run on a worker of a one-thread pool: called from outside a pool, every chunk's parallel
-    // step over the tokenizers would hand its work to another thread and wait for it, which cost
-    // more than half of each run.
+    // Run on a worker of a one-thread pool whose worker is this thread: called from outside a
+    // pool, every chunk's parallel step over the tokenizers would hand its work to another thread
+    // and wait for it, which cost more than half of each run.
     pool().install(|| {
         if let Ok(report) = compare_with(&opts, tokenizers()) {
             let _ = report.tables();
@@ -113,12 +113,14 @@ pub fn compare_bytes(data: &[u8]) {
     });
 }
 
-/// The one-thread pool `compare_bytes` runs in, built once.
+/// The one-thread pool `compare_bytes` runs in, built once on the fuzzing thread and made of
+/// that thread alone, so `install` runs in place instead of waking another thread.
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(1)
+            .use_current_thread()
             .build()
             .expect("a one-thread pool")
     })
