@@ -65,6 +65,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         }
         prop_assert!(ours.offsets_are_token_bytes());
         prop_assert_eq!(&enc.offsets, &offsets);
+        common::lean_matches(ours.as_ref(), ours.as_ref(), text).map_err(TestCaseError::fail)?;
         let decoded = ours.decode(&got, false).expect("decode");
         prop_assert_eq!(
             decoded.as_bytes(),

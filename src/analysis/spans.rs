@@ -10,7 +10,9 @@
 //! tokenizer whose offsets are its tokens' own bytes already
 //! ([`Tokenizer::offsets_are_token_bytes`]: the tiktoken encodings).
 
-use crate::tokenizer::{Encoding, Tokenizer, char_to_byte, widen_to_char_boundaries};
+use crate::Result;
+use crate::analysis::text::is_byte_fallback;
+use crate::tokenizer::{Encoding, LeanEncoding, Tokenizer, char_to_byte, widen_to_char_boundaries};
 
 /// `[start, end)` byte spans of the tokens of `enc` in `text`, on `char` boundaries, one per
 /// token, sorted by start. See the module docs for how they are obtained.
@@ -21,8 +23,76 @@ pub fn token_spans(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> Vec
     {
         return spans;
     }
-    let mut spans: Vec<(usize, usize)> = enc
-        .offsets
+    widened_offsets(text, &enc.offsets)
+}
+
+/// `text` encoded without special tokens by `tokenizer`, as the analyses read it: the
+/// tokenizer's own [`Tokenizer::encode_lean`] where it has one, otherwise [`lean_encoding`] of
+/// [`Tokenizer::encode`].
+pub fn encode_lean(text: &str, tokenizer: &dyn Tokenizer) -> Result<LeanEncoding> {
+    if let Some(lean) = tokenizer.encode_lean(text)? {
+        return Ok(lean);
+    }
+    let enc = tokenizer.encode(text, false)?;
+    Ok(lean_encoding(text, &enc, tokenizer))
+}
+
+/// The [`LeanEncoding`] of `enc`, an encoding of `text` made without special tokens.
+pub fn lean_encoding(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> LeanEncoding {
+    LeanEncoding {
+        ids: enc.ids.clone(),
+        offsets: enc.offsets.clone(),
+        spans: token_spans(text, enc, tokenizer),
+        byte_fallback_tokens: enc.tokens.iter().filter(|t| is_byte_fallback(t)).count() as u64,
+    }
+}
+
+/// The bytes a token stands for when tokens are laid end to end (module docs): a special added
+/// token's own length (it is matched verbatim in the text); otherwise one byte per character of
+/// the GPT-2 byte alphabet and its UTF-8 length for any other character.
+pub(crate) fn rebuilt_len(token: &str, special: bool) -> usize {
+    if special {
+        return token.len();
+    }
+    token
+        .chars()
+        .map(|c| {
+            if char_to_byte(c).is_some() {
+                1
+            } else {
+                c.len_utf8()
+            }
+        })
+        .sum()
+}
+
+/// Spans of tokens of `lens` bytes laid end to end from the start of `text`, widened to `char`
+/// boundaries, or `None` when the lengths do not add up to the text's.
+pub(crate) fn laid_end_to_end(
+    text: &str,
+    lens: impl ExactSizeIterator<Item = usize>,
+) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::with_capacity(lens.len());
+    let mut at = 0usize;
+    for len in lens {
+        spans.push((at, at + len));
+        at += len;
+    }
+    if at != text.len() {
+        return None;
+    }
+    if !text.is_ascii() {
+        for span in &mut spans {
+            *span = widen_to_char_boundaries(text, span.0, span.1);
+        }
+    }
+    Some(spans)
+}
+
+/// A tokenizer's own offsets widened to `char` boundaries and sorted by start: the spans of a
+/// tokenizer that is not byte-level, or whose token lengths do not add up (module docs).
+pub(crate) fn widened_offsets(text: &str, offsets: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = offsets
         .iter()
         .map(|&(s, e)| widen_to_char_boundaries(text, s, e))
         .collect();
@@ -35,32 +105,13 @@ pub fn token_spans(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> Vec
 /// The spans of a byte-level encoding rebuilt from its token strings (module docs), or `None`
 /// when their lengths do not add up to the text's.
 fn rebuilt_spans(text: &str, enc: &Encoding) -> Option<Vec<(usize, usize)>> {
-    let mut spans = Vec::with_capacity(enc.len());
-    let mut at = 0usize;
-    for (tok, &special) in enc.tokens.iter().zip(&enc.special) {
-        let len = if special {
-            // Special added tokens are matched verbatim in the text.
-            tok.len()
-        } else {
-            tok.chars()
-                .map(|c| {
-                    if char_to_byte(c).is_some() {
-                        1
-                    } else {
-                        c.len_utf8()
-                    }
-                })
-                .sum()
-        };
-        spans.push((at, at + len));
-        at += len;
-    }
-    (at == text.len()).then(|| {
-        spans
-            .into_iter()
-            .map(|(s, e)| widen_to_char_boundaries(text, s, e))
-            .collect()
-    })
+    laid_end_to_end(
+        text,
+        enc.tokens
+            .iter()
+            .zip(&enc.special)
+            .map(|(tok, &special)| rebuilt_len(tok, special)),
+    )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::tokenizer::{Encoding, Tokenizer};
+use crate::tokenizer::{Encoding, LeanEncoding, Tokenizer};
 
 pub use crate::units::ratio;
 
@@ -242,49 +242,96 @@ impl TextStats {
 
 /// Whether a token string is a SentencePiece byte-fallback piece such as `<0x0A>`.
 pub fn is_byte_fallback(token: &str) -> bool {
-    let b = token.as_bytes();
+    is_byte_fallback_bytes(token.as_bytes())
+}
+
+/// [`is_byte_fallback`] of a token given as bytes: a tiktoken token's bytes spelt through the
+/// GPT-2 byte alphabet are a byte-fallback spelling exactly when the bytes are (the spelling
+/// keeps printable ASCII as it is and gives every other byte a non-ASCII character).
+pub(crate) fn is_byte_fallback_bytes(b: &[u8]) -> bool {
     b.len() == 6
-        && token.starts_with("<0x")
-        && token.ends_with('>')
+        && b.starts_with(b"<0x")
+        && b[5] == b'>'
         && b[3].is_ascii_hexdigit()
         && b[4].is_ascii_hexdigit()
 }
 
 /// Counts for `text` given its encoding (made without special tokens) by `tokenizer`.
 pub fn text_stats(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> TextStats {
-    text_stats_of_words(text, &word_spans(text), enc, tokenizer)
+    let words = word_spans(text);
+    let byte_fallback = enc.tokens.iter().filter(|t| is_byte_fallback(t)).count() as u64;
+    let chars = text.chars().count() as u64;
+    stats_of(
+        text,
+        chars,
+        &words,
+        &enc.ids,
+        &enc.offsets,
+        byte_fallback,
+        tokenizer,
+    )
 }
 
-/// [`text_stats`] with the text's words already found (`words` is [`word_spans`] of `text`),
-/// for a caller that measures one text with several tokenizers.
+/// [`text_stats`] of a [`LeanEncoding`], with the text's words and characters already found
+/// (`words` is [`word_spans`] of `text`, `chars` its `char` count), for a caller that measures
+/// one text with several tokenizers.
 pub fn text_stats_of_words(
     text: &str,
+    chars: u64,
     words: &[(usize, usize)],
-    enc: &Encoding,
+    enc: &LeanEncoding,
+    tokenizer: &dyn Tokenizer,
+) -> TextStats {
+    let fallback = enc.byte_fallback_tokens;
+    stats_of(
+        text,
+        chars,
+        words,
+        &enc.ids,
+        &enc.offsets,
+        fallback,
+        tokenizer,
+    )
+}
+
+/// The one reading behind [`text_stats`] and [`text_stats_of_words`].
+fn stats_of(
+    text: &str,
+    chars: u64,
+    words: &[(usize, usize)],
+    ids: &[u32],
+    offsets: &[(usize, usize)],
+    byte_fallback_tokens: u64,
     tokenizer: &dyn Tokenizer,
 ) -> TextStats {
     let unk = tokenizer.unk_id();
-    let (word_tokens, continued) = word_token_counts(words, &enc.offsets);
+    let (word_tokens, continued) = word_token_counts(words, offsets);
     TextStats {
         bytes: text.len() as u64,
-        chars: text.chars().count() as u64,
+        chars,
         words: words.len() as u64,
-        tokens: enc.ids.len() as u64,
+        tokens: ids.len() as u64,
         word_tokens,
         continued_words: continued,
-        unk_tokens: enc.ids.iter().filter(|&&id| Some(id) == unk).count() as u64,
-        byte_fallback_tokens: enc.tokens.iter().filter(|t| is_byte_fallback(t)).count() as u64,
+        unk_tokens: unk.map_or(0, |u| ids.iter().filter(|&&id| id == u).count() as u64),
+        byte_fallback_tokens,
     }
 }
 
 /// (Σ tokens overlapping each word, words overlapped by ≥ 2 tokens). A token `[a, b)` overlaps
 /// a word `[s, e)` when `a < e && b > s`; empty token spans overlap nothing.
 pub fn word_token_counts(words: &[(usize, usize)], offsets: &[(usize, usize)]) -> (u64, u64) {
-    let mut spans: Vec<(usize, usize)> = offsets.iter().copied().filter(|(a, b)| a < b).collect();
-    // Offsets of one encoding are almost always in order already.
-    if !spans.is_sorted() {
-        spans.sort_unstable();
-    }
+    // Offsets of one encoding are almost always in order and non-empty already; only then are
+    // they read in place.
+    let spans: std::borrow::Cow<'_, [(usize, usize)]> =
+        if offsets.is_sorted() && offsets.iter().all(|(a, b)| a < b) {
+            std::borrow::Cow::Borrowed(offsets)
+        } else {
+            let mut spans: Vec<(usize, usize)> =
+                offsets.iter().copied().filter(|(a, b)| a < b).collect();
+            spans.sort_unstable();
+            std::borrow::Cow::Owned(spans)
+        };
     // Token spans sorted by start; for each word scan forward from the first token that can
     // still overlap it.
     let mut first = 0usize;

@@ -196,6 +196,8 @@ struct ChunkText<'a> {
     words: Vec<(usize, usize)>,
     /// Whitespace pieces ([`whitespace_pieces`]).
     pieces: Vec<WsPiece>,
+    /// Characters (`char`s).
+    chars: u64,
 }
 
 impl<'a> ChunkText<'a> {
@@ -208,6 +210,7 @@ impl<'a> ChunkText<'a> {
                 .unwrap_or_default(),
             words: word_spans(text),
             pieces: whitespace_pieces(text),
+            chars: text.chars().count() as u64,
         }
     }
 }
@@ -220,17 +223,31 @@ fn analyze_one(
     show_limit: usize,
 ) -> Result<(Acc, Option<ShowBlock>)> {
     let text = chunk.text;
-    let enc = tok.encode(text, false)?;
-    let stats = text_stats_of_words(text, &chunk.words, &enc, tok);
-    let sp = spans::token_spans(text, &enc, tok);
-    let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, &sp);
+    // The token view needs the token strings; the analyses alone do not.
+    let (enc, show) = if show_limit > 0 {
+        let full = tok.encode(text, false)?;
+        let block = ShowBlock::from_encoding(
+            place.path,
+            tok.name(),
+            text,
+            &full,
+            tok.unk_id(),
+            show_limit,
+        );
+        (spans::lean_encoding(text, &full, tok), Some(block))
+    } else {
+        (spans::encode_lean(text, tok)?, None)
+    };
+    let stats = text_stats_of_words(text, chunk.chars, &chunk.words, &enc, tok);
+    let sp = &enc.spans;
+    let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, sp);
     let lang = chunk.lang;
     let idents = match lang {
-        Some(_) => IdentifierCounts::of_text(text, &chunk.idents, &sp),
+        Some(_) => IdentifierCounts::of_text(text, &chunk.idents, sp),
         None => IdentifierCounts::default(),
     };
     let scripts = match lang {
-        None => scripts::script_counts(text, &sp),
+        None => scripts::script_counts(text, sp),
         Some(_) => ScriptCounts::default(),
     };
     let decoded = tok.decode(&enc.ids, false)?;
@@ -241,9 +258,6 @@ fn analyze_one(
         f.line += place.lines_before;
     }
     let acc = Acc::of_chunk(stats, ws, idents, scripts, rt);
-    let show = (show_limit > 0).then(|| {
-        ShowBlock::from_encoding(place.path, tok.name(), text, &enc, tok.unk_id(), show_limit)
-    });
     Ok((acc, show))
 }
 

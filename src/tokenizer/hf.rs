@@ -15,6 +15,8 @@ use super::compact_unigram::{CompactUnigram, NativeUnigram};
 use super::decode::{DecodeTable, Decoding};
 use super::rank_bpe::{Native, RankBpe};
 use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
+use crate::analysis::spans::widened_offsets;
+use crate::analysis::text::is_byte_fallback;
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
 
@@ -352,6 +354,37 @@ impl<M: HfModel> HfTokenizer<M> {
             }
         }
         Some(enc)
+    }
+
+    /// The native pipeline's [`super::LeanEncoding`] of `text` (no special tokens), when it has
+    /// one and takes this text.
+    fn native_lean(&self, text: &str) -> Option<super::LeanEncoding> {
+        match self.native.as_ref()? {
+            NativePipeline::Bpe(native) => {
+                let model = self.inner.get_model().rank_bpe()?;
+                let pieces = native.encode(model, text)?;
+                Some(native.lean(model, text, &pieces, self.is_byte_level()))
+            }
+            // A byte-level decoder would need the spans rebuilt from the token strings.
+            NativePipeline::Unigram(_) if self.is_byte_level() => None,
+            NativePipeline::Unigram(native) => {
+                let model = self.inner.get_model().compact_unigram()?;
+                let pieces = native.encode(model, text)?;
+                let mut lean = super::LeanEncoding {
+                    ids: Vec::with_capacity(pieces.len()),
+                    offsets: Vec::with_capacity(pieces.len()),
+                    ..Default::default()
+                };
+                for (p, token) in &pieces {
+                    lean.ids.push(p.id);
+                    lean.offsets.push((p.start, p.end));
+                    lean.byte_fallback_tokens += u64::from(is_byte_fallback(token));
+                }
+                // Not byte-level: the spans are the widened offsets (`analysis::spans`).
+                lean.spans = widened_offsets(text, &lean.offsets);
+                Some(lean)
+            }
+        }
     }
 
     /// The native pipeline's ids of `text` (no special tokens), when it has one and takes this
@@ -1092,6 +1125,10 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
             return Ok(enc);
         }
         self.pipeline_encode(text, add_special_tokens)
+    }
+
+    fn encode_lean(&self, text: &str) -> Result<Option<super::LeanEncoding>> {
+        Ok(self.native_lean(text))
     }
 
     fn splits_before_single_spaces(&self) -> bool {

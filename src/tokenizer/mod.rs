@@ -98,6 +98,26 @@ impl Encoding {
     }
 }
 
+/// An encoding as the analyses read it (made without special tokens): ids, offsets and each
+/// token's untrimmed byte span, without token strings.
+///
+/// `ids`, `offsets` and `spans` have the same length. `offsets` are [`Encoding::offsets`];
+/// `spans` are the bytes each token stands for, on `char` boundaries and sorted by start (see
+/// [`crate::analysis::spans`], which defines them and derives this from an [`Encoding`] for a
+/// tokenizer without a cheaper way, [`Tokenizer::encode_lean`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeanEncoding {
+    /// Token ids.
+    pub ids: Vec<u32>,
+    /// `[start, end)` byte offsets into the text, as [`Encoding::offsets`].
+    pub offsets: Vec<(usize, usize)>,
+    /// `[start, end)` bytes each token stands for ([`crate::analysis::spans::token_spans`]).
+    pub spans: Vec<(usize, usize)>,
+    /// Tokens spelt as SentencePiece byte-fallback pieces such as `<0x0A>`
+    /// ([`crate::analysis::text::is_byte_fallback`]).
+    pub byte_fallback_tokens: u64,
+}
+
 /// Vocabulary size, split the way a parameter budget needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct VocabSize {
@@ -190,6 +210,14 @@ pub trait Tokenizer: Send + Sync {
     /// Encodes `text` and returns only the ids (faster where offsets are not needed).
     fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
         Ok(self.encode(text, add_special_tokens)?.ids)
+    }
+
+    /// [`Tokenizer::encode`] without special tokens, as the analyses read it, made without
+    /// building token strings; `None` where the tokenizer has no such path for this text (then
+    /// [`crate::analysis::spans::encode_lean`] derives it from [`Tokenizer::encode`]). Ids,
+    /// offsets and spans equal those derived from [`Tokenizer::encode`].
+    fn encode_lean(&self, _text: &str) -> Result<Option<LeanEncoding>> {
+        Ok(None)
     }
 
     /// Decodes ids back to text. With `skip_special_tokens` special tokens are dropped.

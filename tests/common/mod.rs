@@ -93,3 +93,36 @@ pub fn corpus_texts() -> Vec<(String, String)> {
     }
     out
 }
+
+/// Checks `tok`'s own [`tokstat::tokenizer::Tokenizer::encode_lean`] of `text`, where it has
+/// one, against the lean encoding derived from `reference`'s full encode (the token strings'
+/// reading of `tokstat::analysis::spans`); `reference` encodes as `tok` does. An error names the
+/// tokenizer, the text and the first field that differs.
+pub fn lean_matches(
+    tok: &dyn tokstat::tokenizer::Tokenizer,
+    reference: &dyn tokstat::tokenizer::Tokenizer,
+    text: &str,
+) -> Result<(), String> {
+    let Some(got) = tok.encode_lean(text).map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let enc = reference.encode(text, false).map_err(|e| e.to_string())?;
+    let want = tokstat::analysis::spans::lean_encoding(text, &enc, reference);
+    let name = tok.name();
+    if got.ids != want.ids {
+        return Err(format!("{name}: ids differ on {text:?}"));
+    }
+    if got.offsets != want.offsets {
+        return Err(format!("{name}: offsets differ on {text:?}"));
+    }
+    if got.spans != want.spans {
+        return Err(format!(
+            "{name}: spans differ on {text:?}: {:?} vs {:?}",
+            got.spans, want.spans
+        ));
+    }
+    if got.byte_fallback_tokens != want.byte_fallback_tokens {
+        return Err(format!("{name}: byte-fallback counts differ on {text:?}"));
+    }
+    Ok(())
+}

@@ -34,9 +34,11 @@ use tokenizers::{NormalizerWrapper, PreTokenizerWrapper};
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 use super::RankBpe;
+use crate::analysis::spans::{laid_end_to_end, rebuilt_len, widened_offsets};
+use crate::analysis::text::is_byte_fallback;
 use crate::tokenizer::added::{AddedSet, Split, added_sets, split_added};
-use crate::tokenizer::byte_to_char;
 use crate::tokenizer::hf::{HfModel, Pipeline};
+use crate::tokenizer::{LeanEncoding, byte_to_char};
 
 /// A byte-level BPE file's pipeline, run natively (see the module docs).
 pub(crate) struct Native {
@@ -51,6 +53,9 @@ pub(crate) struct Native {
     /// Every id's token text, built on first use (the model's table stores bytes, which would be
     /// looked up and checked as UTF-8 again for every token).
     texts: std::sync::OnceLock<Vec<Box<str>>>,
+    /// Every id's span length when tokens are laid end to end
+    /// ([`crate::analysis::spans::rebuilt_len`] of its text), built on first use.
+    span_lens: std::sync::OnceLock<Vec<u32>>,
     /// Whether each id is a special added token, by id (the same set as
     /// [`crate::tokenizer::Tokenizer::is_special`], without hashing).
     specials: Vec<bool>,
@@ -116,6 +121,7 @@ impl Native {
             plain,
             normalized,
             texts: std::sync::OnceLock::new(),
+            span_lens: std::sync::OnceLock::new(),
             specials,
         })
     }
@@ -133,6 +139,51 @@ impl Native {
                 .collect()
         });
         texts.get(id as usize).map_or("", |t| t)
+    }
+
+    /// The [`LeanEncoding`] of `text` from its `pieces` ([`Native::encode`]): the tokens' spans
+    /// laid end to end by the same lengths [`crate::analysis::spans`] rebuilds from their token
+    /// strings (each model token's precomputed), or the widened offsets where those do not add
+    /// up or the tokenizer is not `byte_level` (its decoder is not `ByteLevel`); byte-fallback
+    /// spellings counted on the token texts.
+    pub(crate) fn lean(
+        &self,
+        model: &RankBpe,
+        text: &str,
+        pieces: &[Piece],
+        byte_level: bool,
+    ) -> LeanEncoding {
+        let lens = self.span_lens.get_or_init(|| {
+            (0..model.vocab.ids as u32)
+                .map(|id| rebuilt_len(self.token_text(model, id), self.is_special(id)) as u32)
+                .collect()
+        });
+        let token = |p: &Piece| {
+            if p.added {
+                &text[p.start..p.end]
+            } else {
+                self.token_text(model, p.id)
+            }
+        };
+        let span_len = |p: &Piece| {
+            if p.added {
+                rebuilt_len(&text[p.start..p.end], self.is_special(p.id))
+            } else {
+                lens.get(p.id as usize).map_or(0, |&l| l as usize)
+            }
+        };
+        let offsets: Vec<(usize, usize)> = pieces.iter().map(|p| (p.start, p.end)).collect();
+        let laid = byte_level
+            .then(|| laid_end_to_end(text, pieces.iter().map(span_len)))
+            .flatten();
+        let spans = laid.unwrap_or_else(|| widened_offsets(text, &offsets));
+        LeanEncoding {
+            ids: pieces.iter().map(|p| p.id).collect(),
+            offsets,
+            spans,
+            byte_fallback_tokens: pieces.iter().filter(|p| is_byte_fallback(token(p))).count()
+                as u64,
+        }
     }
 
     /// The tokens of `text` (no special tokens added), or `None` if the text needs a normalizer

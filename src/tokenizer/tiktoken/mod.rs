@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use fancy_regex::Regex;
 
 use super::{Algorithm, Tokenizer, VocabSize, bytes_to_string, widen_to_char_boundaries};
+use crate::analysis::text::is_byte_fallback_bytes;
 use crate::{Error, Result};
 
 /// The tiktoken encodings tokstat bundles.
@@ -278,6 +279,28 @@ impl Tokenizer for TiktokenTokenizer {
             pos = end;
         }
         Ok(enc)
+    }
+
+    fn encode_lean(&self, text: &str) -> Result<Option<super::LeanEncoding>> {
+        let ids = self.encode_ordinary(text)?;
+        let mut offsets = Vec::with_capacity(ids.len());
+        let mut byte_fallback_tokens = 0u64;
+        let mut pos = 0usize;
+        for &id in &ids {
+            let b = self.token_bytes(id)?;
+            let end = pos + b.len();
+            offsets.push(widen_to_char_boundaries(text, pos, end));
+            byte_fallback_tokens += u64::from(is_byte_fallback_bytes(b));
+            pos = end;
+        }
+        // The offsets are the tokens' own bytes (`offsets_are_token_bytes`), in order.
+        let spans = offsets.clone();
+        Ok(Some(super::LeanEncoding {
+            ids,
+            offsets,
+            spans,
+            byte_fallback_tokens,
+        }))
     }
 
     fn offsets_are_token_bytes(&self) -> bool {
