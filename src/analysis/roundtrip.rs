@@ -65,6 +65,15 @@ pub struct RoundtripCounts {
 }
 
 impl RoundtripCounts {
+    /// The counts of one text that came back byte for byte.
+    pub fn exact_text() -> Self {
+        Self {
+            texts: 1,
+            exact_texts: 1,
+            ..Default::default()
+        }
+    }
+
     /// Whether every text came back exactly.
     pub fn exact(&self) -> bool {
         self.texts == self.exact_texts
@@ -225,8 +234,7 @@ pub fn compare_roundtrip(original: &str, decoded: &str) -> RoundtripCounts {
         },
     };
     if original == decoded {
-        w.r.exact_texts = 1;
-        return w.r;
+        return RoundtripCounts::exact_text();
     }
     let (mut i, mut j) = (0usize, 0usize);
     while i < w.a.len() && j < w.b.len() {

@@ -250,8 +250,11 @@ fn analyze_one(
         None => scripts::script_counts(text, sp),
         Some(_) => ScriptCounts::default(),
     };
-    let decoded = tok.decode(&enc.ids, false)?;
-    let mut rt = roundtrip::compare_roundtrip(text, &decoded);
+    let mut rt = if tok.decodes_to(&enc.ids, text) {
+        RoundtripCounts::exact_text()
+    } else {
+        roundtrip::compare_roundtrip(text, &tok.decode(&enc.ids, false)?)
+    };
     if let Some(f) = rt.first_difference.as_mut() {
         f.path = place.path.to_string();
         f.byte_offset += place.offset as usize;

@@ -118,23 +118,51 @@ impl DecodeTable {
         table
     }
 
-    /// The text of `ids`, without special tokens if `skip_special_tokens`.
-    pub(super) fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> String {
-        let mut out = Vec::with_capacity(ids.len() * 4);
+    /// The decoded bytes of each id of `ids` that is kept, in order (before the UTF-8 reading).
+    fn kept_bytes<'a>(
+        &'a self,
+        ids: &'a [u32],
+        skip_special_tokens: bool,
+    ) -> impl Iterator<Item = &'a [u8]> + 'a {
         let mut first = true;
-        for &id in ids {
+        ids.iter().filter_map(move |&id| {
             let i = id as usize;
             if !self.known.get(i).copied().unwrap_or(false)
                 || (skip_special_tokens && self.special[i])
             {
-                continue;
+                return None;
             }
             let spans = match &self.first {
                 Some(f) if first => f,
                 _ => &self.spans,
             };
-            out.extend_from_slice(spans.get(i));
             first = false;
+            Some(spans.get(i))
+        })
+    }
+
+    /// Whether [`DecodeTable::decode`] of `ids` (special tokens kept) is `text`, checked
+    /// without building it: the kept bytes, laid end to end, are `text`'s bytes (then they are
+    /// valid UTF-8 and read as they are). `false` also where they differ but the reading would
+    /// replace an invalid sequence by a U+FFFD that `text` holds: a caller decodes then.
+    pub(super) fn decodes_to(&self, ids: &[u32], text: &str) -> bool {
+        let text = text.as_bytes();
+        let mut at = 0;
+        for bytes in self.kept_bytes(ids, false) {
+            match text.get(at..at + bytes.len()) {
+                // Tokens are a few bytes: a byte loop beats a `memcmp` call per token.
+                Some(t) if t.iter().zip(bytes).all(|(a, b)| a == b) => at += bytes.len(),
+                _ => return false,
+            }
+        }
+        at == text.len()
+    }
+
+    /// The text of `ids`, without special tokens if `skip_special_tokens`.
+    pub(super) fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> String {
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for bytes in self.kept_bytes(ids, skip_special_tokens) {
+            out.extend_from_slice(bytes);
         }
         match String::from_utf8(out) {
             Ok(s) => s,
@@ -167,6 +195,33 @@ mod tests {
         // U+00C3 U+00A9 are the bytes of `é`.
         assert_eq!(t.decode(&[4, 5], false), "é");
         assert_eq!(t.decode(&[6, 1000], false), "");
+    }
+
+    /// `decodes_to` says yes exactly where `decode` gives the text, except where the UTF-8
+    /// reading replaced an invalid sequence (there it says no and the caller decodes).
+    #[test]
+    fn decodes_to_agrees_with_decode() {
+        let tokens = &["Ġa", "b", "<s>", "é", "\u{00C3}", "\u{00A9}", "▁c"];
+        let metaspace = Decoding::Metaspace {
+            replacement: '▁',
+            drop_in_first: true,
+        };
+        let mut rng = crate::test_text::XorShift(0x5EED_DEC0_DE00_0001);
+        for decoding in [Decoding::ByteLevel, metaspace] {
+            let t = table(decoding, tokens, 7);
+            let mut agreed = 0;
+            for _ in 0..3000 {
+                let ids: Vec<u32> = (0..rng.below(6)).map(|_| rng.below(9) as u32).collect();
+                let decoded = t.decode(&ids, false);
+                for text in [decoded.as_str(), " ab", "", "c", "\u{FFFD}"] {
+                    let yes = t.decodes_to(&ids, text);
+                    let lossless = !decoded.contains('\u{FFFD}');
+                    assert_eq!(yes, decoded == text && lossless, "{ids:?} {text:?}");
+                    agreed += usize::from(yes);
+                }
+            }
+            assert!(agreed > 500, "{agreed} texts decoded to");
+        }
     }
 
     #[test]

@@ -1160,6 +1160,11 @@ impl<M: HfModel> Tokenizer for HfTokenizer<M> {
         })
     }
 
+    fn decodes_to(&self, ids: &[u32], text: &str) -> bool {
+        // Only once the table exists: `decode` decides when it is worth building.
+        matches!(self.decode_table.get(), Some(Some(table)) if table.decodes_to(ids, text))
+    }
+
     fn id_to_token(&self, id: u32) -> Option<String> {
         self.inner.id_to_token(id)
     }

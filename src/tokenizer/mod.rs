@@ -223,6 +223,13 @@ pub trait Tokenizer: Send + Sync {
     /// Decodes ids back to text. With `skip_special_tokens` special tokens are dropped.
     fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String>;
 
+    /// Whether [`Tokenizer::decode`] of `ids` (special tokens kept) is exactly `text`, when
+    /// the tokenizer can tell without building the decoded text; `false` when it cannot or the
+    /// text differs (then decode and compare). Never `true` where the decode differs.
+    fn decodes_to(&self, _ids: &[u32], _text: &str) -> bool {
+        false
+    }
+
     /// The vocabulary's spelling of `id`, if the id exists.
     fn id_to_token(&self, id: u32) -> Option<String>;
 

@@ -328,6 +328,20 @@ impl Tokenizer for TiktokenTokenizer {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    fn decodes_to(&self, ids: &[u32], text: &str) -> bool {
+        // `decode` reads the tokens' bytes laid end to end as UTF-8: `text` when they are its
+        // bytes.
+        let text = text.as_bytes();
+        let mut at = 0;
+        for &id in ids {
+            match self.token_bytes(id) {
+                Ok(b) if text.get(at..at + b.len()) == Some(b) => at += b.len(),
+                _ => return false,
+            }
+        }
+        at == text.len()
+    }
+
     fn id_to_token(&self, id: u32) -> Option<String> {
         if let Some(s) = self.specials.get(&id) {
             return Some(s.clone());
