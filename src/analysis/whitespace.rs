@@ -277,25 +277,25 @@ pub struct PieceTokens {
 }
 
 /// Whether `text[s..e]` is non-empty and all whitespace.
+///
+/// Byte by byte while the bytes are ASCII: most spans are settled by their first or second
+/// byte (`Ġreturn` by its `r`). A span of ASCII whitespace only starts and ends on character
+/// boundaries (a byte after an ASCII byte never continues a character), so slicing can only
+/// fail once a non-ASCII byte is met; from there the span is sliced and decoded.
 #[inline]
 fn is_whitespace_span(text: &str, (s, e): (usize, usize)) -> bool {
-    // Most spans start with ASCII text, which settles it: no slicing, no loop. (Nor does a
-    // start at or past the end give a non-empty slice.)
-    let first = text.as_bytes().get(s);
-    if first.is_none_or(|&x| BYTE_KIND[usize::from(x)] == ByteKind::Text) {
+    let Some(span) = text.as_bytes().get(s..e).filter(|b| !b.is_empty()) else {
         return false;
-    }
-    s < e && text.get(s..e).is_some_and(is_all_whitespace)
-}
-
-/// Whether every character of `t` is whitespace: ASCII bytes by [`BYTE_KIND`] (most spans end
-/// there, at their first byte), the rest from the first non-ASCII byte on decoded.
-fn is_all_whitespace(t: &str) -> bool {
-    for (k, &x) in t.as_bytes().iter().enumerate() {
+    };
+    for &x in span {
         match BYTE_KIND[usize::from(x)] {
             ByteKind::Break | ByteKind::Blank => {}
             ByteKind::Text => return false,
-            ByteKind::NonAscii => return t[k..].chars().all(char::is_whitespace),
+            ByteKind::NonAscii => {
+                return text
+                    .get(s..e)
+                    .is_some_and(|t| t.chars().all(char::is_whitespace));
+            }
         }
     }
     true

@@ -412,14 +412,17 @@ impl IdentifierCounts {
             total.add(&one);
             styles[style(ident) as usize].add(&one);
             if n >= 2 {
-                let keep = match worst.entry(ident) {
-                    Entry::Occupied(o) => o.get().0 < n,
-                    Entry::Vacant(_) => true,
-                };
-                if keep {
+                let mut keep = |cuts: &[usize]| {
                     let at = worst_cuts.len();
-                    worst_cuts.extend_from_slice(&cuts);
-                    worst.insert(ident, (n, at..worst_cuts.len()));
+                    worst_cuts.extend_from_slice(cuts);
+                    (n, at..worst_cuts.len())
+                };
+                match worst.entry(ident) {
+                    Entry::Occupied(mut o) if o.get().0 < n => *o.get_mut() = keep(&cuts),
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(v) => {
+                        v.insert(keep(&cuts));
+                    }
                 }
             }
         }
