@@ -88,27 +88,56 @@ fn hump_style(first_lower: bool, first_upper: bool) -> Style {
     }
 }
 
-/// [`style`] of an ASCII core in one pass over its bytes (for ASCII, `char::is_lowercase` and
-/// `is_uppercase` are the ASCII tests).
-fn ascii_style(core: &[u8]) -> Style {
-    let (mut lower, mut upper, mut underscore, mut hump) = (false, false, false, false);
-    // Case of the two bytes before the current one: (before, prev).
-    let (mut before_upper, mut prev_upper, mut prev_lower) = (false, false, false);
-    for &c in core {
-        let (is_lower, is_upper) = (c.is_ascii_lowercase(), c.is_ascii_uppercase());
-        hump |= (prev_lower && is_upper) || (before_upper && prev_upper && is_lower);
-        lower |= is_lower;
-        upper |= is_upper;
-        underscore |= c == b'_';
-        (before_upper, prev_upper, prev_lower) = (prev_upper, is_upper, is_lower);
+/// Case bits of ASCII bytes for [`ascii_style`]: lowercase letter, uppercase letter, `_`.
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const UNDERSCORE: u8 = 4;
+
+/// The case bits of each byte below 128.
+const ASCII_CASE: [u8; 128] = {
+    let mut t = [0; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match c as u8 {
+            b'a'..=b'z' => LOWER,
+            b'A'..=b'Z' => UPPER,
+            b'_' => UNDERSCORE,
+            _ => 0,
+        };
+        c += 1;
     }
-    if underscore {
+    t
+};
+
+/// [`style`] of an ASCII core (for ASCII, `char::is_lowercase` and `is_uppercase` are the
+/// ASCII tests): the cases and underscores seen in one table pass, then humps looked for only
+/// when both cases occur, as every hump needs.
+fn ascii_style(core: &[u8]) -> Style {
+    let seen = core
+        .iter()
+        .fold(0, |acc, &c| acc | ASCII_CASE[usize::from(c & 0x7F)]);
+    let (lower, upper) = (seen & LOWER != 0, seen & UPPER != 0);
+    if seen & UNDERSCORE != 0 {
         return underscored_style(lower, upper);
     }
     match core.first() {
-        Some(c) if hump => hump_style(c.is_ascii_lowercase(), c.is_ascii_uppercase()),
+        Some(c) if lower && upper && has_ascii_hump(core) => {
+            hump_style(c.is_ascii_lowercase(), c.is_ascii_uppercase())
+        }
         _ => Style::SingleWord,
     }
+}
+
+/// [`has_hump`] of ASCII bytes.
+fn has_ascii_hump(s: &[u8]) -> bool {
+    s.windows(2).enumerate().any(|(k, w)| {
+        let (p, c) = (w[0], w[1]);
+        (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+            || (k > 0
+                && s[k - 1].is_ascii_uppercase()
+                && p.is_ascii_uppercase()
+                && c.is_ascii_lowercase())
+    })
 }
 
 /// Whether `s` has a case hump: a lowercase letter before an uppercase one, or two uppercase
