@@ -72,6 +72,8 @@ mod wb {
     pub const MID_NUM_LET_Q: u8 = 9;
     /// `MidNum`: `,` and `;`.
     pub const MID_NUM: u8 = 10;
+    /// Number of properties (the size of the tests' pair table).
+    #[cfg(test)]
     pub const COUNT: usize = 11;
 }
 
@@ -99,80 +101,60 @@ const WB_CLASS: [u8; 128] = {
     t
 };
 
-/// What UAX #29 does between two ASCII bytes, by their properties: break, join, or join only if
-/// the byte after the pair (or the one before it) has a given property.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Join {
-    Break,
-    Always,
-    IfNextIs(u8),
-    IfBeforeIs(u8),
+/// Whether a byte of property `class` is a letter, a digit or `_`: two such bytes are never
+/// split (WB5, WB8–WB10, WB13a, WB13b), and every UAX #29 segment holding a letter or a digit
+/// is a run of them, possibly joined across single middle characters ([`joins_across`]).
+fn is_word_byte(class: u8) -> bool {
+    matches!(class, wb::LETTER | wb::NUMERIC | wb::EXTEND_NUM_LET)
 }
 
-/// [`Join`] for every pair of properties: rules WB3–WB13b as they apply to ASCII (no `Extend`,
-/// `Format`, `ZWJ`, Hebrew, Katakana or regional indicators), WB999 otherwise.
-const WB_JOIN: [[Join; wb::COUNT]; wb::COUNT] = {
-    use wb::*;
-    let mut t = [[Join::Break; COUNT]; COUNT];
-    t[CR as usize][LF as usize] = Join::Always; // WB3 (WB3a/b: the other newline pairs break)
-    t[SPACE as usize][SPACE as usize] = Join::Always; // WB3d
-    let alnum = [LETTER, NUMERIC];
-    let mut i = 0;
-    while i < 2 {
-        let mut j = 0;
-        while j < 2 {
-            t[alnum[i] as usize][alnum[j] as usize] = Join::Always; // WB5, WB8, WB9, WB10
-            j += 1;
-        }
-        t[alnum[i] as usize][EXTEND_NUM_LET as usize] = Join::Always; // WB13a
-        t[EXTEND_NUM_LET as usize][alnum[i] as usize] = Join::Always; // WB13b
-        i += 1;
+/// Whether the middle character `mid`, between bytes of properties `before` and `after`, is
+/// kept inside a word: WB6/WB7 (letter, `:` `.` `'`, letter) and WB11/WB12 (digit, `,` `;`
+/// `.` `'`, digit). These are the only ASCII rules that join a byte other than a letter,
+/// digit or `_` to one, and both sides of the middle character join or neither does.
+fn joins_across(before: u8, mid: u8, after: u8) -> bool {
+    match mid {
+        wb::MID_LETTER => before == wb::LETTER && after == wb::LETTER,
+        wb::MID_NUM_LET_Q => before == after && matches!(before, wb::LETTER | wb::NUMERIC),
+        wb::MID_NUM => before == wb::NUMERIC && after == wb::NUMERIC,
+        _ => false,
     }
-    t[EXTEND_NUM_LET as usize][EXTEND_NUM_LET as usize] = Join::Always; // WB13a
-    t[LETTER as usize][MID_LETTER as usize] = Join::IfNextIs(LETTER); // WB6
-    t[LETTER as usize][MID_NUM_LET_Q as usize] = Join::IfNextIs(LETTER); // WB6
-    t[MID_LETTER as usize][LETTER as usize] = Join::IfBeforeIs(LETTER); // WB7
-    t[MID_NUM_LET_Q as usize][LETTER as usize] = Join::IfBeforeIs(LETTER); // WB7
-    t[NUMERIC as usize][MID_NUM as usize] = Join::IfNextIs(NUMERIC); // WB12
-    t[NUMERIC as usize][MID_NUM_LET_Q as usize] = Join::IfNextIs(NUMERIC); // WB12
-    t[MID_NUM as usize][NUMERIC as usize] = Join::IfBeforeIs(NUMERIC); // WB11
-    t[MID_NUM_LET_Q as usize][NUMERIC as usize] = Join::IfBeforeIs(NUMERIC); // WB11
-    t
-};
+}
 
-/// Appends to `spans` the UAX #29 word segments of the ASCII text `b` (by [`WB_JOIN`]) that
-/// hold a letter or a digit, shifted by `offset`. Bytes of 128 and above must not occur.
+/// Appends to `spans` the UAX #29 word segments of the ASCII text `b` that hold a letter or a
+/// digit, shifted by `offset`. Bytes of 128 and above must not occur.
+///
+/// Rather than deciding every byte pair, it skips to the next letter, digit or `_` (no other
+/// byte starts such a segment: the rest are split from their neighbours or joined only to
+/// bytes of their own kind, CR LF and spaces, which hold no letter), then extends the word
+/// over letters, digits and `_` and across middle characters ([`joins_across`]).
 fn push_ascii_word_spans(b: &[u8], offset: usize, spans: &mut Vec<(usize, usize)>) {
     let class = |k: usize| {
         b.get(k)
             .map_or(wb::OTHER, |&c| WB_CLASS[usize::from(c & 0x7F)])
     };
-    let Some(&first) = b.first() else {
-        return;
-    };
-    let mut start = 0;
-    let mut prev = class(0);
-    let mut alnum = first.is_ascii_alphanumeric();
-    for i in 1..b.len() {
-        let cur = WB_CLASS[usize::from(b[i] & 0x7F)];
-        let joined = match WB_JOIN[usize::from(prev)][usize::from(cur)] {
-            Join::Break => false,
-            Join::Always => true,
-            Join::IfNextIs(c) => class(i + 1) == c,
-            Join::IfBeforeIs(c) => i >= 2 && class(i - 2) == c,
-        };
-        if !joined {
-            if alnum {
-                spans.push((offset + start, offset + i));
-            }
-            start = i;
-            alnum = false;
+    let mut i = 0;
+    while i < b.len() {
+        if !is_word_byte(class(i)) {
+            i += 1;
+            continue;
         }
-        alnum |= matches!(cur, wb::LETTER | wb::NUMERIC);
-        prev = cur;
-    }
-    if alnum {
-        spans.push((offset + start, offset + b.len()));
+        let start = i;
+        let mut alnum = false;
+        loop {
+            while let c @ (wb::LETTER | wb::NUMERIC | wb::EXTEND_NUM_LET) = class(i) {
+                alnum |= c != wb::EXTEND_NUM_LET;
+                i += 1;
+            }
+            // `i > start`: the run above took at least the byte at `start`.
+            if !joins_across(class(i - 1), class(i), class(i + 1)) {
+                break;
+            }
+            i += 1;
+        }
+        if alnum {
+            spans.push((offset + start, offset + i));
+        }
     }
 }
 
@@ -361,6 +343,101 @@ pub fn word_token_counts(words: &[(usize, usize)], offsets: &[(usize, usize)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What UAX #29 does between two ASCII bytes, by their properties: break, join, or join only if
+    /// the byte after the pair (or the one before it) has a given property.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Join {
+        Break,
+        Always,
+        IfNextIs(u8),
+        IfBeforeIs(u8),
+    }
+
+    /// [`Join`] for every pair of properties: rules WB3–WB13b as they apply to ASCII (no `Extend`,
+    /// `Format`, `ZWJ`, Hebrew, Katakana or regional indicators), WB999 otherwise.
+    const WB_JOIN: [[Join; wb::COUNT]; wb::COUNT] = {
+        use super::wb::*;
+        let mut t = [[Join::Break; COUNT]; COUNT];
+        t[CR as usize][LF as usize] = Join::Always; // WB3 (WB3a/b: the other newline pairs break)
+        t[SPACE as usize][SPACE as usize] = Join::Always; // WB3d
+        let alnum = [LETTER, NUMERIC];
+        let mut i = 0;
+        while i < 2 {
+            let mut j = 0;
+            while j < 2 {
+                t[alnum[i] as usize][alnum[j] as usize] = Join::Always; // WB5, WB8, WB9, WB10
+                j += 1;
+            }
+            t[alnum[i] as usize][EXTEND_NUM_LET as usize] = Join::Always; // WB13a
+            t[EXTEND_NUM_LET as usize][alnum[i] as usize] = Join::Always; // WB13b
+            i += 1;
+        }
+        t[EXTEND_NUM_LET as usize][EXTEND_NUM_LET as usize] = Join::Always; // WB13a
+        t[LETTER as usize][MID_LETTER as usize] = Join::IfNextIs(LETTER); // WB6
+        t[LETTER as usize][MID_NUM_LET_Q as usize] = Join::IfNextIs(LETTER); // WB6
+        t[MID_LETTER as usize][LETTER as usize] = Join::IfBeforeIs(LETTER); // WB7
+        t[MID_NUM_LET_Q as usize][LETTER as usize] = Join::IfBeforeIs(LETTER); // WB7
+        t[NUMERIC as usize][MID_NUM as usize] = Join::IfNextIs(NUMERIC); // WB12
+        t[NUMERIC as usize][MID_NUM_LET_Q as usize] = Join::IfNextIs(NUMERIC); // WB12
+        t[MID_NUM as usize][NUMERIC as usize] = Join::IfBeforeIs(NUMERIC); // WB11
+        t[MID_NUM_LET_Q as usize][NUMERIC as usize] = Join::IfBeforeIs(NUMERIC); // WB11
+        t
+    };
+
+    /// The pair-by-pair reading by [`WB_JOIN`], kept as the reference for
+    /// `push_ascii_word_spans`: the UAX #29 word segments of the ASCII text `b` that hold a
+    /// letter or a digit, shifted by `offset`.
+    fn reference_ascii_word_spans(b: &[u8], offset: usize, spans: &mut Vec<(usize, usize)>) {
+        let class = |k: usize| {
+            b.get(k)
+                .map_or(wb::OTHER, |&c| WB_CLASS[usize::from(c & 0x7F)])
+        };
+        let Some(&first) = b.first() else {
+            return;
+        };
+        let mut start = 0;
+        let mut prev = class(0);
+        let mut alnum = first.is_ascii_alphanumeric();
+        for i in 1..b.len() {
+            let cur = WB_CLASS[usize::from(b[i] & 0x7F)];
+            let joined = match WB_JOIN[usize::from(prev)][usize::from(cur)] {
+                Join::Break => false,
+                Join::Always => true,
+                Join::IfNextIs(c) => class(i + 1) == c,
+                Join::IfBeforeIs(c) => i >= 2 && class(i - 2) == c,
+            };
+            if !joined {
+                if alnum {
+                    spans.push((offset + start, offset + i));
+                }
+                start = i;
+                alnum = false;
+            }
+            alnum |= matches!(cur, wb::LETTER | wb::NUMERIC);
+            prev = cur;
+        }
+        if alnum {
+            spans.push((offset + start, offset + b.len()));
+        }
+    }
+
+    /// `push_ascii_word_spans` against the pair-by-pair reference on random ASCII texts
+    /// rich in the characters whose joins depend on a neighbour, and on every text of up to
+    /// five such characters.
+    #[test]
+    fn ascii_words_match_the_pair_reading() {
+        let alphabet: Vec<char> = "aZ7_:.',;\r\n\u{b} \t\"-".chars().collect();
+        let mut texts = crate::test_text::all_strings(&alphabet, 5);
+        let mut rng = crate::test_text::XorShift(0x3C6E_F372_FE94_F82B);
+        texts.extend(rng.strings(&alphabet, 50_000, 60));
+        for t in &texts {
+            let (mut fast, mut reference) = (Vec::new(), Vec::new());
+            push_ascii_word_spans(t.as_bytes(), 3, &mut fast);
+            reference_ascii_word_spans(t.as_bytes(), 3, &mut reference);
+            assert_eq!(fast, reference, "{t:?}");
+        }
+    }
 
     /// `word_spans` against `unicode-segmentation` over the whole text: every string of up to
     /// five characters over an alphabet of one ASCII byte per word break property (and a tab),

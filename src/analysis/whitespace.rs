@@ -92,43 +92,114 @@ pub struct WsPiece {
     pub length: usize,
 }
 
-fn is_line_break(c: char) -> bool {
-    c == '\n' || c == '\r'
+/// How [`whitespace_pieces`] treats a byte: ASCII text (not whitespace), a line break, ASCII
+/// whitespace other than a line break, or a byte of a multi-byte character.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteKind {
+    Text,
+    Break,
+    Blank,
+    NonAscii,
+}
+
+/// [`ByteKind`] of every byte. `char::is_whitespace` holds for exactly U+0009–U+000D and U+0020
+/// among ASCII characters; `\n` and `\r` of those are line breaks.
+const BYTE_KIND: [ByteKind; 256] = {
+    let mut t = [ByteKind::Text; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match c as u8 {
+            b'\n' | b'\r' => ByteKind::Break,
+            b' ' | b'\t' | 0x0B | 0x0C => ByteKind::Blank,
+            0x80..=0xFF => ByteKind::NonAscii,
+            _ => ByteKind::Text,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// The character starting at byte `i` of `text` (a character boundary before its end).
+fn char_at(text: &str, i: usize) -> Option<char> {
+    text.get(i..).and_then(|r| r.chars().next())
 }
 
 /// The whitespace pieces of `text`, in order (module docs).
 ///
-/// Walks bytes, not characters: printable ASCII, most of source code, is skipped a byte at a
-/// time, and only other bytes are decoded.
+/// Walks bytes, not characters: runs of printable ASCII (most of source code) are skipped
+/// eight bytes at a time ([`skip_printable`]), other ASCII bytes classified by a table
+/// ([`BYTE_KIND`]), and only non-ASCII bytes decoded.
 pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut at_line_start = true;
     let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_graphic() {
+    loop {
+        let next = skip_printable(b, i);
+        if next > i {
             at_line_start = false;
-            i += 1;
-            continue;
+            i = next;
         }
-        let Some(c) = text[i..].chars().next() else {
+        let Some(&x) = b.get(i) else {
             break;
         };
-        if is_line_break(c) {
-            let piece = newline_run(b, i);
-            i = piece.end;
-            out.push(piece);
-            at_line_start = true;
-        } else if c.is_whitespace() {
-            let piece = blank_run(text, i, at_line_start);
-            i = piece.end;
-            out.push(piece);
-        } else {
-            at_line_start = false;
-            i += c.len_utf8();
+        match BYTE_KIND[usize::from(x)] {
+            ByteKind::Text => {
+                at_line_start = false;
+                i += 1;
+            }
+            ByteKind::Break => {
+                let piece = newline_run(b, i);
+                i = piece.end;
+                out.push(piece);
+                at_line_start = true;
+            }
+            ByteKind::Blank => {
+                let piece = blank_run(text, i, at_line_start);
+                i = piece.end;
+                out.push(piece);
+            }
+            ByteKind::NonAscii => {
+                let Some(c) = char_at(text, i) else {
+                    break;
+                };
+                if c.is_whitespace() {
+                    let piece = blank_run(text, i, at_line_start);
+                    i = piece.end;
+                    out.push(piece);
+                } else {
+                    at_line_start = false;
+                    i += c.len_utf8();
+                }
+            }
         }
     }
     out
+}
+
+/// The first position at or after `i` whose byte is not printable ASCII (0x21–0x7E) or DEL,
+/// or `b.len()`: every byte skipped is [`ByteKind::Text`].
+///
+/// Eight bytes at a time, as one `u64` ("SWAR"): a byte is flagged when its top bit is set
+/// (non-ASCII) or when subtracting 0x21 borrows from it (below 0x21). Borrows only carry
+/// upward, from a byte that is itself flagged, so the lowest flagged byte is exact.
+fn skip_printable(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let flagged = ((w.wrapping_sub(ONES * 0x21) & !w) | w) & HIGH;
+        if flagged != 0 {
+            return i + (flagged.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&x| (0x21..0x80).contains(&x)) {
+        i += 1;
+    }
+    i
 }
 
 /// The run of line breaks starting at byte `i`, which holds one (`\r\n` counts as one break).
@@ -152,26 +223,31 @@ fn newline_run(b: &[u8], i: usize) -> WsPiece {
 }
 
 /// The run of whitespace other than line breaks starting at byte `i`, which holds such a
-/// character; its class depends on whether it starts a line and on what follows it.
+/// character; its class depends on whether it starts a line and on what follows it. ASCII
+/// bytes are matched as bytes, only other characters decoded.
 fn blank_run(text: &str, i: usize, at_line_start: bool) -> WsPiece {
+    let b = text.as_bytes();
     let (mut spaces, mut tabs, mut chars) = (0, 0, 0);
     let mut end = i;
-    for d in text[i..].chars() {
-        if !d.is_whitespace() || is_line_break(d) {
-            break;
+    loop {
+        match b.get(end) {
+            Some(b' ') => spaces += 1,
+            Some(b'\t') => tabs += 1,
+            Some(0x0B | 0x0C) => {}
+            Some(0x80..) => match char_at(text, end) {
+                // No line break is outside ASCII.
+                Some(d) if d.is_whitespace() => end += d.len_utf8() - 1,
+                _ => break,
+            },
+            _ => break,
         }
-        match d {
-            ' ' => spaces += 1,
-            '\t' => tabs += 1,
-            _ => {}
-        }
+        end += 1;
         chars += 1;
-        end += d.len_utf8();
     }
-    let followed_by_text = text[end..]
-        .chars()
-        .next()
-        .is_some_and(|d| !is_line_break(d));
+    // `end` is a character boundary: the next character is a line break iff its byte is one.
+    let followed_by_text = b
+        .get(end)
+        .is_some_and(|&x| BYTE_KIND[usize::from(x)] != ByteKind::Break);
     let class = if !followed_by_text {
         WsClass::Trailing
     } else if !at_line_start {
@@ -201,25 +277,46 @@ pub struct PieceTokens {
 }
 
 /// Whether `text[s..e]` is non-empty and all whitespace.
+///
+/// Byte by byte while the bytes are ASCII: most spans are settled by their first or second
+/// byte (`Ġreturn` by its `r`). A span of ASCII whitespace only starts and ends on character
+/// boundaries (a byte after an ASCII byte never continues a character), so slicing can only
+/// fail once a non-ASCII byte is met; from there the span is sliced and decoded.
+#[inline]
 fn is_whitespace_span(text: &str, (s, e): (usize, usize)) -> bool {
-    s < e
-        && text
-            .get(s..e)
-            .is_some_and(|t| t.chars().all(char::is_whitespace))
+    let Some(span) = text.as_bytes().get(s..e).filter(|b| !b.is_empty()) else {
+        return false;
+    };
+    for &x in span {
+        match BYTE_KIND[usize::from(x)] {
+            ByteKind::Break | ByteKind::Blank => {}
+            ByteKind::Text => return false,
+            ByteKind::NonAscii => {
+                return text
+                    .get(s..e)
+                    .is_some_and(|t| t.chars().all(char::is_whitespace));
+            }
+        }
+    }
+    true
 }
 
-/// For each piece, the tokens spent on it; `spans` are token spans sorted by start.
-pub fn piece_tokens(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Vec<PieceTokens> {
+/// Calls `f` with each piece and the tokens spent on it; `spans` are token spans sorted by
+/// start. One walk over both lists: the first span that can still overlap a piece only moves
+/// forward.
+fn for_each_piece_tokens<'p>(
+    text: &str,
+    pieces: &'p [WsPiece],
+    spans: &[(usize, usize)],
+    mut f: impl FnMut(&'p WsPiece, PieceTokens),
+) {
     let mut first = 0usize;
-    let mut out = Vec::with_capacity(pieces.len());
     for p in pieces {
         while first < spans.len() && spans[first].1 <= p.start {
             first += 1;
         }
         let mut pt = PieceTokens::default();
-        let mut i = first;
-        while i < spans.len() && spans[i].0 < p.end {
-            let (s, e) = spans[i];
+        for &(s, e) in spans[first..].iter().take_while(|sp| sp.0 < p.end) {
             if e > p.start && s < e {
                 if s >= p.start && e <= p.end && is_whitespace_span(text, (s, e)) {
                     pt.tokens += 1;
@@ -227,10 +324,15 @@ pub fn piece_tokens(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) ->
                     pt.shared_tokens += 1;
                 }
             }
-            i += 1;
         }
-        out.push(pt);
+        f(p, pt);
     }
+}
+
+/// For each piece, the tokens spent on it; `spans` are token spans sorted by start.
+pub fn piece_tokens(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Vec<PieceTokens> {
+    let mut out = Vec::with_capacity(pieces.len());
+    for_each_piece_tokens(text, pieces, spans, |_, pt| out.push(pt));
     out
 }
 
@@ -284,25 +386,25 @@ impl WhitespaceCounts {
     /// [`whitespace_pieces`] of `text`), for a caller that measures one text with several
     /// tokenizers.
     pub fn of_pieces(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Self {
-        let pts = piece_tokens(text, pieces, spans);
-        let mut c = WhitespaceCounts {
-            whitespace_tokens: whitespace_token_count(text, spans),
-            tokens: spans.len() as u64,
-            ..Default::default()
-        };
-        for (p, pt) in pieces.iter().zip(pts) {
-            let cell = c
-                .cells
-                .entry((p.class, p.length.min(LONG_RUN)))
-                .or_default();
-            if cell.occurrences == 0 && p.length <= MAX_SAMPLE_CHARS {
-                cell.sample = text[p.start..p.end].to_string();
-            }
+        let mut cells = CellTable::new();
+        for_each_piece_tokens(text, pieces, spans, |p, pt| {
+            let cell = cells.entry(p.class, p.length.min(LONG_RUN), || {
+                // The first run of a cell is its sample, unless it is too long.
+                if p.length <= MAX_SAMPLE_CHARS {
+                    text[p.start..p.end].to_string()
+                } else {
+                    String::new()
+                }
+            });
             cell.occurrences += 1;
             cell.tokens += pt.tokens;
             cell.shared_tokens += pt.shared_tokens;
+        });
+        WhitespaceCounts {
+            cells: cells.into_map(),
+            whitespace_tokens: whitespace_token_count(text, spans),
+            tokens: spans.len() as u64,
         }
-        c
     }
 
     /// Adds another text's counts (samples: the first one seen wins).
@@ -318,6 +420,56 @@ impl WhitespaceCounts {
             cell.tokens += v.tokens;
             cell.shared_tokens += v.shared_tokens;
         }
+    }
+}
+
+/// The cells of one text while its pieces are counted: a dense index by (class, length), so a
+/// piece costs an array lookup instead of a map search; [`CellTable::into_map`] then sorts the
+/// few cells seen into the map.
+struct CellTable {
+    /// `class * (LONG_RUN + 1) + length` → position in `cells` + 1 (0: not seen yet).
+    index: Vec<u16>,
+    cells: Vec<((WsClass, usize), WsCell)>,
+}
+
+impl CellTable {
+    /// Lengths per class in `index`: 0 to [`LONG_RUN`].
+    const LENGTHS: usize = LONG_RUN + 1;
+    /// Classes in `index` (every [`WsClass`]).
+    const CLASSES: usize = WsClass::Newlines as usize + 1;
+
+    fn new() -> Self {
+        Self {
+            index: vec![0; Self::CLASSES * Self::LENGTHS],
+            cells: Vec::new(),
+        }
+    }
+
+    /// The cell of (`class`, `length`) (`length` at most [`LONG_RUN`]), created with the sample
+    /// `sample()` when first seen.
+    fn entry(
+        &mut self,
+        class: WsClass,
+        length: usize,
+        sample: impl FnOnce() -> String,
+    ) -> &mut WsCell {
+        let slot = &mut self.index[class as usize * Self::LENGTHS + length];
+        if *slot == 0 {
+            self.cells.push((
+                (class, length),
+                WsCell {
+                    sample: sample(),
+                    ..Default::default()
+                },
+            ));
+            // At most CLASSES × LENGTHS (1,548) cells, so the position fits.
+            *slot = self.cells.len() as u16;
+        }
+        &mut self.cells[usize::from(*slot) - 1].1
+    }
+
+    fn into_map(self) -> BTreeMap<(WsClass, usize), WsCell> {
+        self.cells.into_iter().collect()
     }
 }
 
@@ -470,6 +622,10 @@ pub fn indent_probe(tokenizer: &dyn Tokenizer, max: usize) -> Result<Vec<IndentP
 mod tests {
     use super::*;
 
+    fn is_line_break(c: char) -> bool {
+        c == '\n' || c == '\r'
+    }
+
     /// The character-by-character reading of the module docs, kept as the reference for the
     /// byte walk of `whitespace_pieces`.
     fn reference_pieces(text: &str) -> Vec<WsPiece> {
@@ -536,6 +692,90 @@ mod tests {
         let mut rng = crate::test_text::XorShift(0x9E37_79B9_7F4A_7C15);
         for t in rng.strings(&alphabet, 50_000, 30) {
             assert_eq!(whitespace_pieces(&t), reference_pieces(&t), "{t:?}");
+        }
+    }
+
+    /// The reading of `of_pieces` with a map entry per piece and a character test per span,
+    /// kept as the reference for the merged walk and the dense cell table.
+    fn reference_counts(text: &str, spans: &[(usize, usize)]) -> WhitespaceCounts {
+        let is_ws = |(s, e): (usize, usize)| {
+            s < e
+                && text
+                    .get(s..e)
+                    .is_some_and(|t| t.chars().all(char::is_whitespace))
+        };
+        let mut c = WhitespaceCounts {
+            whitespace_tokens: spans.iter().filter(|&&sp| is_ws(sp)).count() as u64,
+            tokens: spans.len() as u64,
+            ..Default::default()
+        };
+        for p in reference_pieces(text) {
+            let mut pt = PieceTokens::default();
+            for &(s, e) in spans {
+                if e > p.start && s < p.end && s < e {
+                    if s >= p.start && e <= p.end && is_ws((s, e)) {
+                        pt.tokens += 1;
+                    } else {
+                        pt.shared_tokens += 1;
+                    }
+                }
+            }
+            let cell = c
+                .cells
+                .entry((p.class, p.length.min(LONG_RUN)))
+                .or_default();
+            if cell.occurrences == 0 && p.length <= MAX_SAMPLE_CHARS {
+                cell.sample = text[p.start..p.end].to_string();
+            }
+            cell.occurrences += 1;
+            cell.tokens += pt.tokens;
+            cell.shared_tokens += pt.shared_tokens;
+        }
+        c
+    }
+
+    /// Random token spans over `text`, sorted by start: tilings at random byte offsets (inside
+    /// characters too), with empty and overlapping spans mixed in.
+    fn random_spans(rng: &mut crate::test_text::XorShift, text: &str) -> Vec<(usize, usize)> {
+        let n = text.len();
+        let mut spans = Vec::new();
+        let mut at = 0;
+        while at < n {
+            let end = (at + 1 + rng.below(4)).min(n);
+            spans.push((at, end));
+            match rng.below(8) {
+                0 => spans.push((at, at)),
+                1 => spans.push((at, (end + rng.below(6)).min(n + 1))),
+                _ => {}
+            }
+            at = end;
+        }
+        spans.sort_unstable();
+        spans
+    }
+
+    /// `of_pieces` (and so `piece_tokens` and `whitespace_token_count`) against the reference
+    /// on random texts and spans, with runs long enough to reach the shared long-run cells.
+    #[test]
+    fn counts_match_the_reference_reading() {
+        let alphabet: Vec<char> = " \t\r\n\u{b}\u{c}ax;\u{a0}\u{3000}\u{2028}\u{85}é漢😀"
+            .chars()
+            .collect();
+        let mut rng = crate::test_text::XorShift(0x5851_F42D_4C95_7F2D);
+        let mut texts = rng.strings(&alphabet, 20_000, 30);
+        let long = [" ".repeat(300), "\t".repeat(257), " \u{3000}".repeat(140)];
+        for (k, run) in long.iter().enumerate() {
+            texts.push(format!("x{run}y\n{run}z{run}"));
+            texts.push(format!("{}{run}\n", "ab".repeat(k)));
+        }
+        for t in &texts {
+            let spans = random_spans(&mut rng, t);
+            let pieces = whitespace_pieces(t);
+            assert_eq!(
+                WhitespaceCounts::of_pieces(t, &pieces, &spans),
+                reference_counts(t, &spans),
+                "{t:?} {spans:?}"
+            );
         }
     }
 

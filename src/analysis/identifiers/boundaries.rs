@@ -1,6 +1,9 @@
 //! Identifier styles, sub-word boundaries and how tokens cut identifiers (precision, recall).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -51,28 +54,90 @@ impl Style {
 /// The style of an identifier.
 pub fn style(ident: &str) -> Style {
     let core = ident.trim_matches('_');
+    if core.is_ascii() {
+        return ascii_style(core.as_bytes());
+    }
     let has_lower = core.chars().any(char::is_lowercase);
     let has_upper = core.chars().any(char::is_uppercase);
     if core.contains('_') {
-        return match (has_lower, has_upper) {
-            (true, false) => Style::SnakeCase,
-            (false, true) => Style::ScreamingSnake,
-            (false, false) => Style::SnakeCase,
-            (true, true) => Style::Other,
-        };
+        return underscored_style(has_lower, has_upper);
     }
     match core.chars().next() {
-        Some(c) if has_hump(core) => {
-            if c.is_lowercase() {
-                Style::CamelCase
-            } else if c.is_uppercase() {
-                Style::PascalCase
-            } else {
-                Style::Other
-            }
+        Some(c) if has_hump(core) => hump_style(c.is_lowercase(), c.is_uppercase()),
+        _ => Style::SingleWord,
+    }
+}
+
+/// The style of a core (no leading or trailing `_`) with an inner underscore.
+fn underscored_style(has_lower: bool, has_upper: bool) -> Style {
+    match (has_lower, has_upper) {
+        (true, false) | (false, false) => Style::SnakeCase,
+        (false, true) => Style::ScreamingSnake,
+        (true, true) => Style::Other,
+    }
+}
+
+/// The style of a core with a case hump and no underscore, by the case of its first character.
+fn hump_style(first_lower: bool, first_upper: bool) -> Style {
+    if first_lower {
+        Style::CamelCase
+    } else if first_upper {
+        Style::PascalCase
+    } else {
+        Style::Other
+    }
+}
+
+/// Case bits of ASCII bytes for [`ascii_style`]: lowercase letter, uppercase letter, `_`.
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const UNDERSCORE: u8 = 4;
+
+/// The case bits of each byte below 128.
+const ASCII_CASE: [u8; 128] = {
+    let mut t = [0; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match c as u8 {
+            b'a'..=b'z' => LOWER,
+            b'A'..=b'Z' => UPPER,
+            b'_' => UNDERSCORE,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// [`style`] of an ASCII core (for ASCII, `char::is_lowercase` and `is_uppercase` are the
+/// ASCII tests): the cases and underscores seen in one table pass, then humps looked for only
+/// when both cases occur, as every hump needs.
+fn ascii_style(core: &[u8]) -> Style {
+    let seen = core
+        .iter()
+        .fold(0, |acc, &c| acc | ASCII_CASE[usize::from(c & 0x7F)]);
+    let (lower, upper) = (seen & LOWER != 0, seen & UPPER != 0);
+    if seen & UNDERSCORE != 0 {
+        return underscored_style(lower, upper);
+    }
+    match core.first() {
+        Some(c) if lower && upper && has_ascii_hump(core) => {
+            hump_style(c.is_ascii_lowercase(), c.is_ascii_uppercase())
         }
         _ => Style::SingleWord,
     }
+}
+
+/// [`has_hump`] of ASCII bytes.
+fn has_ascii_hump(s: &[u8]) -> bool {
+    s.windows(2).enumerate().any(|(k, w)| {
+        let (p, c) = (w[0], w[1]);
+        (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+            || (k > 0
+                && s[k - 1].is_ascii_uppercase()
+                && p.is_ascii_uppercase()
+                && c.is_ascii_lowercase())
+    })
 }
 
 /// Whether `s` has a case hump: a lowercase letter before an uppercase one, or two uppercase
@@ -96,6 +161,17 @@ fn has_hump(s: &str) -> bool {
 /// `[a, b)` is `[a, b]` without the identifier's two edges.
 pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
     let mut zones = Vec::new();
+    push_subword_zones(ident, &mut zones);
+    zones
+}
+
+/// Appends the [`subword_zones`] of `ident` to `zones`: ASCII identifiers byte by byte,
+/// others by character.
+fn push_subword_zones(ident: &str, zones: &mut Vec<(usize, usize)>) {
+    if ident.is_ascii() {
+        push_ascii_zones(ident.as_bytes(), zones);
+        return;
+    }
     let n = ident.len();
     let mut it = ident.char_indices().peekable();
     let mut prev: Option<char> = None;
@@ -103,11 +179,7 @@ pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
         if c == '_' {
             while it.next_if(|&(_, d)| d == '_').is_some() {}
             let b = it.peek().map_or(n, |x| x.0);
-            let lo = if p == 0 { b } else { p };
-            let hi = if b == n { p } else { b };
-            if lo <= hi && lo > 0 && hi < n {
-                zones.push((lo, hi));
-            }
+            push_underscore_zone(zones, p, b, n);
             prev = Some('_');
             continue;
         }
@@ -125,7 +197,48 @@ pub fn subword_zones(ident: &str) -> Vec<(usize, usize)> {
         }
         prev = Some(c);
     }
-    zones
+}
+
+/// The zone of the underscore run `[a, b)` of an identifier of `n` bytes, if any.
+fn push_underscore_zone(zones: &mut Vec<(usize, usize)>, a: usize, b: usize, n: usize) {
+    let lo = if a == 0 { b } else { a };
+    let hi = if b == n { a } else { b };
+    if lo <= hi && lo > 0 && hi < n {
+        zones.push((lo, hi));
+    }
+}
+
+/// [`push_subword_zones`] of an ASCII identifier (for ASCII, `char::is_lowercase`,
+/// `is_uppercase`, `is_alphabetic` and `is_numeric` are the ASCII tests).
+fn push_ascii_zones(b: &[u8], zones: &mut Vec<(usize, usize)>) {
+    let n = b.len();
+    let mut k = 0;
+    // The previous byte, when it is not `_` (none at the start).
+    let mut prev: Option<u8> = None;
+    while let Some(&c) = b.get(k) {
+        if c == b'_' {
+            let a = k;
+            while b.get(k) == Some(&b'_') {
+                k += 1;
+            }
+            push_underscore_zone(zones, a, k, n);
+            prev = None;
+            continue;
+        }
+        if let Some(p) = prev {
+            let hump = (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+                || (p.is_ascii_uppercase()
+                    && c.is_ascii_uppercase()
+                    && b.get(k + 1).is_some_and(u8::is_ascii_lowercase))
+                || (p.is_ascii_alphabetic() && c.is_ascii_digit())
+                || (p.is_ascii_digit() && c.is_ascii_alphabetic());
+            if hump {
+                zones.push((k, k));
+            }
+        }
+        prev = Some(c);
+        k += 1;
+    }
 }
 
 /// Additive identifier counts for one tokenizer (or one style).
@@ -207,6 +320,54 @@ pub struct IdentifierCounts {
     pub fragmented: Vec<Fragmented>,
 }
 
+/// Number of [`Style`]s.
+const STYLES: usize = Style::Other as usize + 1;
+
+/// Every [`Style`], in order.
+const STYLE_ORDER: [Style; STYLES] = [
+    Style::SnakeCase,
+    Style::CamelCase,
+    Style::PascalCase,
+    Style::ScreamingSnake,
+    Style::SingleWord,
+    Style::Other,
+];
+
+/// (cuts that lie in a zone, zones that hold a cut). Both lists are a handful of entries, so
+/// each is tested against the other directly.
+fn matched_and_hit(cuts: &[usize], zones: &[(usize, usize)]) -> (u64, u64) {
+    if cuts.is_empty() || zones.is_empty() {
+        return (0, 0);
+    }
+    let inside = |p: usize, &(lo, hi): &(usize, usize)| lo <= p && p <= hi;
+    let matched = cuts
+        .iter()
+        .filter(|&&p| zones.iter().any(|z| inside(p, z)))
+        .count() as u64;
+    let hit = zones
+        .iter()
+        .filter(|z| cuts.iter().any(|&p| inside(p, z)))
+        .count() as u64;
+    (matched, hit)
+}
+
+/// The example for `ident` cut at `cuts` (sorted, distinct, inside it) into `tokens` tokens.
+fn fragmented(ident: &str, tokens: u64, cuts: &[usize]) -> Fragmented {
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    let mut at = 0;
+    for &p in cuts.iter().chain(std::iter::once(&ident.len())) {
+        if p > at {
+            pieces.push(ident[at..p].to_string());
+        }
+        at = p;
+    }
+    Fragmented {
+        identifier: ident.to_string(),
+        tokens,
+        pieces,
+    }
+}
+
 fn frag_order(a: &Fragmented, b: &Fragmented) -> std::cmp::Ordering {
     b.tokens
         .cmp(&a.tokens)
@@ -229,11 +390,20 @@ fn merge_fragmented(into: &mut Vec<Fragmented>, more: &[Fragmented]) {
 impl IdentifierCounts {
     /// Counts for the identifiers `idents` (byte spans in `text`) given token spans sorted by
     /// start.
+    ///
+    /// Per identifier no allocation: the cuts and zones go to buffers reused across
+    /// identifiers, styles are counted in an array, and the most fragmented identifiers are
+    /// kept as (tokens, cuts) in an FxHash map until the examples are picked.
     pub fn of_text(text: &str, idents: &[(usize, usize)], spans: &[(usize, usize)]) -> Self {
-        let mut c = IdentifierCounts::default();
-        let mut worst: HashMap<&str, Fragmented> = HashMap::new();
+        let mut total = IdentCounts::default();
+        let mut styles = [IdentCounts::default(); STYLES];
+        // Identifier → (tokens, range of its cuts in `worst_cuts`) of its first most-cut
+        // occurrence.
+        let mut worst: FxHashMap<&str, (u64, std::ops::Range<usize>)> = FxHashMap::default();
+        let mut worst_cuts: Vec<usize> = Vec::new();
         let mut first = 0usize;
         let mut cuts: Vec<usize> = Vec::new();
+        let mut zones: Vec<(usize, usize)> = Vec::new();
         for &(s, e) in idents {
             while first < spans.len() && spans[first].1 <= s {
                 first += 1;
@@ -241,9 +411,7 @@ impl IdentifierCounts {
             let ident = &text[s..e];
             let mut n = 0u64;
             cuts.clear();
-            let mut i = first;
-            while i < spans.len() && spans[i].0 < e {
-                let (ts, te) = spans[i];
+            for &(ts, te) in spans[first..].iter().take_while(|sp| sp.0 < e) {
                 if te > s && ts < te {
                     n += 1;
                     if ts > s {
@@ -253,19 +421,14 @@ impl IdentifierCounts {
                         cuts.push(te - s);
                     }
                 }
-                i += 1;
             }
-            cuts.sort_unstable();
+            if !cuts.is_sorted() {
+                cuts.sort_unstable();
+            }
             cuts.dedup();
-            let zones = subword_zones(ident);
-            let matched = cuts
-                .iter()
-                .filter(|&&p| zones.iter().any(|&(lo, hi)| lo <= p && p <= hi))
-                .count() as u64;
-            let hit = zones
-                .iter()
-                .filter(|&&(lo, hi)| cuts.iter().any(|&p| lo <= p && p <= hi))
-                .count() as u64;
+            zones.clear();
+            push_subword_zones(ident, &mut zones);
+            let (matched, hit) = matched_and_hit(&cuts, &zones);
             let one = IdentCounts {
                 occurrences: 1,
                 tokens: n,
@@ -275,32 +438,42 @@ impl IdentifierCounts {
                 zones: zones.len() as u64,
                 hit_zones: hit,
             };
-            c.total.add(&one);
-            c.styles.entry(style(ident)).or_default().add(&one);
-            if n >= 2 && worst.get(ident).is_none_or(|f| f.tokens < n) {
-                let mut pieces = Vec::with_capacity(cuts.len() + 1);
-                let mut at = 0;
-                for &p in cuts.iter().chain(std::iter::once(&ident.len())) {
-                    if p > at {
-                        pieces.push(ident[at..p].to_string());
+            total.add(&one);
+            styles[style(ident) as usize].add(&one);
+            if n >= 2 {
+                let mut keep = |cuts: &[usize]| {
+                    let at = worst_cuts.len();
+                    worst_cuts.extend_from_slice(cuts);
+                    (n, at..worst_cuts.len())
+                };
+                match worst.entry(ident) {
+                    Entry::Occupied(mut o) if o.get().0 < n => *o.get_mut() = keep(&cuts),
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(v) => {
+                        v.insert(keep(&cuts));
                     }
-                    at = p;
                 }
-                worst.insert(
-                    ident,
-                    Fragmented {
-                        identifier: ident.to_string(),
-                        tokens: n,
-                        pieces,
-                    },
-                );
             }
         }
-        let mut all: Vec<Fragmented> = worst.into_values().collect();
-        all.sort_by(frag_order);
+        let mut all: Vec<(&str, u64, std::ops::Range<usize>)> = worst
+            .into_iter()
+            .map(|(ident, (n, range))| (ident, n, range))
+            .collect();
+        // The order of `frag_order`: identifiers are distinct, so the order is total.
+        all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         all.truncate(FRAGMENTED_EXAMPLES);
-        c.fragmented = all;
-        c
+        IdentifierCounts {
+            total,
+            styles: STYLE_ORDER
+                .iter()
+                .map(|&st| (st, styles[st as usize]))
+                .filter(|(_, c)| c.occurrences > 0)
+                .collect(),
+            fragmented: all
+                .into_iter()
+                .map(|(ident, n, range)| fragmented(ident, n, &worst_cuts[range]))
+                .collect(),
+        }
     }
 
     /// Adds another text's counts.
@@ -383,6 +556,112 @@ mod tests {
         zones
     }
 
+    /// The reading of `of_text` with a zone list per identifier, a map entry per style and a
+    /// SipHash map of examples, kept as the reference.
+    fn reference_of_text(
+        text: &str,
+        idents: &[(usize, usize)],
+        spans: &[(usize, usize)],
+    ) -> IdentifierCounts {
+        let mut c = IdentifierCounts::default();
+        let mut worst: std::collections::HashMap<&str, Fragmented> = Default::default();
+        for &(s, e) in idents {
+            let ident = &text[s..e];
+            let mut n = 0u64;
+            let mut cuts: Vec<usize> = Vec::new();
+            for &(ts, te) in spans {
+                if te > s && ts < e && ts < te {
+                    n += 1;
+                    if ts > s {
+                        cuts.push(ts - s);
+                    }
+                    if te < e {
+                        cuts.push(te - s);
+                    }
+                }
+            }
+            cuts.sort_unstable();
+            cuts.dedup();
+            let zones = reference_zones(ident);
+            let matched = cuts
+                .iter()
+                .filter(|&&p| zones.iter().any(|&(lo, hi)| lo <= p && p <= hi))
+                .count() as u64;
+            let hit = zones
+                .iter()
+                .filter(|&&(lo, hi)| cuts.iter().any(|&p| lo <= p && p <= hi))
+                .count() as u64;
+            let one = IdentCounts {
+                occurrences: 1,
+                tokens: n,
+                whole: u64::from(n == 1),
+                token_boundaries: cuts.len() as u64,
+                matched_boundaries: matched,
+                zones: zones.len() as u64,
+                hit_zones: hit,
+            };
+            c.total.add(&one);
+            c.styles
+                .entry(reference_style(ident))
+                .or_default()
+                .add(&one);
+            if n >= 2 && worst.get(ident).is_none_or(|f| f.tokens < n) {
+                worst.insert(ident, fragmented(ident, n, &cuts));
+            }
+        }
+        let mut all: Vec<Fragmented> = worst.into_values().collect();
+        all.sort_by(frag_order);
+        all.truncate(FRAGMENTED_EXAMPLES);
+        c.fragmented = all;
+        c
+    }
+
+    /// `of_text` against the reference on random texts: identifiers are the runs of
+    /// non-spaces, tokens random tilings at character boundaries with empty and overlapping
+    /// spans mixed in.
+    #[test]
+    fn counts_match_the_reference_reading() {
+        let alphabet: Vec<char> = "aaB1__ Zé漢Σ".chars().collect();
+        let mut rng = crate::test_text::XorShift(0x2F6B_4C1E_93A7_D085);
+        for t in rng.strings(&alphabet, 20_000, 60) {
+            let mut idents = Vec::new();
+            let mut start = None;
+            for (i, ch) in t.char_indices().chain(std::iter::once((t.len(), ' '))) {
+                match (ch == ' ', start) {
+                    (true, Some(s)) => {
+                        idents.push((s, i));
+                        start = None;
+                    }
+                    (false, None) => start = Some(i),
+                    _ => {}
+                }
+            }
+            let bounds: Vec<usize> = t
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(t.len()))
+                .collect();
+            let mut spans = Vec::new();
+            let mut k = 0;
+            while k + 1 < bounds.len() {
+                let next = (k + 1 + rng.below(3)).min(bounds.len() - 1);
+                spans.push((bounds[k], bounds[next]));
+                match rng.below(6) {
+                    0 => spans.push((bounds[k], bounds[k])),
+                    1 => spans.push((bounds[k], bounds[(next + 2).min(bounds.len() - 1)])),
+                    _ => {}
+                }
+                k = next;
+            }
+            spans.sort_unstable();
+            assert_eq!(
+                IdentifierCounts::of_text(&t, &idents, &spans),
+                reference_of_text(&t, &idents, &spans),
+                "{t:?} {spans:?}"
+            );
+        }
+    }
+
     /// Styles and zones against the references on every identifier of up to five characters
     /// over `aB1_` and on random longer ones with non-ASCII letters and digits.
     #[test]
@@ -392,6 +671,8 @@ mod tests {
         let wide: Vec<char> = "aZ9_éÉßǅ٣ⅫΣσ漢".chars().collect();
         let mut rng = crate::test_text::XorShift(0xD1B5_4A32_D192_ED03);
         idents.extend(rng.strings(&wide, 30_000, 16));
+        let ascii: Vec<char> = "aZ9_bY0".chars().collect();
+        idents.extend(rng.strings(&ascii, 30_000, 16));
         for id in &idents {
             assert_eq!(style(id), reference_style(id), "{id:?}");
             assert_eq!(subword_zones(id), reference_zones(id), "{id:?}");

@@ -480,14 +480,27 @@ impl Lang {
     /// Whether `w` is one of the language's [`keywords`](Lang::keywords) (TypeScript: or
     /// JavaScript's).
     ///
-    /// The lexer asks this of every identifier, so the lists are looked up in a hash set built
-    /// once per language (lowercased where the language ignores case).
+    /// The lexer asks this of every identifier, so the lists are looked up in an FxHash set
+    /// built once per language (lowercased where the language ignores case); words longer than
+    /// the language's longest keyword are rejected before hashing.
     pub fn is_keyword(self, w: &str) -> bool {
         let set = &keyword_sets()[self as usize];
+        if w.len() > set.longest {
+            return false;
+        }
         if self.keywords_case_insensitive() && w.bytes().any(|b| b.is_ascii_uppercase()) {
-            set.contains(w.to_ascii_lowercase().as_str())
+            // Lowercased on the stack: `w` is no longer than a keyword.
+            let mut buf = [0u8; 32];
+            match buf.get_mut(..w.len()) {
+                Some(lower) => {
+                    lower.copy_from_slice(w.as_bytes());
+                    lower.make_ascii_lowercase();
+                    std::str::from_utf8(lower).is_ok_and(|l| set.words.contains(l))
+                }
+                None => set.words.contains(w.to_ascii_lowercase().as_str()),
+            }
         } else {
-            set.contains(w)
+            set.words.contains(w)
         }
     }
 
@@ -573,15 +586,23 @@ impl std::fmt::Display for Lang {
     }
 }
 
+/// One language's keywords as [`Lang::is_keyword`] looks them up.
+#[derive(Clone, Default)]
+struct KeywordSet {
+    /// The keywords (lowercased where the language ignores case).
+    words: rustc_hash::FxHashSet<String>,
+    /// Bytes of the longest one.
+    longest: usize,
+}
+
 /// Each language's keyword set, indexed by `Lang as usize` (every language is in [`LANGS`]).
-fn keyword_sets() -> &'static [std::collections::HashSet<String>] {
-    static SETS: std::sync::OnceLock<Vec<std::collections::HashSet<String>>> =
-        std::sync::OnceLock::new();
+fn keyword_sets() -> &'static [KeywordSet] {
+    static SETS: std::sync::OnceLock<Vec<KeywordSet>> = std::sync::OnceLock::new();
     SETS.get_or_init(|| {
-        let mut sets = vec![std::collections::HashSet::new(); LANGS.len()];
+        let mut sets = vec![KeywordSet::default(); LANGS.len()];
         for &lang in LANGS {
             let fold = lang.keywords_case_insensitive();
-            sets[lang as usize] = lang
+            let words: rustc_hash::FxHashSet<String> = lang
                 .keyword_lists()
                 .into_iter()
                 .flatten()
@@ -593,6 +614,8 @@ fn keyword_sets() -> &'static [std::collections::HashSet<String>] {
                     }
                 })
                 .collect();
+            let longest = words.iter().map(String::len).max().unwrap_or(0);
+            sets[lang as usize] = KeywordSet { words, longest };
         }
         sets
     })

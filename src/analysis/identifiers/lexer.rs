@@ -14,6 +14,14 @@ fn is_ident_continue(c: char, lang: Lang) -> bool {
         || (c == '$' && matches!(lang, Lang::Javascript | Lang::Typescript))
 }
 
+/// [`is_ident_continue`] of an ASCII byte (for ASCII, `char::is_alphanumeric` is the ASCII
+/// test).
+fn is_ascii_ident_continue(b: u8, lang: Lang) -> bool {
+    b.is_ascii_alphanumeric()
+        || b == b'_'
+        || (b == b'$' && matches!(lang, Lang::Javascript | Lang::Typescript))
+}
+
 /// Byte spans of the identifiers of `text` written in `lang` (module docs for the rule).
 pub fn identifier_spans(text: &str, lang: Lang) -> Vec<(usize, usize)> {
     Lexer {
@@ -261,7 +269,8 @@ impl Lexer<'_> {
                 continue;
             }
             let was_line_start = std::mem::replace(&mut self.line_start, false);
-            if self.comment(c, was_line_start) {
+            // Only `/`, `#` and `=` start a comment, directive or Ruby `=begin`.
+            if matches!(c, b'/' | b'#' | b'=') && self.comment(c, was_line_start) {
                 continue;
             }
             if c == b'"' || c == b'\'' || c == b'`' {
@@ -272,6 +281,16 @@ impl Lexer<'_> {
             }
             if c.is_ascii_digit() {
                 self.skip_number();
+                continue;
+            }
+            if c.is_ascii() {
+                // For ASCII, `is_ident_start` is a letter, `_` or the `$` of JS/TS: the
+                // continuation test without the digits, which were taken above.
+                if is_ascii_ident_continue(c, self.lang) {
+                    self.identifier();
+                } else {
+                    self.i += 1;
+                }
                 continue;
             }
             match self.char_at(self.i) {
@@ -328,11 +347,27 @@ impl Lexer<'_> {
 
     /// A number literal: digits, letters, `_` and `.`.
     fn skip_number(&mut self) {
-        while let Some(ch) = self.char_at(self.i) {
-            if !(ch.is_alphanumeric() || ch == '_' || ch == '.') {
-                break;
+        self.skip_while(
+            |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.',
+            |ch| ch.is_alphanumeric() || ch == '_' || ch == '.',
+        );
+    }
+
+    /// Moves past the characters that pass `ascii` (an ASCII byte) or `other` (any other
+    /// character): bytes are tested without decoding while they are ASCII.
+    fn skip_while(&mut self, ascii: impl Fn(u8) -> bool, other: impl Fn(char) -> bool) {
+        while let Some(&b) = self.b.get(self.i) {
+            if b.is_ascii() {
+                if !ascii(b) {
+                    break;
+                }
+                self.i += 1;
+            } else {
+                match self.char_at(self.i) {
+                    Some(ch) if other(ch) => self.i += ch.len_utf8(),
+                    _ => break,
+                }
             }
-            self.i += ch.len_utf8();
         }
     }
 
@@ -340,12 +375,11 @@ impl Lexer<'_> {
     /// or an identifier, which is recorded.
     fn identifier(&mut self) {
         let s = self.i;
-        while let Some(ch) = self.char_at(self.i) {
-            if !is_ident_continue(ch, self.lang) {
-                break;
-            }
-            self.i += ch.len_utf8();
-        }
+        let lang = self.lang;
+        self.skip_while(
+            |b| is_ascii_ident_continue(b, lang),
+            |ch| is_ident_continue(ch, lang),
+        );
         let w = &self.s[s..self.i];
         if self.string_prefix(w) || self.is_keyword(w) {
             return;
@@ -376,5 +410,112 @@ impl Lexer<'_> {
             _ => return false,
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::identifiers::LANGS;
+
+    impl Lexer<'_> {
+        /// The character-by-character main loop, kept as the reference for `lex`: every
+        /// non-blank byte is offered to `comment`, every word and number decoded.
+        fn reference_lex(&mut self) {
+            while self.i < self.b.len() {
+                let c = self.b[self.i];
+                if c == b'\n' {
+                    self.line_start = true;
+                    self.i += 1;
+                    if let Some(v) = self.line_starts.as_mut() {
+                        v.push(self.i);
+                    }
+                    continue;
+                }
+                if c == b' ' || c == b'\t' || c == b'\r' {
+                    self.i += 1;
+                    continue;
+                }
+                let was_line_start = std::mem::replace(&mut self.line_start, false);
+                if self.comment(c, was_line_start) {
+                    continue;
+                }
+                if c == b'"' || c == b'\'' || c == b'`' {
+                    if !self.string(false) {
+                        self.i += 1;
+                    }
+                    continue;
+                }
+                if c.is_ascii_digit() {
+                    while let Some(ch) = self.char_at(self.i) {
+                        if !(ch.is_alphanumeric() || ch == '_' || ch == '.') {
+                            break;
+                        }
+                        self.i += ch.len_utf8();
+                    }
+                    continue;
+                }
+                match self.char_at(self.i) {
+                    Some(ch) if is_ident_start(ch, self.lang) => {
+                        let s = self.i;
+                        while let Some(ch) = self.char_at(self.i) {
+                            if !is_ident_continue(ch, self.lang) {
+                                break;
+                            }
+                            self.i += ch.len_utf8();
+                        }
+                        let w = &self.s[s..self.i];
+                        if !(self.string_prefix(w) || self.is_keyword(w)) {
+                            self.out.push((s, self.i));
+                        }
+                    }
+                    Some(ch) => self.i += ch.len_utf8(),
+                    None => self.i += 1,
+                }
+            }
+        }
+    }
+
+    fn lexer(text: &str, lang: Lang) -> Lexer<'_> {
+        Lexer {
+            s: text,
+            b: text.as_bytes(),
+            i: 0,
+            lang,
+            out: Vec::new(),
+            line_start: true,
+            line_starts: Some(Vec::new()),
+        }
+    }
+
+    /// Identifiers and code line starts of `lex` against the reference loop, in every
+    /// language, on random texts over letters (keywords' too), digits, quotes, comment and
+    /// string-prefix characters, sigils and non-ASCII letters and digits.
+    #[test]
+    fn lex_matches_the_reference_loop() {
+        let alphabet: Vec<char> = "aZrbf_$9 \t\n\r/*#='\"`\\.-:{ié漢٣ⅫⅩ".chars().collect();
+        let mut rng = crate::test_text::XorShift(0x94D0_49BB_1331_11EB);
+        let mut texts = rng.strings(&alphabet, 20_000, 40);
+        texts.extend(
+            [
+                "if x: return None # c\n",
+                "fn f() { let r = r#\"q\"#; }",
+                "=begin\nx\n=end\ny",
+                "#include <a.h>\nint main_1() {}",
+                "$A = NULL; $b = Null; ECHO $x;",
+                "k: Yes # c\nv: 'a' 12.5e3x",
+            ]
+            .map(String::from),
+        );
+        for t in &texts {
+            for &lang in LANGS {
+                let mut fast = lexer(t, lang);
+                fast.lex();
+                let mut reference = lexer(t, lang);
+                reference.reference_lex();
+                assert_eq!(fast.out, reference.out, "{lang:?} {t:?}");
+                assert_eq!(fast.line_starts, reference.line_starts, "{lang:?} {t:?}");
+            }
+        }
     }
 }
