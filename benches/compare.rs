@@ -2,6 +2,8 @@
 //!
 //! `cargo bench --bench compare` prints, for each tokenizer, the time and bytes/s of
 //! - `encode`: `Tokenizer::encode` (ids, tokens, offsets) of every file of `corpora/code`;
+//! - `encode_ids`: `Tokenizer::encode_ids` (ids only) of the same files, the least any analysis
+//!   must pay;
 //! - `compare`: the full `tokstat::compare::compare_with` over the same directory (reading,
 //!   encoding, decoding for the round trip, and every analysis).
 //!
@@ -51,6 +53,18 @@ fn encode(bencher: divan::Bencher, name: &str) {
     bencher.counter(BytesCount::new(bytes)).bench_local(|| {
         for t in &texts {
             divan::black_box(tok.encode(t, false).expect("encode"));
+        }
+    });
+}
+
+#[divan::bench(args = TOKENIZERS, sample_count = 5, sample_size = 1)]
+fn encode_ids(bencher: divan::Bencher, name: &str) {
+    let tok = load(name);
+    let texts = corpus_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    bencher.counter(BytesCount::new(bytes)).bench_local(|| {
+        for t in &texts {
+            divan::black_box(tok.encode_ids(t, false).expect("encode"));
         }
     });
 }

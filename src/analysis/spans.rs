@@ -78,7 +78,16 @@ pub(crate) fn laid_end_to_end(
         spans.push((at, at + len));
         at += len;
     }
-    if at != text.len() {
+    widened_laid(text, spans)
+}
+
+/// [`laid_end_to_end`] of spans already laid end to end from 0: widened to `char` boundaries,
+/// or `None` when they do not end at the text's end.
+pub(crate) fn widened_laid(
+    text: &str,
+    mut spans: Vec<(usize, usize)>,
+) -> Option<Vec<(usize, usize)>> {
+    if spans.last().map_or(0, |s| s.1) != text.len() {
         return None;
     }
     if !text.is_ascii() {
