@@ -11,8 +11,8 @@
 //! ([`Tokenizer::offsets_are_token_bytes`]: the tiktoken encodings).
 
 use crate::Result;
-use crate::analysis::text::is_byte_fallback;
-use crate::tokenizer::{Encoding, LeanEncoding, Tokenizer, char_to_byte, widen_to_char_boundaries};
+use crate::tokenizer::lean::{laid_end_to_end, rebuilt_len, widened_offsets};
+use crate::tokenizer::{Encoding, LeanEncoding, Tokenizer, is_byte_fallback};
 
 /// `[start, end)` byte spans of the tokens of `enc` in `text`, on `char` boundaries, one per
 /// token, sorted by start. See the module docs for how they are obtained.
@@ -45,70 +45,6 @@ pub fn lean_encoding(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> L
         spans: token_spans(text, enc, tokenizer),
         byte_fallback_tokens: enc.tokens.iter().filter(|t| is_byte_fallback(t)).count() as u64,
     }
-}
-
-/// The bytes a token stands for when tokens are laid end to end (module docs): a special added
-/// token's own length (it is matched verbatim in the text); otherwise one byte per character of
-/// the GPT-2 byte alphabet and its UTF-8 length for any other character.
-pub(crate) fn rebuilt_len(token: &str, special: bool) -> usize {
-    if special {
-        return token.len();
-    }
-    token
-        .chars()
-        .map(|c| {
-            if char_to_byte(c).is_some() {
-                1
-            } else {
-                c.len_utf8()
-            }
-        })
-        .sum()
-}
-
-/// Spans of tokens of `lens` bytes laid end to end from the start of `text`, widened to `char`
-/// boundaries, or `None` when the lengths do not add up to the text's.
-pub(crate) fn laid_end_to_end(
-    text: &str,
-    lens: impl ExactSizeIterator<Item = usize>,
-) -> Option<Vec<(usize, usize)>> {
-    let mut spans = Vec::with_capacity(lens.len());
-    let mut at = 0usize;
-    for len in lens {
-        spans.push((at, at + len));
-        at += len;
-    }
-    widened_laid(text, spans)
-}
-
-/// [`laid_end_to_end`] of spans already laid end to end from 0: widened to `char` boundaries,
-/// or `None` when they do not end at the text's end.
-pub(crate) fn widened_laid(
-    text: &str,
-    mut spans: Vec<(usize, usize)>,
-) -> Option<Vec<(usize, usize)>> {
-    if spans.last().map_or(0, |s| s.1) != text.len() {
-        return None;
-    }
-    if !text.is_ascii() {
-        for span in &mut spans {
-            *span = widen_to_char_boundaries(text, span.0, span.1);
-        }
-    }
-    Some(spans)
-}
-
-/// A tokenizer's own offsets widened to `char` boundaries and sorted by start: the spans of a
-/// tokenizer that is not byte-level, or whose token lengths do not add up (module docs).
-pub(crate) fn widened_offsets(text: &str, offsets: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    let mut spans: Vec<(usize, usize)> = offsets
-        .iter()
-        .map(|&(s, e)| widen_to_char_boundaries(text, s, e))
-        .collect();
-    if !spans.is_sorted() {
-        spans.sort_unstable();
-    }
-    spans
 }
 
 /// The spans of a byte-level encoding rebuilt from its token strings (module docs), or `None`

@@ -222,21 +222,7 @@ impl TextStats {
     }
 }
 
-/// Whether a token string is a SentencePiece byte-fallback piece such as `<0x0A>`.
-pub fn is_byte_fallback(token: &str) -> bool {
-    is_byte_fallback_bytes(token.as_bytes())
-}
-
-/// [`is_byte_fallback`] of a token given as bytes: a tiktoken token's bytes spelt through the
-/// GPT-2 byte alphabet are a byte-fallback spelling exactly when the bytes are (the spelling
-/// keeps printable ASCII as it is and gives every other byte a non-ASCII character).
-pub(crate) fn is_byte_fallback_bytes(b: &[u8]) -> bool {
-    b.len() == 6
-        && b.starts_with(b"<0x")
-        && b[5] == b'>'
-        && b[3].is_ascii_hexdigit()
-        && b[4].is_ascii_hexdigit()
-}
+pub use crate::tokenizer::is_byte_fallback;
 
 /// Counts for `text` given its encoding (made without special tokens) by `tokenizer`.
 pub fn text_stats(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> TextStats {

@@ -127,8 +127,8 @@ fn char_at(text: &str, i: usize) -> Option<char> {
 /// The whitespace pieces of `text`, in order (module docs).
 ///
 /// Walks bytes, not characters: runs of printable ASCII (most of source code) are skipped
-/// eight bytes at a time ([`skip_printable`]), other ASCII bytes classified by a table
-/// ([`BYTE_KIND`]), and only non-ASCII bytes decoded.
+/// eight bytes at a time (`skip_printable`), other ASCII bytes classified by a table
+/// (`BYTE_KIND`), and only non-ASCII bytes decoded.
 pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
     let b = text.as_bytes();
     let mut out = Vec::new();

@@ -13,10 +13,9 @@ use tokenizers::{
 
 use super::compact_unigram::{CompactUnigram, NativeUnigram};
 use super::decode::{DecodeTable, Decoding};
+use super::lean::{is_byte_fallback, widened_offsets};
 use super::rank_bpe::{Native, RankBpe};
 use super::{Algorithm, Padding, ServingSettings, Tokenizer, VocabSize};
-use crate::analysis::spans::widened_offsets;
-use crate::analysis::text::is_byte_fallback;
 use crate::tokenizer::tiktoken::hex16;
 use crate::{Error, Result};
 

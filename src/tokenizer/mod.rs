@@ -20,6 +20,7 @@ mod guard;
 mod hf;
 pub mod hub;
 pub mod hub_cache;
+pub(crate) mod lean;
 pub mod rank_bpe;
 pub mod sentencepiece;
 mod tiktoken;
@@ -33,6 +34,7 @@ pub use bytelevel::{byte_to_char, bytes_to_string, char_to_byte, decoded_bytes};
 pub use guard::quiet_guarded_panics;
 pub(crate) use guard::{caught, guarded};
 pub use hf::{HfModel, HfTokenizer, Pipeline};
+pub use lean::is_byte_fallback;
 pub use tiktoken::TiktokenTokenizer;
 
 use crate::{Error, Result};
@@ -114,7 +116,7 @@ pub struct LeanEncoding {
     /// `[start, end)` bytes each token stands for ([`crate::analysis::spans::token_spans`]).
     pub spans: Vec<(usize, usize)>,
     /// Tokens spelt as SentencePiece byte-fallback pieces such as `<0x0A>`
-    /// ([`crate::analysis::text::is_byte_fallback`]).
+    /// ([`is_byte_fallback`]).
     pub byte_fallback_tokens: u64,
 }
 

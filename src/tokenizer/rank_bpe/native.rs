@@ -34,10 +34,9 @@ use tokenizers::{NormalizerWrapper, PreTokenizerWrapper};
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 use super::RankBpe;
-use crate::analysis::spans::{rebuilt_len, widened_laid, widened_offsets};
-use crate::analysis::text::is_byte_fallback;
 use crate::tokenizer::added::{AddedSet, Split, added_sets, split_added};
 use crate::tokenizer::hf::{HfModel, Pipeline};
+use crate::tokenizer::lean::{is_byte_fallback, rebuilt_len, widened_laid, widened_offsets};
 use crate::tokenizer::{LeanEncoding, byte_to_char};
 
 /// A byte-level BPE file's pipeline, run natively (see the module docs).

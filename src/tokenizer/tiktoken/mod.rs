@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use fancy_regex::Regex;
 
+use super::lean::is_byte_fallback_bytes;
 use super::{Algorithm, Tokenizer, VocabSize, bytes_to_string, widen_to_char_boundaries};
-use crate::analysis::text::is_byte_fallback_bytes;
 use crate::{Error, Result};
 
 /// The tiktoken encodings tokstat bundles.
