@@ -31,17 +31,25 @@ pub(super) enum Decoding {
     },
 }
 
-/// Bytes per id: `ends[id]` is the end of id's bytes in `bytes`.
-#[derive(Default)]
+/// Bytes per id: id's bytes are `bytes[starts[id]..starts[id + 1]]`.
 struct Spans {
-    ends: Vec<u32>,
+    starts: Vec<u32>,
     bytes: Vec<u8>,
+}
+
+impl Default for Spans {
+    fn default() -> Self {
+        Self {
+            starts: vec![0],
+            bytes: Vec::new(),
+        }
+    }
 }
 
 impl Spans {
     /// Ends the current id's bytes (appended to `bytes` since the last end).
     fn end(&mut self) {
-        self.ends.push(self.bytes.len() as u32);
+        self.starts.push(self.bytes.len() as u32);
     }
 
     /// Appends `text` with each character mapped (`None`: dropped) as the next id's bytes.
@@ -55,12 +63,13 @@ impl Spans {
     }
 
     fn get(&self, id: usize) -> &[u8] {
-        let start = if id == 0 {
-            0
-        } else {
-            self.ends[id - 1] as usize
-        };
-        &self.bytes[start..self.ends[id] as usize]
+        &self.bytes[self.starts[id] as usize..self.starts[id + 1] as usize]
+    }
+
+    /// The bytes of `id`, or `None` past the table.
+    fn try_get(&self, id: usize) -> Option<&[u8]> {
+        let (&start, &end) = (self.starts.get(id)?, self.starts.get(id + 1)?);
+        self.bytes.get(start as usize..end as usize)
     }
 }
 
@@ -127,9 +136,7 @@ impl DecodeTable {
         let mut first = true;
         ids.iter().filter_map(move |&id| {
             let i = id as usize;
-            if !self.known.get(i).copied().unwrap_or(false)
-                || (skip_special_tokens && self.special[i])
-            {
+            if !self.is_known(id) || (skip_special_tokens && self.special[i]) {
                 return None;
             }
             let spans = match &self.first {
@@ -148,7 +155,24 @@ impl DecodeTable {
     pub(super) fn decodes_to(&self, ids: &[u32], text: &str) -> bool {
         let text = text.as_bytes();
         let mut at = 0;
-        for bytes in self.kept_bytes(ids, false) {
+        let mut rest = ids;
+        if let Some(first) = &self.first {
+            // Ids without a token are dropped before the first one kept, which reads `first`.
+            let Some(k) = ids.iter().position(|&id| self.is_known(id)) else {
+                return text.is_empty();
+            };
+            let bytes = first.get(ids[k] as usize);
+            if !text.starts_with(bytes) {
+                return false;
+            }
+            at = bytes.len();
+            rest = &ids[k + 1..];
+        }
+        for &id in rest {
+            // An id without a token has no bytes (past the table: none at all), as if dropped.
+            let Some(bytes) = self.spans.try_get(id as usize) else {
+                continue;
+            };
             match text.get(at..at + bytes.len()) {
                 // Tokens are a few bytes: a byte loop beats a `memcmp` call per token.
                 Some(t) if t.iter().zip(bytes).all(|(a, b)| a == b) => at += bytes.len(),
@@ -156,6 +180,10 @@ impl DecodeTable {
             }
         }
         at == text.len()
+    }
+
+    fn is_known(&self, id: u32) -> bool {
+        self.known.get(id as usize).copied().unwrap_or(false)
     }
 
     /// The text of `ids`, without special tokens if `skip_special_tokens`.
@@ -208,7 +236,8 @@ mod tests {
         };
         let mut rng = crate::test_text::XorShift(0x5EED_DEC0_DE00_0001);
         for decoding in [Decoding::ByteLevel, metaspace] {
-            let t = table(decoding, tokens, 7);
+            // Id 7 is in the table without a token, id 8 past it.
+            let t = table(decoding, tokens, 8);
             let mut agreed = 0;
             for _ in 0..3000 {
                 let ids: Vec<u32> = (0..rng.below(6)).map(|_| rng.below(9) as u32).collect();
