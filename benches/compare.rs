@@ -45,7 +45,7 @@ fn load(name: &str) -> Arc<dyn Tokenizer> {
     tokenizer::load(name).expect("bundled tokenizer")
 }
 
-#[divan::bench(args = TOKENIZERS, sample_count = 5, sample_size = 1)]
+#[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn encode(bencher: divan::Bencher, name: &str) {
     let tok = load(name);
     let texts = corpus_texts();
@@ -57,7 +57,7 @@ fn encode(bencher: divan::Bencher, name: &str) {
     });
 }
 
-#[divan::bench(args = TOKENIZERS, sample_count = 5, sample_size = 1)]
+#[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn encode_ids(bencher: divan::Bencher, name: &str) {
     let tok = load(name);
     let texts = corpus_texts();
@@ -69,7 +69,7 @@ fn encode_ids(bencher: divan::Bencher, name: &str) {
     });
 }
 
-#[divan::bench(args = TOKENIZERS, sample_count = 5, sample_size = 1)]
+#[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn compare(bencher: divan::Bencher, name: &str) {
     let toks = vec![load(name)];
     let bytes: usize = corpus_texts().iter().map(String::len).sum();

@@ -29,7 +29,8 @@ pub fn identifier_spans(text: &str, lang: Lang) -> Vec<(usize, usize)> {
         b: text.as_bytes(),
         i: 0,
         lang,
-        out: Vec::new(),
+        // Source code has about one identifier per 9 bytes: one allocation for most texts.
+        out: Vec::with_capacity(text.len() / 6 + 1),
         line_start: true,
         line_starts: None,
     }
