@@ -1,7 +1,6 @@
 //! Identifier styles, sub-word boundaries and how tokens cut identifiers (precision, recall).
 
 use std::collections::BTreeMap;
-use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
@@ -387,23 +386,33 @@ fn merge_fragmented(into: &mut Vec<Fragmented>, more: &[Fragmented]) {
     into.truncate(FRAGMENTED_EXAMPLES);
 }
 
+/// What [`IdentifierCounts::of_text`] keeps per distinct identifier of a text.
+struct Seen {
+    style: Style,
+    /// Its sub-word zones, a range of the zone buffer.
+    zones: std::ops::Range<usize>,
+    /// Its most fragmented occurrence so far: tokens, and its cuts as a range of the cut buffer.
+    worst: Option<(u64, std::ops::Range<usize>)>,
+}
+
 impl IdentifierCounts {
     /// Counts for the identifiers `idents` (byte spans in `text`) given token spans sorted by
     /// start.
     ///
-    /// Per identifier no allocation: the cuts and zones go to buffers reused across
-    /// identifiers, styles are counted in an array, and the most fragmented identifiers are
-    /// kept as (tokens, cuts) in an FxHash map until the examples are picked.
+    /// Per identifier no allocation: the cuts go to a buffer reused across identifiers and
+    /// styles are counted in an array. What depends on the identifier's text alone (its style
+    /// and sub-word zones) is worked out once per distinct identifier, in an FxHash map that
+    /// also keeps its most fragmented occurrence as (tokens, cuts) until the examples are
+    /// picked.
     pub fn of_text(text: &str, idents: &[(usize, usize)], spans: &[(usize, usize)]) -> Self {
         let mut total = IdentCounts::default();
         let mut styles = [IdentCounts::default(); STYLES];
-        // Identifier → (tokens, range of its cuts in `worst_cuts`) of its first most-cut
-        // occurrence.
-        let mut worst: FxHashMap<&str, (u64, std::ops::Range<usize>)> = FxHashMap::default();
+        let mut seen: FxHashMap<&str, Seen> = FxHashMap::default();
+        // The zones of every distinct identifier, and the cuts of each one's worst occurrence.
+        let mut zones: Vec<(usize, usize)> = Vec::new();
         let mut worst_cuts: Vec<usize> = Vec::new();
         let mut first = 0usize;
         let mut cuts: Vec<usize> = Vec::new();
-        let mut zones: Vec<(usize, usize)> = Vec::new();
         for &(s, e) in idents {
             while first < spans.len() && spans[first].1 <= s {
                 first += 1;
@@ -426,38 +435,38 @@ impl IdentifierCounts {
                 cuts.sort_unstable();
             }
             cuts.dedup();
-            zones.clear();
-            push_subword_zones(ident, &mut zones);
-            let (matched, hit) = matched_and_hit(&cuts, &zones);
+            let known = seen.entry(ident).or_insert_with(|| {
+                let from = zones.len();
+                push_subword_zones(ident, &mut zones);
+                Seen {
+                    style: style(ident),
+                    zones: from..zones.len(),
+                    worst: None,
+                }
+            });
+            let its_zones = &zones[known.zones.clone()];
+            let (matched, hit) = matched_and_hit(&cuts, its_zones);
             let one = IdentCounts {
                 occurrences: 1,
                 tokens: n,
                 whole: u64::from(n == 1),
                 token_boundaries: cuts.len() as u64,
                 matched_boundaries: matched,
-                zones: zones.len() as u64,
+                zones: its_zones.len() as u64,
                 hit_zones: hit,
             };
             total.add(&one);
-            styles[style(ident) as usize].add(&one);
-            if n >= 2 {
-                let mut keep = |cuts: &[usize]| {
-                    let at = worst_cuts.len();
-                    worst_cuts.extend_from_slice(cuts);
-                    (n, at..worst_cuts.len())
-                };
-                match worst.entry(ident) {
-                    Entry::Occupied(mut o) if o.get().0 < n => *o.get_mut() = keep(&cuts),
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(v) => {
-                        v.insert(keep(&cuts));
-                    }
-                }
+            styles[known.style as usize].add(&one);
+            // The first occurrence with the most tokens, from two tokens up.
+            if n >= 2 && known.worst.as_ref().is_none_or(|w| w.0 < n) {
+                let at = worst_cuts.len();
+                worst_cuts.extend_from_slice(&cuts);
+                known.worst = Some((n, at..worst_cuts.len()));
             }
         }
-        let mut all: Vec<(&str, u64, std::ops::Range<usize>)> = worst
+        let mut all: Vec<(&str, u64, std::ops::Range<usize>)> = seen
             .into_iter()
-            .map(|(ident, (n, range))| (ident, n, range))
+            .filter_map(|(ident, known)| known.worst.map(|(n, range)| (ident, n, range)))
             .collect();
         // The order of `frag_order`: identifiers are distinct, so the order is total.
         all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
