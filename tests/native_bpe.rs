@@ -176,6 +176,19 @@ fn added_token_rules_match_hf() {
     }
 }
 
+/// Text whose NFC quick check says "maybe" (a combining mark after a letter it does not
+/// compose with) is in NFC all the same, and the native path takes it.
+#[test]
+fn text_in_nfc_with_combining_marks_matches() {
+    for text in [
+        "x\u{308}",
+        "q\u{301}uit x\u{308}y\u{308}",
+        "\u{1100}x\u{1161}",
+    ] {
+        check(text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 #[test]
 fn text_not_in_nfc_goes_to_hf_and_still_matches() {
     for text in [

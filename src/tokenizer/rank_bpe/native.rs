@@ -305,11 +305,12 @@ impl<'t> PieceCache<'t> {
     }
 }
 
-/// Whether `s` is in NFC by the quick check (UAX #15): `Maybe` counts as no.
+/// Whether `s` is in NFC (UAX #15): the quick check, and where it answers `Maybe` (a combining
+/// mark that could compose with the character before it) the text against its normalization.
+/// Normalization is stable across Unicode versions, so text in NFC here is left as it is by
+/// `tokenizers`' NFC normalizer too.
 fn is_nfc(s: &str) -> bool {
-    s.is_ascii()
-        || unicode_normalization::is_nfc_quick(s.chars())
-            == unicode_normalization::IsNormalized::Yes
+    s.is_ascii() || unicode_normalization::is_nfc(s)
 }
 
 /// The character classes of the GPT-2 pattern.
