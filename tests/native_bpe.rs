@@ -177,7 +177,8 @@ fn added_token_rules_match_hf() {
 }
 
 /// Text whose NFC quick check says "maybe" (a combining mark after a letter it does not
-/// compose with) is in NFC all the same, and the native path takes it.
+/// compose with) but which is in NFC, which the native path now takes: the same encoding as
+/// HF's.
 #[test]
 fn text_in_nfc_with_combining_marks_matches() {
     for text in [

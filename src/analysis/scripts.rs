@@ -35,15 +35,9 @@ pub fn script_counts(text: &str, spans: &[(usize, usize)]) -> ScriptCounts {
     // The script behind each index counted (`unicode-script` converts only the other way).
     let mut seen: [Option<Script>; 256] = [None; 256];
     let mut prev = Script::Common;
-    let b = text.as_bytes();
     let mut i = 0;
-    while let Some(&x) = b.get(i) {
-        let (mut s, len) = if x.is_ascii() {
-            (ascii_script(x), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or_default();
-            (c.script(), c.len_utf8())
-        };
+    while i < text.len() {
+        let (mut s, len) = script_at(text, i);
         if s == Script::Inherited {
             s = prev;
         }
@@ -75,25 +69,28 @@ fn ascii_script(x: u8) -> Script {
     }
 }
 
+/// The script of the character at byte `i` of `text` (a character boundary) and its length:
+/// an ASCII byte by [`ascii_script`], any other character looked up.
+fn script_at(text: &str, i: usize) -> (Script, usize) {
+    match text.as_bytes()[i] {
+        x if x.is_ascii() => (ascii_script(x), 1),
+        _ => {
+            let c = text[i..].chars().next().unwrap_or_default();
+            (c.script(), c.len_utf8())
+        }
+    }
+}
+
 /// The script of a token's text: its first character whose script is neither `Common` nor
 /// `Inherited`, else `Common`.
 fn token_script(t: &str) -> Script {
-    let b = t.as_bytes();
     let mut i = 0;
-    while let Some(&x) = b.get(i) {
-        if x.is_ascii() {
-            if x.is_ascii_alphabetic() {
-                return Script::Latin;
-            }
-            i += 1;
-            continue;
-        }
-        let c = t[i..].chars().next().unwrap_or_default();
-        let s = c.script();
+    while i < t.len() {
+        let (s, len) = script_at(t, i);
         if !matches!(s, Script::Common | Script::Inherited) {
             return s;
         }
-        i += c.len_utf8();
+        i += len;
     }
     Script::Common
 }

@@ -62,8 +62,9 @@ impl Spans {
         self.end();
     }
 
+    /// The bytes of `id` (none past the table).
     fn get(&self, id: usize) -> &[u8] {
-        &self.bytes[self.starts[id] as usize..self.starts[id + 1] as usize]
+        self.try_get(id).unwrap_or_default()
     }
 
     /// The bytes of `id`, or `None` past the table.
