@@ -1,0 +1,145 @@
+//! What `tokstat compare`'s analysis costs on top of encoding, as one ratio per tokenizer
+//! measured in one run.
+//!
+//! `cargo bench --bench overhead` alternates, for each tokenizer, two timed runs over
+//! `corpora/code`, [`ROUNDS`] times:
+//! - `encode`: `Tokenizer::encode` (ids, tokens, offsets) of every file, read beforehand;
+//! - `compare`: the full `tokstat::compare::compare_with` over the same directory (walking,
+//!   reading, encoding, decoding for the round trip, and every analysis), in a one-thread pool.
+//!
+//! It prints the minimum and the median of each and the ratio compare ÷ encode of both. The
+//! runs alternate so that a slow spell of a shared machine falls on both sides; the minimum is
+//! the least disturbed run of each, the usual estimator of a cost on a noisy machine (the
+//! medians are there to show the spread). `cargo bench --bench compare` gives the same three
+//! timings, each benchmarked on its own, with throughput.
+//!
+//! Both run under the `tokstat` binary's allocator (mimalloc), as the command runs them.
+//!
+//! Arguments: tokenizer names (default: the five below); `TOKSTAT_BENCH_ROUNDS` sets the
+//! number of rounds.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokstat::compare::{CompareOptions, compare_with};
+use tokstat::tokenizer::{self, Tokenizer};
+
+/// The allocator of the `tokstat` binary, so both sides are timed as the command runs them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const CORPUS: &str = "corpora/code";
+const TOKENIZERS: &[&str] = &[
+    "modernbert",
+    "xlm-roberta",
+    "roberta",
+    "cl100k_base",
+    "o200k_base",
+];
+/// Rounds per tokenizer unless `TOKSTAT_BENCH_ROUNDS` says otherwise.
+const ROUNDS: usize = 15;
+
+fn main() {
+    let names: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let names: Vec<&str> = if names.is_empty() {
+        TOKENIZERS.to_vec()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    let rounds = std::env::var("TOKSTAT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(ROUNDS);
+    let texts = corpus_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    println!(
+        "{CORPUS}: {} files, {bytes} bytes, {rounds} rounds",
+        texts.len()
+    );
+    println!(
+        "{:<12} {:>11} {:>11} {:>11} {:>11} {:>9} {:>9}",
+        "tokenizer",
+        "encode min",
+        "compare min",
+        "encode med",
+        "compare med",
+        "ratio min",
+        "ratio med"
+    );
+    for name in names {
+        let tok = tokenizer::load(name).expect("bundled tokenizer");
+        let (encode, compare) = timings(&tok, &texts, rounds);
+        let (e_min, c_min) = (encode[0], compare[0]);
+        let (e_med, c_med) = (median(&encode), median(&compare));
+        println!(
+            "{name:<12} {:>11} {:>11} {:>11} {:>11} {:>9.2} {:>9.2}",
+            ms(e_min),
+            ms(c_min),
+            ms(e_med),
+            ms(c_med),
+            c_min.as_secs_f64() / e_min.as_secs_f64(),
+            c_med.as_secs_f64() / e_med.as_secs_f64(),
+        );
+    }
+}
+
+/// The texts of every file of the corpus, as `compare` reads them.
+fn corpus_texts() -> Vec<String> {
+    let (files, _) = tokstat::input::walk::files(
+        &[CORPUS.to_string()],
+        tokstat::input::WalkOptions::default(),
+    )
+    .expect("corpora/code");
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(&f.path).ok())
+        .collect()
+}
+
+/// `rounds` alternating timings of encoding every text and of comparing the corpus, each sorted.
+/// One untimed round first builds what the tokenizer builds on first use.
+fn timings(
+    tok: &Arc<dyn Tokenizer>,
+    texts: &[String],
+    rounds: usize,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let toks = vec![Arc::clone(tok)];
+    let opts = CompareOptions {
+        paths: vec![CORPUS.to_string()],
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    let encode = || {
+        let t = Instant::now();
+        for text in texts {
+            std::hint::black_box(tok.encode(text, false).expect("encode"));
+        }
+        t.elapsed()
+    };
+    let compare = || {
+        let t = Instant::now();
+        pool.install(|| std::hint::black_box(compare_with(&opts, &toks).expect("compare")));
+        t.elapsed()
+    };
+    encode();
+    compare();
+    let (mut e, mut c): (Vec<_>, Vec<_>) = (0..rounds).map(|_| (encode(), compare())).unzip();
+    e.sort();
+    c.sort();
+    (e, c)
+}
+
+fn median(sorted: &[Duration]) -> Duration {
+    sorted[sorted.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
