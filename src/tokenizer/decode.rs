@@ -72,6 +72,34 @@ impl Spans {
         let (&start, &end) = (self.starts.get(id)?, self.starts.get(id + 1)?);
         self.bytes.get(start as usize..end as usize)
     }
+
+    /// Where `text` goes on after `id`'s bytes read at `at`: `None` if they are not there, `at`
+    /// itself for an id past the table (no bytes at all).
+    ///
+    /// A token of up to eight bytes is compared as one masked `u64` of each side when eight
+    /// bytes can be read from both: no loop whose length changes from token to token, whose
+    /// exit the branch predictor keeps missing.
+    fn read_at(&self, id: usize, text: &[u8], at: usize) -> Option<usize> {
+        let (Some(&start), Some(&end)) = (self.starts.get(id), self.starts.get(id + 1)) else {
+            return Some(at);
+        };
+        let (start, end) = (start as usize, end as usize);
+        let len = end - start;
+        if len <= 8
+            && let (Some(t), Some(b)) = (text.get(at..at + 8), self.bytes.get(start..start + 8))
+        {
+            let word = |s: &[u8]| {
+                let mut w = [0; 8];
+                w.copy_from_slice(s);
+                u64::from_le_bytes(w)
+            };
+            // The low `len` bytes (none for an empty token).
+            let mask = u64::MAX.checked_shr(64 - 8 * len as u32).unwrap_or(0);
+            return ((word(t) ^ word(b)) & mask == 0).then_some(at + len);
+        }
+        let bytes = self.bytes.get(start..end)?;
+        (text.get(at..at + len)? == bytes).then_some(at + len)
+    }
 }
 
 /// Every id's decoded bytes under one decoder (see the module documentation).
@@ -171,13 +199,9 @@ impl DecodeTable {
         }
         for &id in rest {
             // An id without a token has no bytes (past the table: none at all), as if dropped.
-            let Some(bytes) = self.spans.try_get(id as usize) else {
-                continue;
-            };
-            match text.get(at..at + bytes.len()) {
-                // Tokens are a few bytes: a byte loop beats a `memcmp` call per token.
-                Some(t) if t.iter().zip(bytes).all(|(a, b)| a == b) => at += bytes.len(),
-                _ => return false,
+            match self.spans.read_at(id as usize, text, at) {
+                Some(next) => at = next,
+                None => return false,
             }
         }
         at == text.len()
@@ -224,6 +248,46 @@ mod tests {
         // U+00C3 U+00A9 are the bytes of `é`.
         assert_eq!(t.decode(&[4, 5], false), "é");
         assert_eq!(t.decode(&[6, 1000], false), "");
+    }
+
+    /// `decodes_to` on texts long enough for the eight-byte comparison, with tokens of 0 to 11
+    /// bytes: yes exactly for the decoded text (all lossless here), no for every one-byte edit
+    /// of it and for it cut short or run on.
+    #[test]
+    fn decodes_to_compares_long_texts_word_by_word() {
+        let tokens = &[
+            "a",
+            "bc",
+            "def",
+            "ghij",
+            "klmno",
+            "pqrstu",
+            "vwxyz01",
+            "23456789",
+            "ABCDEFGHI",
+            "JKLMNOPQRST",
+            "",
+            "<s>",
+        ];
+        let t = table(Decoding::ByteLevel, tokens, 13);
+        let mut rng = crate::test_text::XorShift(0x5EED_DEC0_DE00_0002);
+        for _ in 0..3000 {
+            let ids: Vec<u32> = (0..rng.below(12)).map(|_| rng.below(14) as u32).collect();
+            let decoded = t.decode(&ids, false);
+            assert!(t.decodes_to(&ids, &decoded), "{ids:?} {decoded:?}");
+            for at in 0..decoded.len() {
+                let mut edited = decoded.clone().into_bytes();
+                edited[at] = if edited[at] == b'_' { b'-' } else { b'_' };
+                let edited = String::from_utf8(edited).unwrap();
+                assert!(!t.decodes_to(&ids, &edited), "{ids:?} {edited:?}");
+            }
+            assert!(!t.decodes_to(&ids, &format!("{decoded}x")), "{ids:?}");
+            if let Some(short) = decoded.get(..decoded.len().saturating_sub(1))
+                && !decoded.is_empty()
+            {
+                assert!(!t.decodes_to(&ids, short), "{ids:?}");
+            }
+        }
     }
 
     /// `decodes_to` says yes exactly where `decode` gives the text, except where the UTF-8
