@@ -10,6 +10,8 @@
 //! Both run on one thread (compare inside a one-thread rayon pool), so the ratio compare/encode
 //! is the cost of the analysis on top of encoding, not a parallel speed-up.
 
+mod common;
+
 use std::sync::Arc;
 
 use divan::counter::BytesCount;
@@ -29,18 +31,6 @@ fn main() {
     divan::main();
 }
 
-fn corpus_texts() -> Vec<String> {
-    let (files, _) = tokstat::input::walk::files(
-        &[CORPUS.to_string()],
-        tokstat::input::WalkOptions::default(),
-    )
-    .expect("corpora/code");
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(&f.path).ok())
-        .collect()
-}
-
 fn load(name: &str) -> Arc<dyn Tokenizer> {
     tokenizer::load(name).expect("bundled tokenizer")
 }
@@ -48,7 +38,7 @@ fn load(name: &str) -> Arc<dyn Tokenizer> {
 #[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn encode(bencher: divan::Bencher, name: &str) {
     let tok = load(name);
-    let texts = corpus_texts();
+    let texts = common::corpus_texts(CORPUS);
     let bytes: usize = texts.iter().map(String::len).sum();
     bencher.counter(BytesCount::new(bytes)).bench_local(|| {
         for t in &texts {
@@ -60,7 +50,7 @@ fn encode(bencher: divan::Bencher, name: &str) {
 #[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn encode_ids(bencher: divan::Bencher, name: &str) {
     let tok = load(name);
-    let texts = corpus_texts();
+    let texts = common::corpus_texts(CORPUS);
     let bytes: usize = texts.iter().map(String::len).sum();
     bencher.counter(BytesCount::new(bytes)).bench_local(|| {
         for t in &texts {
@@ -72,7 +62,7 @@ fn encode_ids(bencher: divan::Bencher, name: &str) {
 #[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn compare(bencher: divan::Bencher, name: &str) {
     let toks = vec![load(name)];
-    let bytes: usize = corpus_texts().iter().map(String::len).sum();
+    let bytes: usize = common::corpus_texts(CORPUS).iter().map(String::len).sum();
     let opts = CompareOptions {
         paths: vec![CORPUS.to_string()],
         ..Default::default()

@@ -18,6 +18,8 @@
 //! Arguments: tokenizer names (default: the five below); `TOKSTAT_BENCH_ROUNDS` sets the
 //! number of rounds.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,7 +56,7 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .filter(|&r| r > 0)
         .unwrap_or(ROUNDS);
-    let texts = corpus_texts();
+    let texts = common::corpus_texts(CORPUS);
     let bytes: usize = texts.iter().map(String::len).sum();
     println!(
         "{CORPUS}: {} files, {bytes} bytes, {rounds} rounds",
@@ -85,19 +87,6 @@ fn main() {
             c_med.as_secs_f64() / e_med.as_secs_f64(),
         );
     }
-}
-
-/// The texts of every file of the corpus, as `compare` reads them.
-fn corpus_texts() -> Vec<String> {
-    let (files, _) = tokstat::input::walk::files(
-        &[CORPUS.to_string()],
-        tokstat::input::WalkOptions::default(),
-    )
-    .expect("corpora/code");
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(&f.path).ok())
-        .collect()
 }
 
 /// `rounds` alternating timings of encoding every text and of comparing the corpus, each sorted.

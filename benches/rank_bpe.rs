@@ -8,6 +8,8 @@
 //! first sample (HF's `BPE` keeps a word cache; the rank model has none). The allocator is the
 //! binary's (mimalloc), since allocation is a large part of encoding.
 
+mod common;
+
 use std::io::Read;
 
 use divan::counter::BytesCount;
@@ -20,18 +22,6 @@ const NAMES: &[&str] = &["roberta", "modernbert", "olmo"];
 
 fn main() {
     divan::main();
-}
-
-fn texts(corpus: &str) -> Vec<String> {
-    let (files, _) = tokstat::input::walk::files(
-        &[corpus.to_string()],
-        tokstat::input::WalkOptions::default(),
-    )
-    .expect("corpus");
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(&f.path).ok())
-        .collect()
 }
 
 fn gz(name: &str) -> &'static [u8] {
@@ -58,7 +48,7 @@ fn rank(name: &str) -> Box<dyn Tokenizer> {
 }
 
 fn run(bencher: divan::Bencher, tok: &dyn Tokenizer, corpus: &str) {
-    let texts = texts(corpus);
+    let texts = common::corpus_texts(corpus);
     let bytes: usize = texts.iter().map(String::len).sum();
     bencher.counter(BytesCount::new(bytes)).bench_local(|| {
         for t in &texts {

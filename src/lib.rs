@@ -58,6 +58,7 @@ pub mod pretrained;
 pub mod render;
 pub mod reproduction;
 pub mod retrieval;
+mod swar;
 #[cfg(test)]
 mod test_text;
 pub mod tiling;

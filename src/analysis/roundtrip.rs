@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::swar::word_at;
+
 /// The first place where the round trip differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FirstDifference {
@@ -268,12 +270,8 @@ fn equal_prefix(a: &str, b: &str) -> usize {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     let n = x.len().min(y.len());
     let mut k = 0;
-    while k + 8 <= n {
-        let mut wx = [0; 8];
-        let mut wy = [0; 8];
-        wx.copy_from_slice(&x[k..k + 8]);
-        wy.copy_from_slice(&y[k..k + 8]);
-        let diff = u64::from_le_bytes(wx) ^ u64::from_le_bytes(wy);
+    while let (Some(wx), Some(wy)) = (word_at(x, k), word_at(y, k)) {
+        let diff = wx ^ wy;
         if diff != 0 {
             k += (diff.trailing_zeros() / 8) as usize;
             return char_floor(a, k);

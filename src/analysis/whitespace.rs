@@ -187,10 +187,7 @@ pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
 fn skip_printable(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
+    while let Some(w) = crate::swar::word_at(b, i) {
         let flagged = ((w.wrapping_sub(ONES * 0x21) & !w) | w) & HIGH;
         if flagged != 0 {
             return i + (flagged.trailing_zeros() / 8) as usize;

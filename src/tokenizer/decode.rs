@@ -17,6 +17,7 @@
 //!   kept, where it is dropped unless the prepend scheme is `never`.
 
 use super::bytelevel::push_decoded_bytes;
+use crate::swar::word_at;
 
 /// The decoders a [`DecodeTable`] reproduces.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,16 +87,11 @@ impl Spans {
         let (start, end) = (start as usize, end as usize);
         let len = end - start;
         if len <= 8
-            && let (Some(t), Some(b)) = (text.get(at..at + 8), self.bytes.get(start..start + 8))
+            && let (Some(t), Some(b)) = (word_at(text, at), word_at(&self.bytes, start))
         {
-            let word = |s: &[u8]| {
-                let mut w = [0; 8];
-                w.copy_from_slice(s);
-                u64::from_le_bytes(w)
-            };
             // The low `len` bytes (none for an empty token).
             let mask = u64::MAX.checked_shr(64 - 8 * len as u32).unwrap_or(0);
-            return ((word(t) ^ word(b)) & mask == 0).then_some(at + len);
+            return ((t ^ b) & mask == 0).then_some(at + len);
         }
         let bytes = self.bytes.get(start..end)?;
         (text.get(at..at + len)? == bytes).then_some(at + len)
