@@ -15,7 +15,6 @@ mod common;
 use std::sync::Arc;
 
 use divan::counter::BytesCount;
-use tokstat::compare::{CompareOptions, compare_with};
 use tokstat::tokenizer::{self, Tokenizer};
 
 const CORPUS: &str = "corpora/code";
@@ -61,17 +60,9 @@ fn encode_ids(bencher: divan::Bencher, name: &str) {
 
 #[divan::bench(args = TOKENIZERS, sample_count = 11, sample_size = 1)]
 fn compare(bencher: divan::Bencher, name: &str) {
-    let toks = vec![load(name)];
     let bytes: usize = common::corpus_texts(CORPUS).iter().map(String::len).sum();
-    let opts = CompareOptions {
-        paths: vec![CORPUS.to_string()],
-        ..Default::default()
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("thread pool");
-    bencher.counter(BytesCount::new(bytes)).bench_local(|| {
-        pool.install(|| divan::black_box(compare_with(&opts, &toks).expect("compare")));
-    });
+    let compare = common::one_thread_compare(CORPUS, vec![load(name)]);
+    bencher
+        .counter(BytesCount::new(bytes))
+        .bench_local(|| divan::black_box(compare()));
 }

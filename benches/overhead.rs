@@ -23,7 +23,6 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokstat::compare::{CompareOptions, compare_with};
 use tokstat::tokenizer::{self, Tokenizer};
 
 /// The allocator of the `tokstat` binary, so both sides are timed as the command runs them.
@@ -96,15 +95,7 @@ fn timings(
     texts: &[String],
     rounds: usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
-    let toks = vec![Arc::clone(tok)];
-    let opts = CompareOptions {
-        paths: vec![CORPUS.to_string()],
-        ..Default::default()
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("thread pool");
+    let run_compare = common::one_thread_compare(CORPUS, vec![Arc::clone(tok)]);
     let encode = || {
         let t = Instant::now();
         for text in texts {
@@ -114,7 +105,7 @@ fn timings(
     };
     let compare = || {
         let t = Instant::now();
-        pool.install(|| std::hint::black_box(compare_with(&opts, &toks).expect("compare")));
+        std::hint::black_box(run_compare());
         t.elapsed()
     };
     encode();

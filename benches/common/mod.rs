@@ -10,3 +10,22 @@ pub fn corpus_texts(dir: &str) -> Vec<String> {
         .filter_map(|f| std::fs::read_to_string(&f.path).ok())
         .collect()
 }
+
+/// Runs `compare` over `dir` with `toks` in a pool of one thread, so that its ratio to a
+/// one-thread encode is the analysis's cost, not a parallel speed-up.
+// Each bench includes this module and uses only part of it.
+#[allow(dead_code)]
+pub fn one_thread_compare(
+    dir: &str,
+    toks: Vec<std::sync::Arc<dyn tokstat::tokenizer::Tokenizer>>,
+) -> impl Fn() -> tokstat::compare::CompareReport {
+    let opts = tokstat::compare::CompareOptions {
+        paths: vec![dir.to_string()],
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    move || pool.install(|| tokstat::compare::compare_with(&opts, &toks).expect("compare"))
+}
