@@ -102,13 +102,6 @@ const WB_CLASS: [u8; 128] = {
     t
 };
 
-/// Whether a byte of property `class` is a letter, a digit or `_`: two such bytes are never
-/// split (WB5, WB8–WB10, WB13a, WB13b), and every UAX #29 segment holding a letter or a digit
-/// is a run of them, possibly joined across single middle characters ([`joins_across`]).
-fn is_word_byte(class: u8) -> bool {
-    matches!(class, wb::LETTER | wb::NUMERIC | wb::EXTEND_NUM_LET)
-}
-
 /// Whether the middle character `mid`, between bytes of properties `before` and `after`, is
 /// kept inside a word: WB6/WB7 (letter, `:` `.` `'`, letter) and WB11/WB12 (digit, `,` `;`
 /// `.` `'`, digit). These are the only ASCII rules that join a byte other than a letter,
@@ -125,38 +118,86 @@ fn joins_across(before: u8, mid: u8, after: u8) -> bool {
 /// Appends to `spans` the UAX #29 word segments of the ASCII text `b` that hold a letter or a
 /// digit, shifted by `offset`. Bytes of 128 and above must not occur.
 ///
-/// Rather than deciding every byte pair, it skips to the next letter, digit or `_` (no other
+/// Rather than deciding every byte pair, it finds runs of letters, digits and `_` (no other
 /// byte starts such a segment: the rest are split from their neighbours or joined only to
-/// bytes of their own kind, CR LF and spaces, which hold no letter), then extends the word
-/// over letters, digits and `_` and across middle characters ([`joins_across`]).
+/// bytes of their own kind, CR LF and spaces, which hold no letter) and joins two runs across a
+/// middle character between them ([`joins_across`]). The runs are read from bit masks of 64
+/// bytes at a time ([`word_masks`]), so the work follows the number of runs, not of bytes.
 fn push_ascii_word_spans(b: &[u8], offset: usize, spans: &mut Vec<(usize, usize)>) {
     let class = |k: usize| {
         b.get(k)
             .map_or(wb::OTHER, |&c| WB_CLASS[usize::from(c & 0x7F)])
     };
-    let mut i = 0;
-    while i < b.len() {
-        if !is_word_byte(class(i)) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut alnum = false;
-        loop {
-            while let c @ (wb::LETTER | wb::NUMERIC | wb::EXTEND_NUM_LET) = class(i) {
-                alnum |= c != wb::EXTEND_NUM_LET;
-                i += 1;
+    // The word being read: its start and whether it holds a letter or a digit so far.
+    let mut open: Option<(usize, bool)> = None;
+    let mut base = 0;
+    while base < b.len() {
+        let (word, alnum) = word_masks(b, base);
+        // Bits at and above `pos` of this block are still to be read.
+        let mut pos = 0u32;
+        while pos < 64 {
+            match open {
+                None => {
+                    let rest = word >> pos;
+                    if rest == 0 {
+                        break;
+                    }
+                    pos += rest.trailing_zeros();
+                    open = Some((base + pos as usize, false));
+                }
+                Some((start, mut has_alnum)) => {
+                    let rest = !word >> pos;
+                    if rest == 0 {
+                        // The run goes on into the next block.
+                        open = Some((start, has_alnum || alnum >> pos != 0));
+                        break;
+                    }
+                    let end = pos + rest.trailing_zeros();
+                    has_alnum |= alnum & (low_bits(end) & !low_bits(pos)) != 0;
+                    let e = base + end as usize;
+                    if joins_across(class(e - 1), class(e), class(e + 1)) {
+                        // The byte after the middle one is a letter or digit: the run goes on.
+                        open = Some((start, has_alnum));
+                        pos = end + 1;
+                        continue;
+                    }
+                    if has_alnum {
+                        spans.push((offset + start, offset + e));
+                    }
+                    open = None;
+                    pos = end;
+                }
             }
-            // `i > start`: the run above took at least the byte at `start`.
-            if !joins_across(class(i - 1), class(i), class(i + 1)) {
-                break;
-            }
-            i += 1;
         }
-        if alnum {
-            spans.push((offset + start, offset + i));
-        }
+        base += 64;
     }
+    if let Some((start, true)) = open {
+        spans.push((offset + start, offset + b.len()));
+    }
+}
+
+/// The bits below bit `n` (all of them for `n >= 64`).
+fn low_bits(n: u32) -> u64 {
+    1u64.checked_shl(n).map_or(u64::MAX, |bit| bit - 1)
+}
+
+/// For the 64 bytes of the ASCII text `b` from `at` (bytes past its end read as NUL), one bit
+/// per byte (bit `k` for byte `at + k`): the letters, digits and `_`, and the letters and
+/// digits alone. Two bytes of the first kind are never split (WB5, WB8–WB10, WB13a, WB13b),
+/// and every UAX #29 segment holding a letter or a digit is a run of them, possibly joined
+/// across single middle characters ([`joins_across`]).
+fn word_masks(b: &[u8], at: usize) -> (u64, u64) {
+    use crate::swar::{ascii_in_range, high_bits, word_at_padded};
+    let (mut word, mut alnum) = (0u64, 0u64);
+    for k in 0..8 {
+        let w = word_at_padded(b, at + 8 * k);
+        let letters = ascii_in_range(w | u64::from_le_bytes([0x20; 8]), b'a', b'z');
+        let digits = ascii_in_range(w, b'0', b'9');
+        let underscores = ascii_in_range(w, b'_', b'_');
+        alnum |= u64::from(high_bits(letters | digits)) << (8 * k);
+        word |= u64::from(high_bits(letters | digits | underscores)) << (8 * k);
+    }
+    (word, alnum)
 }
 
 /// Additive counts for one text (or a sum over many) under one tokenizer.
@@ -418,6 +459,15 @@ mod tests {
         let mut texts = crate::test_text::all_strings(&alphabet, 5);
         let mut rng = crate::test_text::XorShift(0x3C6E_F372_FE94_F82B);
         texts.extend(rng.strings(&alphabet, 50_000, 60));
+        // Long texts, whose words cross the 64-byte blocks read at a time.
+        let common: Vec<char> = "abcdefghij_0123456789 :.,'".chars().collect();
+        texts.extend(rng.strings(&alphabet, 5_000, 400));
+        texts.extend(rng.strings(&common, 5_000, 400));
+        texts.push("a".repeat(64));
+        texts.push("a".repeat(200));
+        texts.push("_".repeat(130) + "a");
+        texts.push("a".repeat(63) + ".b");
+        texts.push("a".repeat(62) + ".b" + &"c".repeat(70));
         for t in &texts {
             let (mut fast, mut reference) = (Vec::new(), Vec::new());
             push_ascii_word_spans(t.as_bytes(), 3, &mut fast);

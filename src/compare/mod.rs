@@ -390,7 +390,7 @@ fn analyse_input(
             per_tok[k].add_chunk(&acc);
             show.extend(block);
         }
-        lines_before += text.matches('\n').count();
+        lines_before += crate::swar::count_byte(text.as_bytes(), b'\n');
         row.bytes += n;
         row.chunks += 1;
         bar.inc(n);

@@ -165,27 +165,27 @@ impl Native {
                 })
                 .collect()
         });
-        let n = pieces.len();
-        let (mut ids, mut offsets, mut laid) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut at, mut byte_fallback_tokens) = (0usize, 0u64);
-        for p in pieces {
-            let (len, fallback) = if p.added {
-                let t = &text[p.start..p.end];
-                (rebuilt_len(t, self.is_special(p.id)), is_byte_fallback(t))
-            } else {
-                let entry = table.get(p.id as usize).copied().unwrap_or(0);
-                ((entry & !FALLBACK) as usize, entry & FALLBACK != 0)
-            };
-            ids.push(p.id);
-            offsets.push((p.start, p.end));
-            laid.push((at, at + len));
-            at += len;
-            byte_fallback_tokens += u64::from(fallback);
-        }
+        // Separate passes, each a loop without branches on the data but the added flag.
+        let ids: Vec<u32> = pieces.iter().map(|p| p.id).collect();
+        let offsets: Vec<(usize, usize)> = pieces.iter().map(|p| (p.start, p.end)).collect();
+        let mut byte_fallback_tokens = 0u64;
+        let mut at = 0usize;
+        let laid: Vec<(usize, usize)> = pieces
+            .iter()
+            .map(|p| {
+                let (len, fallback) = if p.added {
+                    let t = &text[p.start..p.end];
+                    (rebuilt_len(t, self.is_special(p.id)), is_byte_fallback(t))
+                } else {
+                    let entry = table.get(p.id as usize).copied().unwrap_or(0);
+                    ((entry & !FALLBACK) as usize, entry & FALLBACK != 0)
+                };
+                byte_fallback_tokens += u64::from(fallback);
+                let span = (at, at + len);
+                at += len;
+                span
+            })
+            .collect();
         let laid = if byte_level {
             widened_laid(text, laid)
         } else {
