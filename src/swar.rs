@@ -33,6 +33,22 @@ pub(crate) fn ascii_in_range(w: u64, lo: u8, hi: u8) -> u64 {
     at_least_lo & !above_hi & HIGH
 }
 
+/// `0x80` in each byte of `w` that is an ASCII letter, digit or `_` (or `$` with `dollar`),
+/// zero in the others (non-ASCII bytes included).
+pub(crate) fn ascii_word_bytes(w: u64, dollar: bool) -> u64 {
+    let ascii = !w & HIGH;
+    let w = w & !HIGH;
+    let letters = ascii_in_range(w | ONES * 0x20, b'a', b'z');
+    let digits = ascii_in_range(w, b'0', b'9');
+    let underscores = ascii_in_range(w, b'_', b'_');
+    let dollars = if dollar {
+        ascii_in_range(w, b'$', b'$')
+    } else {
+        0
+    };
+    (letters | digits | underscores | dollars) & ascii
+}
+
 /// One bit per byte of a [`ascii_in_range`]-style flag word: bit `k` is the top bit of byte `k`.
 pub(crate) fn high_bits(flags: u64) -> u8 {
     // Each flag moved to bit 0 of its byte, then gathered into the top byte by one multiply
@@ -83,6 +99,22 @@ mod tests {
             for x in [b'\n', 0, 0x7F, 0x80, 0x8A, 0xC3, b'a'] {
                 let want = t.bytes().filter(|&c| c == x).count();
                 assert_eq!(count_byte(t.as_bytes(), x), want, "{t:?} {x:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn word_bytes_are_bytewise() {
+        for x in 0..=255u8 {
+            for k in 0..8 {
+                let mut bytes = [b'a'; 8];
+                bytes[k] = x;
+                let w = u64::from_le_bytes(bytes);
+                for dollar in [false, true] {
+                    let is = x.is_ascii_alphanumeric() || x == b'_' || (dollar && x == b'$');
+                    let got = ascii_word_bytes(w, dollar) >> (8 * k + 7) & 1 == 1;
+                    assert_eq!(got, is, "{x:#x} at {k}, dollar {dollar}");
+                }
             }
         }
     }

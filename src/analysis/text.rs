@@ -187,15 +187,14 @@ fn low_bits(n: u32) -> u64 {
 /// and every UAX #29 segment holding a letter or a digit is a run of them, possibly joined
 /// across single middle characters ([`joins_across`]).
 fn word_masks(b: &[u8], at: usize) -> (u64, u64) {
-    use crate::swar::{ascii_in_range, high_bits, word_at_padded};
+    use crate::swar::{ascii_in_range, ascii_word_bytes, high_bits, word_at_padded};
     let (mut word, mut alnum) = (0u64, 0u64);
     for k in 0..8 {
         let w = word_at_padded(b, at + 8 * k);
-        let letters = ascii_in_range(w | u64::from_le_bytes([0x20; 8]), b'a', b'z');
-        let digits = ascii_in_range(w, b'0', b'9');
+        let word_bytes = ascii_word_bytes(w, false);
         let underscores = ascii_in_range(w, b'_', b'_');
-        alnum |= u64::from(high_bits(letters | digits)) << (8 * k);
-        word |= u64::from(high_bits(letters | digits | underscores)) << (8 * k);
+        alnum |= u64::from(high_bits(word_bytes & !underscores)) << (8 * k);
+        word |= u64::from(high_bits(word_bytes)) << (8 * k);
     }
     (word, alnum)
 }

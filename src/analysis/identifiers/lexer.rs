@@ -267,6 +267,9 @@ impl Lexer<'_> {
             }
             if c == b' ' || c == b'\t' || c == b'\r' {
                 self.i += 1;
+                while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\r')) {
+                    self.i += 1;
+                }
                 continue;
             }
             let was_line_start = std::mem::replace(&mut self.line_start, false);
@@ -377,6 +380,17 @@ impl Lexer<'_> {
     fn identifier(&mut self) {
         let s = self.i;
         let lang = self.lang;
+        // ASCII identifier bytes eight at a time; the rest (the last bytes of the text, a
+        // non-ASCII character) as before.
+        let dollar = matches!(lang, Lang::Javascript | Lang::Typescript);
+        while let Some(w) = crate::swar::word_at(self.b, self.i) {
+            let stop = !crate::swar::ascii_word_bytes(w, dollar) & u64::from_le_bytes([0x80; 8]);
+            if stop != 0 {
+                self.i += (stop.trailing_zeros() / 8) as usize;
+                break;
+            }
+            self.i += 8;
+        }
         self.skip_while(
             |b| is_ascii_ident_continue(b, lang),
             |ch| is_ident_continue(ch, lang),
@@ -497,6 +511,9 @@ mod tests {
         let alphabet: Vec<char> = "aZrbf_$9 \t\n\r/*#='\"`\\.-:{ié漢٣ⅫⅩ".chars().collect();
         let mut rng = crate::test_text::XorShift(0x94D0_49BB_1331_11EB);
         let mut texts = rng.strings(&alphabet, 20_000, 40);
+        // Long identifiers (read eight bytes at a time) and indentation runs.
+        let wordy: Vec<char> = "abcdefgxyzRT_$09é漢  \t\n.('".chars().collect();
+        texts.extend(rng.strings(&wordy, 5_000, 120));
         texts.extend(
             [
                 "if x: return None # c\n",
