@@ -38,7 +38,7 @@ pub(crate) fn ascii_in_range(w: u64, lo: u8, hi: u8) -> u64 {
 pub(crate) fn ascii_word_bytes(w: u64, dollar: bool) -> u64 {
     let ascii = !w & HIGH;
     let w = w & !HIGH;
-    let letters = ascii_in_range(w | ONES * 0x20, b'a', b'z');
+    let letters = ascii_in_range(w | (ONES * 0x20), b'a', b'z');
     let digits = ascii_in_range(w, b'0', b'9');
     let underscores = ascii_in_range(w, b'_', b'_');
     let dollars = if dollar {
