@@ -85,6 +85,13 @@ fn ids_equal_tiktoken_rs_on_every_corpus() {
             let got = ours.encode_ids(text, false).expect("ours");
             assert_eq!(got, reference.encode_ordinary(text), "{name} {path}");
             tokens += got.len();
+            // The round trip the lean encoding settles on the way is `decodes_to`'s.
+            let lean = ours.encode_lean(text).expect("ours").expect("lean");
+            assert_eq!(
+                lean.decodes_to_text,
+                Some(ours.decodes_to(&got, text)),
+                "{name} {path}"
+            );
         }
         assert!(tokens > 1_000_000, "{name}: {tokens} tokens");
     }

@@ -44,6 +44,7 @@ pub fn lean_encoding(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> L
         offsets: enc.offsets.clone(),
         spans: token_spans(text, enc, tokenizer),
         byte_fallback_tokens: enc.tokens.iter().filter(|t| is_byte_fallback(t)).count() as u64,
+        decodes_to_text: None,
     }
 }
 

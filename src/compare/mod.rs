@@ -250,7 +250,7 @@ fn analyze_one(
         None => scripts::script_counts(text, sp),
         Some(_) => ScriptCounts::default(),
     };
-    let mut rt = if tok.decodes_to(&enc.ids, text) {
+    let mut rt = if enc.decodes_to(tok, text) {
         RoundtripCounts::exact_text()
     } else {
         roundtrip::compare_roundtrip(text, &tok.decode(&enc.ids, false)?)

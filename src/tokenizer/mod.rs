@@ -118,6 +118,21 @@ pub struct LeanEncoding {
     /// Tokens spelt as SentencePiece byte-fallback pieces such as `<0x0A>`
     /// ([`is_byte_fallback`]).
     pub byte_fallback_tokens: u64,
+    /// Whether [`Tokenizer::decode`] of `ids` (special tokens kept) is exactly the text, when
+    /// the encoder settled it on the way (it read every token's bytes anyway, and compared them
+    /// with the text as [`Tokenizer::decodes_to`] does); `None`: ask
+    /// [`Tokenizer::decodes_to`].
+    pub decodes_to_text: Option<bool>,
+}
+
+impl LeanEncoding {
+    /// Whether `tokenizer` decodes these ids to exactly `text` without building the decoded
+    /// text: [`LeanEncoding::decodes_to_text`] where the encoder settled it, otherwise
+    /// [`Tokenizer::decodes_to`] (whose `false` can also mean "cannot tell").
+    pub fn decodes_to(&self, tokenizer: &dyn Tokenizer, text: &str) -> bool {
+        self.decodes_to_text
+            .unwrap_or_else(|| tokenizer.decodes_to(&self.ids, text))
+    }
 }
 
 /// Vocabulary size, split the way a parameter budget needs it.

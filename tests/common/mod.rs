@@ -124,5 +124,16 @@ pub fn lean_matches(
     if got.byte_fallback_tokens != want.byte_fallback_tokens {
         return Err(format!("{name}: byte-fallback counts differ on {text:?}"));
     }
+    // A round trip settled by the encoder is the decoded text's.
+    if let Some(settled) = got.decodes_to_text {
+        let decoded = reference
+            .decode(&got.ids, false)
+            .map_err(|e| e.to_string())?;
+        if settled != (decoded == text) {
+            return Err(format!(
+                "{name}: decodes_to_text is {settled} on {text:?}, decoded {decoded:?}"
+            ));
+        }
+    }
     Ok(())
 }

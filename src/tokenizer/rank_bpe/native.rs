@@ -197,6 +197,7 @@ impl Native {
             offsets,
             spans,
             byte_fallback_tokens,
+            decodes_to_text: None,
         }
     }
 

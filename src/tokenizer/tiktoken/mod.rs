@@ -286,13 +286,17 @@ impl Tokenizer for TiktokenTokenizer {
         let mut offsets = Vec::with_capacity(ids.len());
         let mut byte_fallback_tokens = 0u64;
         let mut pos = 0usize;
+        // `decodes_to`'s comparison, made while each token's bytes are at hand.
+        let mut decodes_to_text = true;
         for &id in &ids {
             let b = self.token_bytes(id)?;
             let end = pos + b.len();
             offsets.push(widen_to_char_boundaries(text, pos, end));
             byte_fallback_tokens += u64::from(is_byte_fallback_bytes(b));
+            decodes_to_text &= text.as_bytes().get(pos..end) == Some(b);
             pos = end;
         }
+        decodes_to_text &= pos == text.len();
         // The offsets are the tokens' own bytes (`offsets_are_token_bytes`), in order.
         let spans = offsets.clone();
         Ok(Some(super::LeanEncoding {
@@ -300,6 +304,7 @@ impl Tokenizer for TiktokenTokenizer {
             offsets,
             spans,
             byte_fallback_tokens,
+            decodes_to_text: Some(decodes_to_text),
         }))
     }
 
