@@ -218,11 +218,42 @@ impl TiktokenTokenizer {
             })
     }
 
+    /// Runs `f` with this thread's own compiled copy of the pattern.
+    ///
+    /// A compiled regex keeps a pool of search caches whose fast path serves only the first
+    /// thread that searched with it; every other thread takes a locked path on every match
+    /// (`regex-automata`'s `Pool::get_slow`, about a tenth of `compare`'s time on o200k_base in
+    /// a profile, and contended when several threads encode). So each thread compiles the
+    /// pattern once for itself. The copies are kept per pattern text, of which the bundled
+    /// encodings have three; the tokenizer's own copy serves if compiling fails.
+    fn with_pattern<R>(&self, f: impl FnOnce(&Regex) -> R) -> R {
+        thread_local! {
+            static COPIES: std::cell::RefCell<Vec<std::rc::Rc<Regex>>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let source = self.pattern.as_str();
+        let copy = COPIES.with(|copies| {
+            let mut copies = copies.borrow_mut();
+            if let Some(re) = copies.iter().find(|re| re.as_str() == source) {
+                return Some(std::rc::Rc::clone(re));
+            }
+            let re = std::rc::Rc::new(Regex::new(source).ok()?);
+            copies.push(std::rc::Rc::clone(&re));
+            Some(re)
+        });
+        f(copy.as_deref().unwrap_or(&self.pattern))
+    }
+
     /// tiktoken's `encode_ordinary`: the pattern's matches, each merged by rank.
     fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
+        self.with_pattern(|pattern| self.encode_with(pattern, text))
+    }
+
+    /// [`Self::encode_ordinary`] with the compiled `pattern`.
+    fn encode_with(&self, pattern: &Regex, text: &str) -> Result<Vec<u32>> {
         let mut ids = Vec::with_capacity(text.len() / 3);
         let rank = |b: &[u8]| self.ranks.rank(b);
-        for m in self.pattern.find_iter(text) {
+        for m in pattern.find_iter(text) {
             let m = m.map_err(|e| Error::Tokenizer {
                 name: self.name.clone(),
                 message: format!("its pattern failed on this text: {e}"),
