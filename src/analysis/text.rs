@@ -499,6 +499,49 @@ mod tests {
         }
     }
 
+    /// `word_token_counts` against its definition, pair by pair, on random words and token
+    /// spans: sorted or not, with empty spans, overlaps and gaps.
+    #[test]
+    fn word_token_counts_match_the_definition() {
+        let mut rng = crate::test_text::XorShift(0xA076_1D64_78BD_642F);
+        for round in 0..5_000 {
+            let mut words = Vec::new();
+            let mut at = rng.below(3);
+            for _ in 0..rng.below(8) {
+                let len = 1 + rng.below(5);
+                words.push((at, at + len));
+                at += len + rng.below(3);
+            }
+            let mut spans: Vec<(usize, usize)> = (0..rng.below(16))
+                .map(|_| {
+                    let s = rng.below(at + 2);
+                    (s, s + rng.below(4))
+                })
+                .collect();
+            if round % 4 != 0 {
+                spans.sort_unstable();
+            }
+            let per_word: Vec<u64> = words
+                .iter()
+                .map(|&(s, e)| {
+                    spans
+                        .iter()
+                        .filter(|&&(a, b)| a < b && a < e && b > s)
+                        .count() as u64
+                })
+                .collect();
+            let want = (
+                per_word.iter().sum(),
+                per_word.iter().filter(|&&n| n >= 2).count() as u64,
+            );
+            assert_eq!(
+                word_token_counts(&words, &spans),
+                want,
+                "{words:?} {spans:?}"
+            );
+        }
+    }
+
     #[test]
     fn fertility_by_hand() {
         // "unhappy cats": words [0,7) and [8,12).
