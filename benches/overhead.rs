@@ -15,8 +15,13 @@
 //!
 //! Both run under the `tokstat` binary's allocator (mimalloc), as the command runs them.
 //!
-//! Arguments: tokenizer names (default: the five below); `TOKSTAT_BENCH_ROUNDS` sets the
-//! number of rounds.
+//! A comma-separated list of names is measured as one run over all of them, as `compare -t`
+//! takes them: `encode` then encodes every file with each, and `compare` shares the text's own
+//! analysis (its words, whitespace pieces and identifiers) between them. The default list ends
+//! with the default trio, `compare`'s tokenizers when none are named.
+//!
+//! Arguments: tokenizer names or comma-separated lists (default: the six below);
+//! `TOKSTAT_BENCH_ROUNDS` sets the number of rounds.
 
 mod common;
 
@@ -36,6 +41,7 @@ const TOKENIZERS: &[&str] = &[
     "roberta",
     "cl100k_base",
     "o200k_base",
+    "modernbert,xlm-roberta,roberta",
 ];
 /// Rounds per tokenizer unless `TOKSTAT_BENCH_ROUNDS` says otherwise.
 const ROUNDS: usize = 15;
@@ -72,10 +78,18 @@ fn main() {
         "ratio med"
     );
     for name in names {
-        let tok = tokenizer::load(name).expect("bundled tokenizer");
-        let (encode, compare) = timings(&tok, &texts, rounds);
+        let toks: Vec<Arc<dyn Tokenizer>> = name
+            .split(',')
+            .map(|n| tokenizer::load(n).expect("bundled tokenizer"))
+            .collect();
+        let (encode, compare) = timings(&toks, &texts, rounds);
         let (e_min, c_min) = (encode[0], compare[0]);
         let (e_med, c_med) = (median(&encode), median(&compare));
+        let name = if toks.len() > 1 {
+            format!("{} together", toks.len())
+        } else {
+            name.to_string()
+        };
         println!(
             "{name:<12} {:>11} {:>11} {:>11} {:>11} {:>9.2} {:>9.2}",
             ms(e_min),
@@ -88,18 +102,21 @@ fn main() {
     }
 }
 
-/// `rounds` alternating timings of encoding every text and of comparing the corpus, each sorted.
-/// One untimed round first builds what the tokenizer builds on first use.
+/// `rounds` alternating timings of encoding every text with every tokenizer and of comparing
+/// the corpus with them, each sorted. One untimed round first builds what the tokenizers build
+/// on first use.
 fn timings(
-    tok: &Arc<dyn Tokenizer>,
+    toks: &[Arc<dyn Tokenizer>],
     texts: &[String],
     rounds: usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
-    let run_compare = common::one_thread_compare(CORPUS, vec![Arc::clone(tok)]);
+    let run_compare = common::one_thread_compare(CORPUS, toks.to_vec());
     let encode = || {
         let t = Instant::now();
-        for text in texts {
-            std::hint::black_box(tok.encode(text, false).expect("encode"));
+        for tok in toks {
+            for text in texts {
+                std::hint::black_box(tok.encode(text, false).expect("encode"));
+            }
         }
         t.elapsed()
     };

@@ -347,7 +347,7 @@ impl<M: HfModel> HfTokenizer<M> {
             }
             NativePipeline::Unigram(native) => {
                 let model = self.inner.get_model().compact_unigram()?;
-                for (p, token) in native.encode(model, text)? {
+                for (p, token) in native.encode(model, text, str::to_string)? {
                     push(p.id, p.start, p.end, token, native.is_special(p.id));
                 }
             }
@@ -368,16 +368,16 @@ impl<M: HfModel> HfTokenizer<M> {
             NativePipeline::Unigram(_) if self.is_byte_level() => None,
             NativePipeline::Unigram(native) => {
                 let model = self.inner.get_model().compact_unigram()?;
-                let pieces = native.encode(model, text)?;
+                let pieces = native.encode(model, text, is_byte_fallback)?;
                 let mut lean = super::LeanEncoding {
                     ids: Vec::with_capacity(pieces.len()),
                     offsets: Vec::with_capacity(pieces.len()),
                     ..Default::default()
                 };
-                for (p, token) in &pieces {
+                for &(p, fallback) in &pieces {
                     lean.ids.push(p.id);
                     lean.offsets.push((p.start, p.end));
-                    lean.byte_fallback_tokens += u64::from(is_byte_fallback(token));
+                    lean.byte_fallback_tokens += u64::from(fallback);
                 }
                 // Not byte-level: the spans are the widened offsets (`analysis::spans`).
                 lean.spans = widened_offsets(text, &lean.offsets);

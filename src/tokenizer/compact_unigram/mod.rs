@@ -60,7 +60,7 @@ pub struct TableError(&'static str);
 /// The error `tokenizers` reports for an unknown piece without an unk id (as its `Unigram`).
 #[derive(Debug, thiserror::Error)]
 #[error("Encountered an unknown token but `unk_id` is missing")]
-struct MissingUnkId;
+pub(crate) struct MissingUnkId;
 
 /// The best path found so far to one position: its last piece, score and where that piece starts.
 #[derive(Clone, Copy)]
@@ -245,20 +245,9 @@ impl Model for CompactUnigram {
 
     fn tokenize(&self, sentence: &str) -> tokenizers::Result<Vec<Token>> {
         let mut tokens = Vec::new();
-        for (start, end, id) in self.segment(sentence)? {
-            let text = &sentence[start..end];
-            let id = match id.or_else(|| self.lookup(text)) {
-                Some(id) => id,
-                None => {
-                    if let Some(bytes) = self.byte_tokens(text, (start, end)) {
-                        tokens.extend(bytes);
-                        continue;
-                    }
-                    self.at.unk_id.ok_or(MissingUnkId)?
-                }
-            };
-            tokens.push(Token::new(id, text.to_string(), (start, end)));
-        }
+        self.each_token(sentence, |id, value, offsets| {
+            tokens.push(Token::new(id, value.to_string(), offsets));
+        })?;
         Ok(tokens)
     }
 
@@ -305,16 +294,43 @@ impl Model for CompactUnigram {
 impl CompactUnigram {
     /// `<0xNN>` tokens for every byte of an unknown run, all with the run's offsets, if the model
     /// has byte fallback and every one of them.
-    fn byte_tokens(&self, text: &str, offsets: (usize, usize)) -> Option<Vec<Token>> {
+    fn byte_tokens(&self, text: &str) -> Option<Vec<(u32, String)>> {
         if !self.at.byte_fallback {
             return None;
         }
         text.bytes()
             .map(|b| {
                 let piece = format!("<0x{b:02X}>");
-                Some(Token::new(self.lookup(&piece)?, piece, offsets))
+                Some((self.lookup(&piece)?, piece))
             })
             .collect()
+    }
+
+    /// Calls `emit` with each token of `sentence` as [`Model::tokenize`] gives it: its id, its
+    /// value (the text it covers, or its `<0xNN>` piece under byte fallback) and its offsets,
+    /// without building the values' strings.
+    pub(crate) fn each_token(
+        &self,
+        sentence: &str,
+        mut emit: impl FnMut(u32, &str, (usize, usize)),
+    ) -> std::result::Result<(), MissingUnkId> {
+        for (start, end, id) in self.segment(sentence)? {
+            let text = &sentence[start..end];
+            let id = match id.or_else(|| self.lookup(text)) {
+                Some(id) => id,
+                None => {
+                    if let Some(bytes) = self.byte_tokens(text) {
+                        for (id, piece) in &bytes {
+                            emit(*id, piece, (start, end));
+                        }
+                        continue;
+                    }
+                    self.at.unk_id.ok_or(MissingUnkId)?
+                }
+            };
+            emit(id, text, (start, end));
+        }
+        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@
 
 use std::collections::HashMap;
 
-use tokenizers::{Model, NormalizerWrapper};
+use tokenizers::NormalizerWrapper;
 
 use super::CompactUnigram;
 use crate::tokenizer::added::{AddedSet, Split, added_sets, split_added};
@@ -40,6 +40,16 @@ enum Map {
     Keep,
     Space,
     Remove,
+}
+
+/// What [`NativeUnigram::encode_gap`] works in: buffers reused from gap to gap, and the output.
+struct Gap<'a, T, F> {
+    /// The gap's normalized characters, each with its byte span in the text.
+    chars: &'a mut Vec<Aligned>,
+    /// One pre-tokenized word.
+    word: &'a mut String,
+    out: &'a mut Vec<(Piece, T)>,
+    of_value: &'a F,
 }
 
 /// XLM-R's pipeline, run natively on ASCII text (see the module docs).
@@ -127,13 +137,15 @@ impl NativeUnigram {
         self.specials.get(id as usize).copied().unwrap_or(false)
     }
 
-    /// The tokens of `text` (no special tokens added) with their strings, or `None` if the text
-    /// is not one this path takes (module docs).
-    pub(crate) fn encode(
+    /// The tokens of `text` (no special tokens added), each with `of_value` of its string, or
+    /// `None` if the text is not one this path takes (module docs). The strings themselves are
+    /// built only by a caller that keeps them (`of_value` = `to_string`).
+    pub(crate) fn encode<T>(
         &self,
         model: &CompactUnigram,
         text: &str,
-    ) -> Option<Vec<(Piece, String)>> {
+        of_value: impl Fn(&str) -> T,
+    ) -> Option<Vec<(Piece, T)>> {
         if !text.is_ascii() {
             return None;
         }
@@ -143,29 +155,39 @@ impl NativeUnigram {
         let mut word = String::new();
         ok &= split_added(self.plain.as_ref(), text, 0, &mut |split| match split {
             Split::Added { id, start, end } => {
-                out.push((Piece::added(id, start, end), text[start..end].to_string()));
+                out.push((Piece::added(id, start, end), of_value(&text[start..end])));
             }
             Split::Gap { start, end } => {
                 if ok {
-                    ok = self.encode_gap(model, text, start, end, &mut chars, &mut word, &mut out);
+                    let mut gap = Gap {
+                        chars: &mut chars,
+                        word: &mut word,
+                        out: &mut out,
+                        of_value: &of_value,
+                    };
+                    ok = self.encode_gap(model, text, start, end, &mut gap);
                 }
             }
         });
         ok.then_some(out)
     }
 
-    /// Normalizes, pre-tokenizes and encodes `text[start..end]`; `false` if HF's pipeline has to.
-    #[allow(clippy::too_many_arguments)]
-    fn encode_gap(
+    /// Normalizes, pre-tokenizes and encodes `text[start..end]` into `gap.out`; `false` if HF's
+    /// pipeline has to.
+    fn encode_gap<T>(
         &self,
         model: &CompactUnigram,
         text: &str,
         start: usize,
         end: usize,
-        chars: &mut Vec<Aligned>,
-        word: &mut String,
-        out: &mut Vec<(Piece, String)>,
+        gap: &mut Gap<'_, T, impl Fn(&str) -> T>,
     ) -> bool {
+        let Gap {
+            chars,
+            word,
+            out,
+            of_value,
+        } = gap;
         if !self.normalize(text, start, end, chars) {
             return false;
         }
@@ -182,21 +204,23 @@ impl NativeUnigram {
             let letters = &chars[w..next];
             word.clear();
             word.extend(letters.iter().map(|c| c.0));
-            let Ok(tokens) = model.tokenize(word) else {
-                return false;
-            };
-            for t in tokens {
-                let (first, last) = (char_index(t.offsets.0), char_index(t.offsets.1));
+            let mut spans_ok = true;
+            let segmented = model.each_token(word, |id, value, offsets| {
+                let (first, last) = (char_index(offsets.0), char_index(offsets.1));
                 if first >= last {
-                    return false;
+                    spans_ok = false;
+                    return;
                 }
                 let piece = Piece {
-                    id: t.id,
+                    id,
                     start: letters[first].1,
                     end: letters[last - 1].2,
                     added: false,
                 };
-                out.push((piece, t.value));
+                out.push((piece, of_value(value)));
+            });
+            if segmented.is_err() || !spans_ok {
+                return false;
             }
             w = next;
         }
