@@ -1,6 +1,7 @@
 //! What the benches share.
 
 /// The text of every file `compare` would read under `dir` (files that are not UTF-8 left out).
+#[allow(dead_code)]
 pub fn corpus_texts(dir: &str) -> Vec<String> {
     let (files, _) =
         tokstat::input::walk::files(&[dir.to_string()], tokstat::input::WalkOptions::default())
