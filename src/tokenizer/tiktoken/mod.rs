@@ -190,6 +190,12 @@ pub struct TiktokenTokenizer {
     ids_by_token: OnceLock<HashMap<String, u32>>,
 }
 
+thread_local! {
+    /// Each thread's compiled copies of the encodings' patterns ([`TiktokenTokenizer::with_pattern`]).
+    static PATTERN_COPIES: std::cell::RefCell<Vec<std::rc::Rc<Regex>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl TiktokenTokenizer {
     /// Loads the encoding (its ranks are compiled into the binary).
     pub fn new(name: &str, enc: Encoding) -> Result<Self> {
@@ -197,6 +203,14 @@ impl TiktokenTokenizer {
             name: name.to_string(),
             message: format!("its pattern does not compile: {e}"),
         })?;
+        // The loading thread keeps this compiled pattern as its copy instead of compiling
+        // another on its first encode (see `with_pattern`).
+        PATTERN_COPIES.with(|copies| {
+            let mut copies = copies.borrow_mut();
+            if !copies.iter().any(|re| re.as_str() == pattern.as_str()) {
+                copies.push(std::rc::Rc::new(pattern.clone()));
+            }
+        });
         let ranks = Ranks::new(Cow::Borrowed(enc.table()));
         Ok(Self {
             name: name.to_string(),
@@ -227,12 +241,8 @@ impl TiktokenTokenizer {
     /// pattern once for itself. The copies are kept per pattern text, of which the bundled
     /// encodings have three; the tokenizer's own copy serves if compiling fails.
     fn with_pattern<R>(&self, f: impl FnOnce(&Regex) -> R) -> R {
-        thread_local! {
-            static COPIES: std::cell::RefCell<Vec<std::rc::Rc<Regex>>> =
-                const { std::cell::RefCell::new(Vec::new()) };
-        }
         let source = self.pattern.as_str();
-        let copy = COPIES.with(|copies| {
+        let copy = PATTERN_COPIES.with(|copies| {
             let mut copies = copies.borrow_mut();
             if let Some(re) = copies.iter().find(|re| re.as_str() == source) {
                 return Some(std::rc::Rc::clone(re));
