@@ -17,14 +17,7 @@ use std::sync::Arc;
 use divan::counter::BytesCount;
 use tokstat::tokenizer::{self, Tokenizer};
 
-const CORPUS: &str = "corpora/code";
-const TOKENIZERS: &[&str] = &[
-    "modernbert",
-    "xlm-roberta",
-    "roberta",
-    "cl100k_base",
-    "o200k_base",
-];
+use common::{CORPUS, TOKENIZERS};
 
 fn main() {
     divan::main();

@@ -20,8 +20,8 @@
 //! analysis (its words, whitespace pieces and identifiers) between them. The default list ends
 //! with the default trio, `compare`'s tokenizers when none are named.
 //!
-//! Arguments: tokenizer names or comma-separated lists (default: the six below);
-//! `TOKSTAT_BENCH_ROUNDS` sets the number of rounds.
+//! Arguments: tokenizer names or comma-separated lists (default: `common::TOKENIZERS`, then the
+//! default trio); `TOKSTAT_BENCH_ROUNDS` sets the number of rounds.
 
 mod common;
 
@@ -34,25 +34,17 @@ use tokstat::tokenizer::{self, Tokenizer};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const CORPUS: &str = "corpora/code";
-const TOKENIZERS: &[&str] = &[
-    "modernbert",
-    "xlm-roberta",
-    "roberta",
-    "cl100k_base",
-    "o200k_base",
-    "modernbert,xlm-roberta,roberta",
-];
+use common::CORPUS;
+
+/// After [`common::TOKENIZERS`], the default trio measured as one run.
+const TRIO: &str = "modernbert,xlm-roberta,roberta";
 /// Rounds per tokenizer unless `TOKSTAT_BENCH_ROUNDS` says otherwise.
 const ROUNDS: usize = 15;
 
 fn main() {
-    let names: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let names = common::bench_args();
     let names: Vec<&str> = if names.is_empty() {
-        TOKENIZERS.to_vec()
+        common::TOKENIZERS.iter().copied().chain([TRIO]).collect()
     } else {
         names.iter().map(String::as_str).collect()
     };

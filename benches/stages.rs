@@ -23,15 +23,13 @@ use tokstat::tokenizer;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const CORPUS: &str = "corpora/code";
+use common::CORPUS;
+
 /// Timed rounds of each step.
 const ROUNDS: usize = 15;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = common::bench_args();
     let name = args.first().map_or("roberta", String::as_str);
     let only = args.get(1).map(String::as_str);
     let (files, _) = tokstat::input::walk::files(

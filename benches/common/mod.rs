@@ -1,7 +1,30 @@
 //! What the benches share.
 
+// Each bench includes this module and uses only part of it.
+#![allow(dead_code)]
+
+/// The corpus the analysis benches read: source code in every language the lexer knows.
+pub const CORPUS: &str = "corpora/code";
+
+/// The tokenizers the analysis benches measure: the native byte-level BPE, unigram and tiktoken
+/// paths.
+pub const TOKENIZERS: &[&str] = &[
+    "modernbert",
+    "xlm-roberta",
+    "roberta",
+    "cl100k_base",
+    "o200k_base",
+];
+
+/// The bench's own arguments: those not starting with `--` (cargo passes `--bench`).
+pub fn bench_args() -> Vec<String> {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect()
+}
+
 /// The text of every file `compare` would read under `dir` (files that are not UTF-8 left out).
-#[allow(dead_code)]
 pub fn corpus_texts(dir: &str) -> Vec<String> {
     let (files, _) =
         tokstat::input::walk::files(&[dir.to_string()], tokstat::input::WalkOptions::default())
@@ -14,8 +37,6 @@ pub fn corpus_texts(dir: &str) -> Vec<String> {
 
 /// Runs `compare` over `dir` with `toks` in a pool of one thread, so that its ratio to a
 /// one-thread encode is the analysis's cost, not a parallel speed-up.
-// Each bench includes this module and uses only part of it.
-#[allow(dead_code)]
 pub fn one_thread_compare(
     dir: &str,
     toks: Vec<std::sync::Arc<dyn tokstat::tokenizer::Tokenizer>>,
