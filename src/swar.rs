@@ -1,9 +1,9 @@
 //! Reading bytes eight at a time, as one `u64` ("SIMD within a register").
 
 /// `0x01` in every byte.
-const ONES: u64 = u64::from_le_bytes([1; 8]);
+pub(crate) const ONES: u64 = u64::from_le_bytes([1; 8]);
 /// `0x80` in every byte.
-const HIGH: u64 = ONES * 0x80;
+pub(crate) const HIGH: u64 = ONES * 0x80;
 
 /// The eight bytes of `b` at `at` as a little-endian `u64` (the byte at `at` lowest), or `None`
 /// when fewer than eight remain.

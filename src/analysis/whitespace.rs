@@ -185,8 +185,7 @@ pub fn whitespace_pieces(text: &str) -> Vec<WsPiece> {
 /// (non-ASCII) or when subtracting 0x21 borrows from it (below 0x21). Borrows only carry
 /// upward, from a byte that is itself flagged, so the lowest flagged byte is exact.
 fn skip_printable(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
+    use crate::swar::{HIGH, ONES};
     while let Some(w) = crate::swar::word_at(b, i) {
         let flagged = ((w.wrapping_sub(ONES * 0x21) & !w) | w) & HIGH;
         if flagged != 0 {

@@ -384,7 +384,7 @@ impl Lexer<'_> {
         // non-ASCII character) as before.
         let dollar = matches!(lang, Lang::Javascript | Lang::Typescript);
         while let Some(w) = crate::swar::word_at(self.b, self.i) {
-            let stop = !crate::swar::ascii_word_bytes(w, dollar) & u64::from_le_bytes([0x80; 8]);
+            let stop = !crate::swar::ascii_word_bytes(w, dollar) & crate::swar::HIGH;
             if stop != 0 {
                 self.i += (stop.trailing_zeros() / 8) as usize;
                 break;
