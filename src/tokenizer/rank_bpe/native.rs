@@ -55,7 +55,7 @@ pub(crate) struct Native {
     /// Every id's span length when tokens are laid end to end
     /// ([`crate::analysis::spans::rebuilt_len`] of its text), with [`FALLBACK`] set where its
     /// text is a byte-fallback spelling; built on first use.
-    span_lens: std::sync::OnceLock<Vec<u32>>,
+    span_lens: std::sync::OnceLock<SpanLens>,
     /// Whether each id is a special added token, by id (the same set as
     /// [`crate::tokenizer::Tokenizer::is_special`], without hashing).
     specials: Vec<bool>,
@@ -63,6 +63,14 @@ pub(crate) struct Native {
 
 /// The flag of a [`Native`] span length whose token is a byte-fallback spelling.
 const FALLBACK: u32 = 1 << 31;
+
+/// Every id's span length when tokens are laid end to end, flagged with [`FALLBACK`].
+struct SpanLens {
+    /// By id.
+    lens: Vec<u32>,
+    /// Whether any id is flagged.
+    any_fallback: bool,
+}
 
 /// One output token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +157,9 @@ impl Native {
     /// strings (each model token's precomputed), or the widened offsets where those do not add
     /// up or the tokenizer is not `byte_level` (its decoder is not `ByteLevel`); byte-fallback
     /// spellings counted on the token texts.
+    ///
+    /// Under a `ByteLevel` decoder, where every piece is a model token or the text is ASCII,
+    /// the spans are the offsets ([`Native::offset_lean`]).
     pub(crate) fn lean(
         &self,
         model: &RankBpe,
@@ -156,18 +167,14 @@ impl Native {
         pieces: &[Piece],
         byte_level: bool,
     ) -> LeanEncoding {
-        let table = self.span_lens.get_or_init(|| {
-            (0..model.vocab.ids as u32)
-                .map(|id| {
-                    let t = model.text(id).unwrap_or_default();
-                    let fallback = if is_byte_fallback(t) { FALLBACK } else { 0 };
-                    rebuilt_len(t, self.is_special(id)) as u32 | fallback
-                })
-                .collect()
-        });
+        let table = self.span_lens(model);
         // Separate passes, each a loop without branches on the data but the added flag.
         let ids: Vec<u32> = pieces.iter().map(|p| p.id).collect();
         let offsets: Vec<(usize, usize)> = pieces.iter().map(|p| (p.start, p.end)).collect();
+        let all_model = !pieces.iter().any(|p| p.added);
+        if byte_level && (all_model || text.is_ascii()) {
+            return self.offset_lean(table, text, pieces, ids, offsets, all_model);
+        }
         let mut byte_fallback_tokens = 0u64;
         let mut at = 0usize;
         let laid: Vec<(usize, usize)> = pieces
@@ -177,7 +184,7 @@ impl Native {
                     let t = &text[p.start..p.end];
                     (rebuilt_len(t, self.is_special(p.id)), is_byte_fallback(t))
                 } else {
-                    let entry = table.get(p.id as usize).copied().unwrap_or(0);
+                    let entry = table.lens.get(p.id as usize).copied().unwrap_or(0);
                     ((entry & !FALLBACK) as usize, entry & FALLBACK != 0)
                 };
                 byte_fallback_tokens += u64::from(fallback);
@@ -199,6 +206,74 @@ impl Native {
             byte_fallback_tokens,
             decodes_to_text: None,
         }
+    }
+
+    /// [`Native::lean`] under a `ByteLevel` decoder, where every piece is a model token
+    /// (`all_model`) or the text is ASCII: the spans are the offsets.
+    ///
+    /// A model token was merged from the byte tokens of its piece's bytes, and a merge's token
+    /// is the vocabulary entry spelling its two parts joined ([`super::table::merge_ids`]), so
+    /// it spells exactly the bytes it covers, one character of the byte alphabet per byte: its
+    /// rebuilt length is the number of bytes it covers. An added token in ASCII text is
+    /// rebuilt to its own length too (every ASCII character counts one byte). The pieces cover
+    /// the text end to end, so the lengths laid end to end are the pieces' own spans, and
+    /// widening both to `char` boundaries gives the offsets.
+    ///
+    /// With model tokens only, `ByteLevel` also decodes each token to the bytes it covers, so
+    /// the ids decode to the text. An added token decodes to its content, which the round trip
+    /// still checks.
+    ///
+    /// `tests/native_bpe.rs` checks both against HF's encoding and decoding.
+    fn offset_lean(
+        &self,
+        table: &SpanLens,
+        text: &str,
+        pieces: &[Piece],
+        ids: Vec<u32>,
+        offsets: Vec<(usize, usize)>,
+        all_model: bool,
+    ) -> LeanEncoding {
+        let byte_fallback_tokens = if table.any_fallback || !all_model {
+            pieces
+                .iter()
+                .filter(|p| {
+                    if p.added {
+                        is_byte_fallback(&text[p.start..p.end])
+                    } else {
+                        table
+                            .lens
+                            .get(p.id as usize)
+                            .is_some_and(|l| l & FALLBACK != 0)
+                    }
+                })
+                .count() as u64
+        } else {
+            0
+        };
+        LeanEncoding {
+            spans: offsets.clone(),
+            ids,
+            offsets,
+            byte_fallback_tokens,
+            decodes_to_text: all_model.then_some(true),
+        }
+    }
+
+    /// Every id's span length, built on first use.
+    fn span_lens(&self, model: &RankBpe) -> &SpanLens {
+        self.span_lens.get_or_init(|| {
+            let lens: Vec<u32> = (0..model.vocab.ids as u32)
+                .map(|id| {
+                    let t = model.text(id).unwrap_or_default();
+                    let fallback = if is_byte_fallback(t) { FALLBACK } else { 0 };
+                    rebuilt_len(t, self.is_special(id)) as u32 | fallback
+                })
+                .collect();
+            SpanLens {
+                any_fallback: lens.iter().any(|l| l & FALLBACK != 0),
+                lens,
+            }
+        })
     }
 
     /// The tokens of `text` (no special tokens added), or `None` if the text needs a normalizer
