@@ -203,6 +203,12 @@ impl DecodeTable {
         at == text.len()
     }
 
+    /// Whether `id` alone, anywhere but first, decodes to the bytes of `text`: the id has a
+    /// token, and no rule for the first token kept could apply to it.
+    pub(super) fn token_is(&self, id: u32, text: &str) -> bool {
+        self.first.is_none() && self.is_known(id) && self.spans.get(id as usize) == text.as_bytes()
+    }
+
     fn is_known(&self, id: u32) -> bool {
         self.known.get(id as usize).copied().unwrap_or(false)
     }

@@ -362,7 +362,10 @@ impl<M: HfModel> HfTokenizer<M> {
             NativePipeline::Bpe(native) => {
                 let model = self.inner.get_model().rank_bpe()?;
                 let pieces = native.encode(model, text)?;
-                Some(native.lean(model, text, &pieces, self.is_byte_level()))
+                let table = self.decode_table.get().and_then(Option::as_ref);
+                let added_decodes_to =
+                    |id: u32, matched: &str| table.is_some_and(|t| t.token_is(id, matched));
+                Some(native.lean(model, text, &pieces, self.is_byte_level(), added_decodes_to))
             }
             // A byte-level decoder would need the spans rebuilt from the token strings.
             NativePipeline::Unigram(_) if self.is_byte_level() => None,

@@ -158,23 +158,92 @@ impl Native {
     /// up or the tokenizer is not `byte_level` (its decoder is not `ByteLevel`); byte-fallback
     /// spellings counted on the token texts.
     ///
-    /// Under a `ByteLevel` decoder, where every piece is a model token or the text is ASCII,
-    /// the spans are the offsets ([`Native::offset_lean`]).
+    /// Under a `ByteLevel` decoder, much follows from how the pieces were made. A model token was
+    /// merged from the byte tokens of its piece's bytes, and a merge's token is the vocabulary
+    /// entry spelling its two parts joined ([`super::table::merge_ids`]), so it spells exactly
+    /// the bytes it covers, one character of the byte alphabet per byte. Hence:
+    /// - its rebuilt length is the number of bytes it covers. An added token in ASCII text is
+    ///   rebuilt to its own length too (every ASCII character counts one byte). The pieces cover
+    ///   the text end to end, so where every piece is a model token or the text is ASCII, the
+    ///   lengths laid end to end are the pieces' own spans, and widening both to `char`
+    ///   boundaries gives the offsets: the spans are the offsets;
+    /// - `ByteLevel` decodes it to the bytes it covers, so the ids decode to the text exactly
+    ///   when every added token decodes to the text it matched (`added_decodes_to(id, matched)`
+    ///   for each; where one does not, or cannot tell, the round trip is left to
+    ///   [`crate::tokenizer::Tokenizer::decodes_to`]).
+    ///
+    /// `tests/native_bpe.rs` checks both against HF's encoding and decoding.
     pub(crate) fn lean(
         &self,
         model: &RankBpe,
         text: &str,
         pieces: &[Piece],
         byte_level: bool,
+        added_decodes_to: impl Fn(u32, &str) -> bool,
     ) -> LeanEncoding {
         let table = self.span_lens(model);
         // Separate passes, each a loop without branches on the data but the added flag.
         let ids: Vec<u32> = pieces.iter().map(|p| p.id).collect();
         let offsets: Vec<(usize, usize)> = pieces.iter().map(|p| (p.start, p.end)).collect();
-        let all_model = !pieces.iter().any(|p| p.added);
-        if byte_level && (all_model || text.is_ascii()) {
-            return self.offset_lean(table, text, pieces, ids, offsets, all_model);
+        let mut added = pieces.iter().filter(|p| p.added).peekable();
+        let all_model = added.peek().is_none();
+        let decodes_to_text = (byte_level
+            && added.all(|p| added_decodes_to(p.id, &text[p.start..p.end])))
+        .then_some(true);
+        let (spans, byte_fallback_tokens) = if byte_level && (all_model || text.is_ascii()) {
+            (
+                offsets.clone(),
+                self.fallback_count(table, text, pieces, all_model),
+            )
+        } else {
+            self.laid_spans(table, text, pieces, byte_level, &offsets)
+        };
+        LeanEncoding {
+            ids,
+            offsets,
+            spans,
+            byte_fallback_tokens,
+            decodes_to_text,
         }
+    }
+
+    /// The byte-fallback spellings among `pieces` (`all_model`: none is an added token).
+    fn fallback_count(
+        &self,
+        table: &SpanLens,
+        text: &str,
+        pieces: &[Piece],
+        all_model: bool,
+    ) -> u64 {
+        if all_model && !table.any_fallback {
+            return 0;
+        }
+        pieces
+            .iter()
+            .filter(|p| {
+                if p.added {
+                    is_byte_fallback(&text[p.start..p.end])
+                } else {
+                    table
+                        .lens
+                        .get(p.id as usize)
+                        .is_some_and(|l| l & FALLBACK != 0)
+                }
+            })
+            .count() as u64
+    }
+
+    /// The spans of `pieces` laid end to end by their rebuilt lengths, or the widened `offsets`
+    /// where those do not add up or the decoder is not `byte_level`; and the byte-fallback
+    /// spellings among them.
+    fn laid_spans(
+        &self,
+        table: &SpanLens,
+        text: &str,
+        pieces: &[Piece],
+        byte_level: bool,
+        offsets: &[(usize, usize)],
+    ) -> (Vec<(usize, usize)>, u64) {
         let mut byte_fallback_tokens = 0u64;
         let mut at = 0usize;
         let laid: Vec<(usize, usize)> = pieces
@@ -198,65 +267,8 @@ impl Native {
         } else {
             None
         };
-        let spans = laid.unwrap_or_else(|| widened_offsets(text, &offsets));
-        LeanEncoding {
-            ids,
-            offsets,
-            spans,
-            byte_fallback_tokens,
-            decodes_to_text: None,
-        }
-    }
-
-    /// [`Native::lean`] under a `ByteLevel` decoder, where every piece is a model token
-    /// (`all_model`) or the text is ASCII: the spans are the offsets.
-    ///
-    /// A model token was merged from the byte tokens of its piece's bytes, and a merge's token
-    /// is the vocabulary entry spelling its two parts joined ([`super::table::merge_ids`]), so
-    /// it spells exactly the bytes it covers, one character of the byte alphabet per byte: its
-    /// rebuilt length is the number of bytes it covers. An added token in ASCII text is
-    /// rebuilt to its own length too (every ASCII character counts one byte). The pieces cover
-    /// the text end to end, so the lengths laid end to end are the pieces' own spans, and
-    /// widening both to `char` boundaries gives the offsets.
-    ///
-    /// With model tokens only, `ByteLevel` also decodes each token to the bytes it covers, so
-    /// the ids decode to the text. An added token decodes to its content, which the round trip
-    /// still checks.
-    ///
-    /// `tests/native_bpe.rs` checks both against HF's encoding and decoding.
-    fn offset_lean(
-        &self,
-        table: &SpanLens,
-        text: &str,
-        pieces: &[Piece],
-        ids: Vec<u32>,
-        offsets: Vec<(usize, usize)>,
-        all_model: bool,
-    ) -> LeanEncoding {
-        let byte_fallback_tokens = if table.any_fallback || !all_model {
-            pieces
-                .iter()
-                .filter(|p| {
-                    if p.added {
-                        is_byte_fallback(&text[p.start..p.end])
-                    } else {
-                        table
-                            .lens
-                            .get(p.id as usize)
-                            .is_some_and(|l| l & FALLBACK != 0)
-                    }
-                })
-                .count() as u64
-        } else {
-            0
-        };
-        LeanEncoding {
-            spans: offsets.clone(),
-            ids,
-            offsets,
-            byte_fallback_tokens,
-            decodes_to_text: all_model.then_some(true),
-        }
+        let spans = laid.unwrap_or_else(|| widened_offsets(text, offsets));
+        (spans, byte_fallback_tokens)
     }
 
     /// Every id's span length, built on first use.
