@@ -72,6 +72,15 @@ struct SpanLens {
     any_fallback: bool,
 }
 
+impl SpanLens {
+    /// Whether model token `id` is spelt as a byte-fallback piece.
+    fn is_fallback(&self, id: u32) -> bool {
+        self.lens
+            .get(id as usize)
+            .is_some_and(|l| l & FALLBACK != 0)
+    }
+}
+
 /// One output token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Piece {
@@ -185,16 +194,25 @@ impl Native {
         // Separate passes, each a loop without branches on the data but the added flag.
         let ids: Vec<u32> = pieces.iter().map(|p| p.id).collect();
         let offsets: Vec<(usize, usize)> = pieces.iter().map(|p| (p.start, p.end)).collect();
-        let mut added = pieces.iter().filter(|p| p.added).peekable();
-        let all_model = added.peek().is_none();
-        let decodes_to_text = (byte_level
-            && added.all(|p| added_decodes_to(p.id, &text[p.start..p.end])))
-        .then_some(true);
+        // The added tokens: whether each decodes to the text it matched, and how many are
+        // byte-fallback spellings.
+        let (mut all_model, mut added_decode, mut added_fallback) = (true, byte_level, 0u64);
+        for p in pieces.iter().filter(|p| p.added) {
+            let matched = &text[p.start..p.end];
+            all_model = false;
+            added_decode = added_decode && added_decodes_to(p.id, matched);
+            added_fallback += u64::from(is_byte_fallback(matched));
+        }
         let (spans, byte_fallback_tokens) = if byte_level && (all_model || text.is_ascii()) {
-            (
-                offsets.clone(),
-                self.fallback_count(table, text, pieces, all_model),
-            )
+            let model_fallback = if table.any_fallback {
+                pieces
+                    .iter()
+                    .filter(|p| !p.added && table.is_fallback(p.id))
+                    .count() as u64
+            } else {
+                0
+            };
+            (offsets.clone(), model_fallback + added_fallback)
         } else {
             self.laid_spans(table, text, pieces, byte_level, &offsets)
         };
@@ -203,34 +221,8 @@ impl Native {
             offsets,
             spans,
             byte_fallback_tokens,
-            decodes_to_text,
+            decodes_to_text: added_decode.then_some(true),
         }
-    }
-
-    /// The byte-fallback spellings among `pieces` (`all_model`: none is an added token).
-    fn fallback_count(
-        &self,
-        table: &SpanLens,
-        text: &str,
-        pieces: &[Piece],
-        all_model: bool,
-    ) -> u64 {
-        if all_model && !table.any_fallback {
-            return 0;
-        }
-        pieces
-            .iter()
-            .filter(|p| {
-                if p.added {
-                    is_byte_fallback(&text[p.start..p.end])
-                } else {
-                    table
-                        .lens
-                        .get(p.id as usize)
-                        .is_some_and(|l| l & FALLBACK != 0)
-                }
-            })
-            .count() as u64
     }
 
     /// The spans of `pieces` laid end to end by their rebuilt lengths, or the widened `offsets`
