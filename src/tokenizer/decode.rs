@@ -203,8 +203,9 @@ impl DecodeTable {
         at == text.len()
     }
 
-    /// Whether `id` alone, anywhere but first, decodes to the bytes of `text`: the id has a
-    /// token, and no rule for the first token kept could apply to it.
+    /// Whether `id` decodes to exactly the bytes of `text` wherever it stands among the ids
+    /// decoded: it has a token, its bytes are `text`'s, and the decoder has no rule for the
+    /// first token kept.
     pub(super) fn token_is(&self, id: u32, text: &str) -> bool {
         self.first.is_none() && self.is_known(id) && self.spans.get(id as usize) == text.as_bytes()
     }
