@@ -36,18 +36,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use common::CORPUS;
 
-/// After [`common::TOKENIZERS`], the default trio measured as one run.
-const TRIO: &str = "modernbert,xlm-roberta,roberta";
 /// Rounds per tokenizer unless `TOKSTAT_BENCH_ROUNDS` says otherwise.
 const ROUNDS: usize = 15;
 
 fn main() {
-    let names = common::bench_args();
-    let names: Vec<&str> = if names.is_empty() {
-        common::TOKENIZERS.iter().copied().chain([TRIO]).collect()
-    } else {
-        names.iter().map(String::as_str).collect()
-    };
+    let mut names = common::bench_args();
+    if names.is_empty() {
+        // Each tokenizer alone, then the default trio measured as one run.
+        names = common::TOKENIZERS.iter().map(|t| t.to_string()).collect();
+        names.push(tokstat::tokenizer::DEFAULT_TRIO.join(","));
+    }
     let rounds = std::env::var("TOKSTAT_BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())

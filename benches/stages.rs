@@ -13,7 +13,7 @@ mod common;
 
 use std::time::Instant;
 
-use tokstat::analysis::identifiers::{IdentifierCounts, Lang, identifier_spans};
+use tokstat::analysis::identifiers::{IdentifierCounts, identifier_spans};
 use tokstat::analysis::roundtrip::compare_roundtrip;
 use tokstat::analysis::text::word_token_counts;
 use tokstat::analysis::whitespace::{WhitespaceCounts, whitespace_pieces};
@@ -32,18 +32,7 @@ fn main() {
     let args = common::bench_args();
     let name = args.first().map_or("roberta", String::as_str);
     let only = args.get(1).map(String::as_str);
-    let (files, _) = tokstat::input::walk::files(
-        &[CORPUS.to_string()],
-        tokstat::input::WalkOptions::default(),
-    )
-    .expect("corpus");
-    let docs: Vec<(String, Option<Lang>)> = files
-        .iter()
-        .filter_map(|f| {
-            let text = std::fs::read_to_string(&f.path).ok()?;
-            Some((text, Lang::from_path(&f.path)))
-        })
-        .collect();
+    let docs = common::corpus_docs(CORPUS);
     let tok = tokenizer::load(name).expect("bundled tokenizer");
     let tok = tok.as_ref();
     let encs: Vec<_> = docs

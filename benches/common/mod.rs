@@ -6,15 +6,9 @@
 /// The corpus the analysis benches read: source code in every language the lexer knows.
 pub const CORPUS: &str = "corpora/code";
 
-/// The tokenizers the analysis benches measure: the native byte-level BPE, unigram and tiktoken
-/// paths.
-pub const TOKENIZERS: &[&str] = &[
-    "modernbert",
-    "xlm-roberta",
-    "roberta",
-    "cl100k_base",
-    "o200k_base",
-];
+/// The tokenizers the analysis benches measure, those of the code report: the native byte-level
+/// BPE, unigram and tiktoken paths.
+pub const TOKENIZERS: &[&str] = tokstat::compare::CODE_REPORT_TOKENIZERS;
 
 /// The bench's own arguments: those not starting with `--` (cargo passes `--bench`).
 pub fn bench_args() -> Vec<String> {
@@ -26,12 +20,23 @@ pub fn bench_args() -> Vec<String> {
 
 /// The text of every file `compare` would read under `dir` (files that are not UTF-8 left out).
 pub fn corpus_texts(dir: &str) -> Vec<String> {
+    corpus_docs(dir).into_iter().map(|(text, _)| text).collect()
+}
+
+/// [`corpus_texts`], each with the language `compare` lexes it as.
+pub fn corpus_docs(dir: &str) -> Vec<(String, Option<tokstat::analysis::identifiers::Lang>)> {
     let (files, _) =
         tokstat::input::walk::files(&[dir.to_string()], tokstat::input::WalkOptions::default())
             .unwrap_or_else(|e| panic!("{dir}: {e}"));
     files
         .iter()
-        .filter_map(|f| std::fs::read_to_string(&f.path).ok())
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(&f.path).ok()?;
+            Some((
+                text,
+                tokstat::analysis::identifiers::Lang::from_path(&f.path),
+            ))
+        })
         .collect()
 }
 

@@ -196,6 +196,23 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// This thread's copy of the pattern `source`, made by `compile` if it has none yet (`None` if
+/// that fails).
+fn thread_pattern(
+    source: &str,
+    compile: impl FnOnce() -> Option<Regex>,
+) -> Option<std::rc::Rc<Regex>> {
+    PATTERN_COPIES.with(|copies| {
+        let mut copies = copies.borrow_mut();
+        if let Some(re) = copies.iter().find(|re| re.as_str() == source) {
+            return Some(std::rc::Rc::clone(re));
+        }
+        let re = std::rc::Rc::new(compile()?);
+        copies.push(std::rc::Rc::clone(&re));
+        Some(re)
+    })
+}
+
 impl TiktokenTokenizer {
     /// Loads the encoding (its ranks are compiled into the binary).
     pub fn new(name: &str, enc: Encoding) -> Result<Self> {
@@ -205,12 +222,7 @@ impl TiktokenTokenizer {
         })?;
         // The loading thread keeps this compiled pattern as its copy instead of compiling
         // another on its first encode (see `with_pattern`).
-        PATTERN_COPIES.with(|copies| {
-            let mut copies = copies.borrow_mut();
-            if !copies.iter().any(|re| re.as_str() == pattern.as_str()) {
-                copies.push(std::rc::Rc::new(pattern.clone()));
-            }
-        });
+        thread_pattern(pattern.as_str(), || Some(pattern.clone()));
         let ranks = Ranks::new(Cow::Borrowed(enc.table()));
         Ok(Self {
             name: name.to_string(),
@@ -242,15 +254,7 @@ impl TiktokenTokenizer {
     /// encodings have three; the tokenizer's own copy serves if compiling fails.
     fn with_pattern<R>(&self, f: impl FnOnce(&Regex) -> R) -> R {
         let source = self.pattern.as_str();
-        let copy = PATTERN_COPIES.with(|copies| {
-            let mut copies = copies.borrow_mut();
-            if let Some(re) = copies.iter().find(|re| re.as_str() == source) {
-                return Some(std::rc::Rc::clone(re));
-            }
-            let re = std::rc::Rc::new(Regex::new(source).ok()?);
-            copies.push(std::rc::Rc::clone(&re));
-            Some(re)
-        });
+        let copy = thread_pattern(source, || Regex::new(source).ok());
         f(copy.as_deref().unwrap_or(&self.pattern))
     }
 
