@@ -250,6 +250,45 @@ fn shards_analysed_from_files_agree() {
     assert_eq!(serde_json::to_string(&report).unwrap(), c.single);
 }
 
+/// Inputs analysed in groups, tokenizer by tokenizer (a directory of small files and files of
+/// several chunks), count what each input counts alone.
+#[test]
+fn groups_of_inputs_count_what_each_input_counts_alone() {
+    let opts = CompareOptions {
+        paths: vec![corpus("corpora/code/python"), corpus("corpora/code/yaml")],
+        tokenizers: vec!["roberta".into(), "xlm-roberta".into()],
+        chunk_bytes: 8192,
+        ..Default::default()
+    };
+    let toks = compare::load_tokenizers(&opts).unwrap();
+    let plan = compare::plan(&opts).unwrap();
+    let sizes: Vec<u64> = plan
+        .iter()
+        .filter_map(|p| match &p.found {
+            tokstat::input::Found::File(f) => Some(f.size),
+            _ => None,
+        })
+        .collect();
+    // Both kinds of input are there: files of one chunk, and files of several.
+    assert!(
+        sizes.iter().filter(|&&s| s <= 8192).count() >= 5,
+        "{sizes:?}"
+    );
+    assert!(
+        sizes.iter().filter(|&&s| s > 3 * 8192).count() >= 2,
+        "{sizes:?}"
+    );
+    let single = serde_json::to_string(&compare::compare_with(&opts, &toks).unwrap()).unwrap();
+    let mut alone = ComparePartial::new(&toks, opts.chunk_bytes);
+    for p in &plan {
+        let mut s = ComparePartial::new(&toks, opts.chunk_bytes);
+        compare::add_planned(&mut s, std::slice::from_ref(p), &opts, &toks).unwrap();
+        alone.merge(&s).unwrap();
+    }
+    let report = serde_json::to_string(&alone.finish(&toks).unwrap()).unwrap();
+    assert_eq!(report, single);
+}
+
 /// Skipped files are listed by walk position whatever the merge order; a lossy round trip's
 /// first difference is the earliest input's.
 #[test]

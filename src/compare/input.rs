@@ -111,6 +111,11 @@ impl<R: Read> ChunkReader<R> {
         }
     }
 
+    /// Whether the stream has been read to its end and every chunk handed out.
+    pub fn is_done(&self) -> bool {
+        self.eof && self.carry.is_empty()
+    }
+
     /// The next chunk and its byte offset in the stream, or `None` at the end.
     pub fn next_chunk(&mut self) -> std::io::Result<Option<(u64, Vec<u8>)>> {
         let mut buf = std::mem::take(&mut self.carry);

@@ -29,9 +29,11 @@
 //! text is skipped with a [`SkipReason`] and the run goes on; a named file or standard input is
 //! an error; [`CompareOptions::strict`] turns every skip into an error.
 //!
-//! **Large inputs.** Files are processed in parallel (rayon) in batches of 64, each batch's
-//! results folded into running totals in input order, so the output is deterministic. A file is
-//! read in chunks of [`CompareOptions::chunk_bytes`] (default [`DEFAULT_CHUNK_BYTES`], 256 KiB);
+//! **Large inputs.** Files are processed in parallel (rayon) in batches of 1,024, each batch's
+//! results folded into running totals in input order, so the output is deterministic. A thread
+//! takes consecutive small files as one group of up to 1 MiB and runs each tokenizer over the
+//! whole group before the next (`group.rs`), so that the tokenizers' tables stay in the caches;
+//! each file counts what it counts alone. A file is read in chunks of [`CompareOptions::chunk_bytes`] (default [`DEFAULT_CHUNK_BYTES`], 256 KiB);
 //! files smaller than a chunk are encoded whole. Each chunk is encoded on its own and the counts
 //! are added. The cut ([`input::cut_point`]) is after a newline that sits between two printable
 //! ASCII characters (`x⏎d`) and, for code, outside comments and strings. There the byte-level
@@ -50,12 +52,15 @@
 //! length (runs over 256 share one cell, [`whitespace::LONG_RUN`]), the most fragmented
 //! identifiers as a top-10 merged exactly, scripts by the Unicode script list, round-trip reasons
 //! by their fixed set, skipped files by [`crate::input::skip::MAX_SKIPPED_LISTED`] (counts stay
-//! exact). There is one level of parallelism — the files of a batch, or the tokenizers of a
-//! batch of one input — so at most one chunk per thread is being encoded. Peak memory is the
+//! exact). There is one level of parallelism — the groups of a batch, or the tokenizers of a
+//! batch of one group — so one chunk per thread is being encoded at a time. Peak memory is the
 //! tokenizers plus, per thread, one chunk and its encoding (about 100 bytes per input byte for
-//! the HF tokenizers, whose normalised strings keep an alignment per byte); it does not grow with
-//! the number or total size of the files (measured in `docs/compare.md`, `benches/memory.sh`).
+//! the HF tokenizers, whose normalised strings keep an alignment per byte) and the scans of the
+//! group's text waiting for the tokenizers (at most 1 MiB of text, or one chunk), plus the
+//! results of one batch's files; it does not grow with the number or total size of the files
+//! (measured in `docs/compare.md`, `benches/memory.sh`).
 
+mod group;
 pub mod input;
 pub mod partial;
 mod report;
@@ -66,16 +71,11 @@ mod tables;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::analysis::identifiers::{self, IdentCounts, IdentifierCounts, Lang};
-use crate::analysis::roundtrip::{self, RoundtripCounts};
-use crate::analysis::scripts::{self, ScriptCounts};
-use crate::analysis::whitespace::{
-    self, WhitespaceCounts, WsClass, WsClassRow, WsPiece, whitespace_pieces,
-};
-use crate::analysis::{ratio, spans, text_stats_of_words, word_spans};
-use crate::input::{InputSource, Skipped, WalkOptions};
+use crate::analysis::ratio;
+use crate::analysis::roundtrip::RoundtripCounts;
+use crate::analysis::whitespace::{self, WsClass, WsClassRow};
+use crate::input::WalkOptions;
 use crate::tokenizer::{self, Tokenizer};
 use crate::{Error, Result};
 
@@ -93,8 +93,15 @@ pub use show::{ColorChoice, ShowBlock, ShownToken, TokenKind, render_show};
 /// Default chunk size for reading large files: 256 KiB (see the module docs on memory).
 pub const DEFAULT_CHUNK_BYTES: usize = 256 << 10;
 
-/// Files processed in parallel before their results are folded into the totals.
-const BATCH_FILES: usize = 64;
+/// Inputs processed in parallel before their results are folded into the totals.
+const BATCH_FILES: usize = 1024;
+
+/// Bytes of text a group of small inputs holds at most while its tokenizers run over it, one
+/// after another (`group.rs`).
+const GROUP_BYTES: usize = 1 << 20;
+
+/// Groups per thread a batch is cut into at least, when its inputs are small enough.
+const GROUPS_PER_THREAD: usize = 4;
 
 /// Bytes of each input shown by `--show`.
 pub const SHOW_BYTES: usize = 16 << 10;
@@ -177,240 +184,6 @@ impl Default for CompareOptions {
             cancel: None,
         }
     }
-}
-
-/// Where a chunk sits in its input, for round-trip positions.
-struct ChunkPlace<'a> {
-    path: &'a str,
-    offset: u64,
-    lines_before: usize,
-}
-
-/// What one chunk's analysis needs of its text whatever the tokenizer, found once per chunk.
-struct ChunkText<'a> {
-    text: &'a str,
-    lang: Option<Lang>,
-    /// Identifier spans (code only).
-    idents: Vec<(usize, usize)>,
-    /// UAX #29 words ([`word_spans`]).
-    words: Vec<(usize, usize)>,
-    /// Whitespace pieces ([`whitespace_pieces`]).
-    pieces: Vec<WsPiece>,
-    /// Characters (`char`s).
-    chars: u64,
-}
-
-impl<'a> ChunkText<'a> {
-    fn new(text: &'a str, lang: Option<Lang>) -> Self {
-        Self {
-            text,
-            lang,
-            idents: lang
-                .map(|l| identifiers::identifier_spans(text, l))
-                .unwrap_or_default(),
-            words: word_spans(text),
-            pieces: whitespace_pieces(text),
-            chars: text.chars().count() as u64,
-        }
-    }
-}
-
-/// Analyses one text with one tokenizer.
-fn analyze_one(
-    chunk: &ChunkText<'_>,
-    tok: &dyn Tokenizer,
-    place: &ChunkPlace<'_>,
-    show_limit: usize,
-) -> Result<(Acc, Option<ShowBlock>)> {
-    let text = chunk.text;
-    // The token view needs the token strings; the analyses alone do not.
-    let (enc, show) = if show_limit > 0 {
-        let full = tok.encode(text, false)?;
-        let block = ShowBlock::from_encoding(
-            place.path,
-            tok.name(),
-            text,
-            &full,
-            tok.unk_id(),
-            show_limit,
-        );
-        (spans::lean_encoding(text, &full, tok), Some(block))
-    } else {
-        (spans::encode_lean(text, tok)?, None)
-    };
-    let stats = text_stats_of_words(text, chunk.chars, &chunk.words, &enc, tok);
-    let sp = &enc.spans;
-    let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, sp);
-    let lang = chunk.lang;
-    let idents = match lang {
-        Some(_) => IdentifierCounts::of_text(text, &chunk.idents, sp),
-        None => IdentifierCounts::default(),
-    };
-    let scripts = match lang {
-        None => scripts::script_counts(text, sp),
-        Some(_) => ScriptCounts::default(),
-    };
-    let mut rt = if enc.decodes_to(tok, text) {
-        RoundtripCounts::exact_text()
-    } else {
-        roundtrip::compare_roundtrip(text, &tok.decode(&enc.ids, false)?)
-    };
-    if let Some(f) = rt.first_difference.as_mut() {
-        f.path = place.path.to_string();
-        f.byte_offset += place.offset as usize;
-        f.line += place.lines_before;
-    }
-    let acc = Acc::of_chunk(stats, ws, idents, scripts, rt);
-    Ok((acc, show))
-}
-
-/// The result of one input.
-pub(super) enum Outcome {
-    Done {
-        row: FileRow,
-        lang: Option<Lang>,
-        per_tok: Vec<Acc>,
-        show: Vec<ShowBlock>,
-    },
-    Skipped(Skipped),
-}
-
-/// Reads and analyses one input. Content that cannot be read as text (binary, invalid UTF-8,
-/// a read error) skips a file found by walking a directory and is an error for a named file or
-/// standard input.
-/// `text` is the content of an input given in memory (then `file.source` is not read).
-pub(super) fn process_input(
-    file: &InputFile,
-    text: Option<&str>,
-    toks: &[Arc<dyn Tokenizer>],
-    opts: &CompareOptions,
-    parallel_tokenizers: bool,
-    show_limit: usize,
-    bar: &indicatif::ProgressBar,
-) -> Result<Outcome> {
-    let reader: Result<Box<dyn std::io::Read + Send>> = match text {
-        Some(t) => Ok(Box::new(std::io::Cursor::new(t.as_bytes().to_vec()))),
-        None => open_input(file),
-    };
-    let result = reader
-        .and_then(|r| analyse_input(file, r, toks, opts, parallel_tokenizers, show_limit, bar));
-    match result {
-        Err(e) if !file.named => match Skipped::from_error(&file.display, &e) {
-            Some(s) => Ok(Outcome::Skipped(s)),
-            None => Err(e),
-        },
-        r => r,
-    }
-}
-
-fn open_input(file: &InputFile) -> Result<Box<dyn std::io::Read + Send>> {
-    Ok(match &file.source {
-        InputSource::File(p) => {
-            Box::new(std::fs::File::open(p).map_err(|e| Error::io(&file.display, e))?)
-        }
-        InputSource::Stdin => Box::new(std::io::stdin()),
-    })
-}
-
-/// Decodes one chunk (`offset` into its input) as UTF-8, or U+FFFD-replaced with `lossy`.
-/// The first chunk loses a leading UTF-8 byte-order mark; one announcing UTF-16 or UTF-32 is an
-/// error naming it.
-fn decode_chunk(file: &InputFile, offset: u64, mut bytes: Vec<u8>, lossy: bool) -> Result<String> {
-    let path = std::path::PathBuf::from(&file.display);
-    if offset == 0 {
-        match crate::input::byte_order_mark(&bytes) {
-            Some("UTF-8") => {
-                bytes.drain(..crate::input::UTF8_BOM.len());
-            }
-            Some(encoding) => {
-                return Err(Error::ByteOrderMark {
-                    path,
-                    encoding,
-                    advice: "tokstat reads UTF-8 text: convert the file first (e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`)",
-                });
-            }
-            None => {}
-        }
-        if let Some(at) = crate::input::binary_marker(&bytes) {
-            return Err(Error::BinaryInput { path, offset: at });
-        }
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) if lossy => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        Err(e) => Err(Error::InvalidUtf8 {
-            path,
-            offset: offset as usize + e.utf8_error().valid_up_to(),
-        }),
-    }
-}
-
-fn analyse_input(
-    file: &InputFile,
-    reader: Box<dyn std::io::Read + Send>,
-    toks: &[Arc<dyn Tokenizer>],
-    opts: &CompareOptions,
-    parallel_tokenizers: bool,
-    show_limit: usize,
-    bar: &indicatif::ProgressBar,
-) -> Result<Outcome> {
-    let mut chunks =
-        input::ChunkReader::new(std::io::BufReader::new(reader), opts.chunk_bytes, file.lang);
-    let mut per_tok: Vec<Acc> = vec![Acc::default(); toks.len()];
-    let mut row = FileRow {
-        path: file.display.clone(),
-        language: file.lang.map_or("text", Lang::name).to_string(),
-        bytes: 0,
-        chunks: 0,
-        tokens: Vec::new(),
-    };
-    let mut show = Vec::new();
-    let mut lines_before = 0usize;
-    while let Some((offset, bytes)) = chunks
-        .next_chunk()
-        .map_err(|e| Error::io(&file.display, e))?
-    {
-        check_cancel(opts)?;
-        let n = bytes.len() as u64;
-        let text = decode_chunk(file, offset, bytes, opts.lossy)?;
-        let chunk = ChunkText::new(&text, file.lang);
-        let place = ChunkPlace {
-            path: &file.display,
-            offset,
-            lines_before,
-        };
-        let chunk_show = if offset == 0 { show_limit } else { 0 };
-        let one = |t: &Arc<dyn Tokenizer>| analyze_one(&chunk, t.as_ref(), &place, chunk_show);
-        let results: Vec<(Acc, Option<ShowBlock>)> = if parallel_tokenizers {
-            toks.par_iter().map(one).collect::<Result<_>>()?
-        } else {
-            toks.iter().map(one).collect::<Result<_>>()?
-        };
-        for (k, (acc, block)) in results.into_iter().enumerate() {
-            per_tok[k].add_chunk(&acc);
-            show.extend(block);
-        }
-        lines_before += crate::swar::count_byte(text.as_bytes(), b'\n');
-        row.bytes += n;
-        row.chunks += 1;
-        bar.inc(n);
-    }
-    if row.chunks > 1 {
-        show.iter_mut()
-            .for_each(|b: &mut ShowBlock| b.truncated = true);
-    }
-    for (a, t) in per_tok.iter().zip(toks) {
-        row.tokens.push(FileTokens {
-            tokenizer: t.name().to_string(),
-            tokens: a.stats.tokens,
-        });
-    }
-    Ok(Outcome::Done {
-        row,
-        lang: file.lang,
-        per_tok,
-        show,
-    })
 }
 
 pub(super) fn check_cancel(opts: &CompareOptions) -> Result<()> {

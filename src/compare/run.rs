@@ -1,5 +1,6 @@
-//! Driving a comparison: inputs in batches of [`BATCH_FILES`] processed in parallel, each
-//! batch folded in input order into a [`ComparePartial`]. The command (`compare_streaming`),
+//! Driving a comparison: inputs in batches of [`BATCH_FILES`], each batch cut into groups of
+//! consecutive inputs processed in parallel ([`super::group`]), and folded in input order into
+//! a [`ComparePartial`]. The command (`compare_streaming`),
 //! a shard of a distributed run ([`add_planned`]) and texts given in memory ([`add_texts`]) all
 //! go through [`drive`], so every rule lives in one place.
 
@@ -8,9 +9,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::group::{GroupCtx, GroupInput, Outcome, process_group};
 use super::{
-    BATCH_FILES, CompareOptions, ComparePartial, CompareReport, FileRow, InputFile, Outcome,
-    ShowBlock, check_cancel, process_input,
+    BATCH_FILES, CompareOptions, ComparePartial, CompareReport, FileRow, GROUP_BYTES,
+    GROUPS_PER_THREAD, InputFile, ShowBlock, check_cancel,
 };
 use crate::input::{Found, FoundFile, InputSource, Walker};
 use crate::tokenizer::Tokenizer;
@@ -153,25 +155,34 @@ fn drive(
         if batch.is_empty() {
             return Ok(());
         }
-        // One level of parallelism only: files in parallel, or the tokenizers of a lone file.
-        // Then at most one chunk per thread is in memory (see the module docs on memory).
-        let parallel_tokenizers = batch.len() == 1;
+        // One level of parallelism only: groups of inputs in parallel, or the tokenizers of a
+        // lone group. Then each thread holds at most one chunk's worth of text (see the module
+        // docs on memory).
         let limits = show_shares(&batch, ctx.opts, &mut ctx.show_budget);
-        let (opts, toks, bar) = (ctx.opts, ctx.toks, &ctx.bar);
-        let outcomes: Vec<Result<Outcome>> = batch
-            .par_iter()
+        let group_bytes = group_bytes(&batch);
+        let groups = groups(&batch, group_bytes);
+        let group_ctx = GroupCtx {
+            toks: ctx.toks,
+            opts: ctx.opts,
+            group_bytes,
+            parallel_tokenizers: groups.len() == 1,
+            bar: &ctx.bar,
+        };
+        let inputs: Vec<GroupInput<'_>> = batch
+            .iter()
             .zip(&limits)
-            .map(|((_, f, text), &limit)| {
-                process_input(
-                    f,
-                    text.as_deref(),
-                    toks,
-                    opts,
-                    parallel_tokenizers,
-                    limit,
-                    bar,
-                )
+            .map(|((_, file, text), &show_limit)| GroupInput {
+                file,
+                text: text.as_deref(),
+                show_limit,
             })
+            .collect();
+        let outcomes: Vec<Result<Outcome>> = groups
+            .par_iter()
+            .map(|g| process_group(&inputs[g.clone()], &group_ctx))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
             .collect();
         for ((ordinal, _, _), o) in batch.iter().zip(outcomes) {
             fold(partial, *ordinal, o?, ctx, on_file)?;
@@ -248,6 +259,49 @@ fn next_batch(
     Ok(batch)
 }
 
+/// The bytes of text a group of a batch holds at most ([`super::group`]): [`GROUP_BYTES`], or
+/// less so that the batch makes at least [`GROUPS_PER_THREAD`] groups per thread when its
+/// inputs are small enough, for the threads to share the work evenly.
+fn group_bytes(batch: &[(u64, InputFile, Option<String>)]) -> usize {
+    let total: u64 = batch
+        .iter()
+        .map(|(_, f, _)| input_size(f))
+        .fold(0, u64::saturating_add);
+    let groups = (GROUPS_PER_THREAD * rayon::current_num_threads()) as u64;
+    (total / groups).clamp(1, GROUP_BYTES as u64) as usize
+}
+
+/// An input's size for grouping: its size on disk, or unbounded for standard input.
+fn input_size(f: &InputFile) -> u64 {
+    match f.source {
+        InputSource::Stdin => u64::MAX,
+        InputSource::File(_) => f.size,
+    }
+}
+
+/// The inputs of a batch in the groups analysed together ([`process_group`]): consecutive
+/// inputs whose sizes add up to at most `group_bytes`, or one larger input alone; standard
+/// input, whose size is not known, alone.
+fn groups(
+    batch: &[(u64, InputFile, Option<String>)],
+    group_bytes: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, (_, f, _)) in batch.iter().enumerate() {
+        let size = input_size(f);
+        if i > start && bytes.saturating_add(size) > group_bytes as u64 {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes = bytes.saturating_add(size);
+    }
+    if start < batch.len() {
+        out.push(start..batch.len());
+    }
+    out
+}
+
 /// The bytes each input of a batch may show (see [`super::ShowLimits`]), taken from `budget` in
 /// input order; an input of unknown size (standard input) is given the largest share.
 fn show_shares(
@@ -281,4 +335,59 @@ fn progress_bar(opts: &CompareOptions) -> indicatif::ProgressBar {
     }
     b.enable_steady_tick(std::time::Duration::from_millis(200));
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(sizes: &[Option<u64>]) -> Vec<(u64, InputFile, Option<String>)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, size)| {
+                let source = match size {
+                    Some(_) => InputSource::File(format!("f{i}").into()),
+                    None => InputSource::Stdin,
+                };
+                let file = InputFile {
+                    source,
+                    display: format!("f{i}"),
+                    lang: None,
+                    size: size.unwrap_or(0),
+                    named: false,
+                };
+                (i as u64, file, None)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn groups_fill_up_to_their_bytes_and_keep_large_inputs_and_stdin_alone() {
+        let b = batch(&[
+            Some(3),
+            Some(4),
+            Some(3),
+            Some(20),
+            Some(1),
+            None,
+            Some(2),
+            Some(0),
+        ]);
+        assert_eq!(groups(&b, 10), vec![0..3, 3..4, 4..5, 5..6, 6..8]);
+        assert_eq!(groups(&b[..3], 100), vec![0..3]);
+        assert_eq!(groups(&b[..0], 10), Vec::<std::ops::Range<usize>>::new());
+    }
+
+    #[test]
+    fn group_bytes_give_every_thread_several_groups_up_to_the_cap() {
+        let threads = rayon::current_num_threads() as u64;
+        let per_group = 1000;
+        let total = per_group * GROUPS_PER_THREAD as u64 * threads;
+        let b = batch(&[Some(total / 2), Some(total - total / 2)]);
+        assert_eq!(group_bytes(&b), per_group as usize);
+        assert_eq!(group_bytes(&batch(&[Some(u64::MAX / 2)])), GROUP_BYTES);
+        assert_eq!(group_bytes(&batch(&[None, Some(5)])), GROUP_BYTES);
+        assert_eq!(group_bytes(&batch(&[Some(0)])), 1);
+    }
 }
