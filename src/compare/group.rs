@@ -1,19 +1,20 @@
 //! Reading and analysing a group of inputs, tokenizer by tokenizer.
 //!
 //! A thread takes consecutive inputs of a batch as one group ([`process_group`]): inputs whose
-//! sizes add up to at most one chunk ([`super::CompareOptions::chunk_bytes`]), or one larger
-//! input alone. It reads and scans the group's chunks (the text's own analysis: identifiers,
-//! words, whitespace pieces), then runs each tokenizer over all of them before the next
-//! tokenizer. A tokenizer's tables (vocabulary, merges, automata) so stay in the processor's
-//! caches across files instead of being evicted by the other tokenizers at every file: encoding
-//! `corpora/code` with the three default tokenizers file by file, each file by all three in
-//! turn, takes about 1.25× as long as with one tokenizer after another (`docs/compare.md`).
+//! sizes add up to at most 256 KiB (less in a small batch, so that every thread gets several
+//! groups), or one larger input alone. It reads and scans the group's chunks (the text's own
+//! analysis: identifiers, words, whitespace pieces), then runs each tokenizer over all of them
+//! before the next tokenizer. A tokenizer's tables (vocabulary, merges, automata) so stay in
+//! the processor's caches across files instead of being evicted by the other tokenizers at
+//! every file: encoding `corpora/code` with the three default tokenizers file by file, each file
+//! by all three in turn, takes about 1.25× as long as with one tokenizer after another
+//! (`docs/compare.md`).
 //!
-//! Memory stays what one chunk needs: at most `chunk_bytes` of text (or one chunk that is
-//! larger) waits for the tokenizers, and one encoding at a time is alive. The counts of each
-//! input are those of reading it alone: its chunks are analysed in order, each by every
-//! tokenizer, and a later chunk of an input is only read once its earlier chunks are analysed,
-//! so the first error that stops an input is the one it would meet alone.
+//! Memory stays about what one chunk needs: at most 256 KiB of text (or one chunk that is
+//! larger) waits for the tokenizers with its scans, and one encoding at a time is alive. The
+//! counts of each input are those of reading it alone: its chunks are analysed in order, each
+//! by every tokenizer, and a later chunk of an input is only read once its earlier chunks are
+//! analysed, so the first error that stops an input is the one it would meet alone.
 
 use std::sync::Arc;
 

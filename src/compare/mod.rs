@@ -31,7 +31,7 @@
 //!
 //! **Large inputs.** Files are processed in parallel (rayon) in batches of 1,024, each batch's
 //! results folded into running totals in input order, so the output is deterministic. A thread
-//! takes consecutive small files as one group of up to 1 MiB and runs each tokenizer over the
+//! takes consecutive small files as one group of up to 256 KiB and runs each tokenizer over the
 //! whole group before the next (`group.rs`), so that the tokenizers' tables stay in the caches;
 //! each file counts what it counts alone. A file is read in chunks of [`CompareOptions::chunk_bytes`] (default [`DEFAULT_CHUNK_BYTES`], 256 KiB);
 //! files smaller than a chunk are encoded whole. Each chunk is encoded on its own and the counts
@@ -56,7 +56,7 @@
 //! batch of one group — so one chunk per thread is being encoded at a time. Peak memory is the
 //! tokenizers plus, per thread, one chunk and its encoding (about 100 bytes per input byte for
 //! the HF tokenizers, whose normalised strings keep an alignment per byte) and the scans of the
-//! group's text waiting for the tokenizers (at most 1 MiB of text, or one chunk), plus the
+//! group's text waiting for the tokenizers (at most 256 KiB of text, or one chunk), plus the
 //! results of one batch's files; it does not grow with the number or total size of the files
 //! (measured in `docs/compare.md`, `benches/memory.sh`).
 
@@ -98,7 +98,7 @@ const BATCH_FILES: usize = 1024;
 
 /// Bytes of text a group of small inputs holds at most while its tokenizers run over it, one
 /// after another (`group.rs`).
-const GROUP_BYTES: usize = 1 << 20;
+const GROUP_BYTES: usize = 256 << 10;
 
 /// Groups per thread a batch is cut into at least, when its inputs are small enough.
 const GROUPS_PER_THREAD: usize = 4;
