@@ -432,6 +432,42 @@ fn bundled_corpora_run() {
     );
 }
 
+/// The report is the same byte for byte whatever the thread count: the groups of small files
+/// that one thread analyses tokenizer by tokenizer are sized by the number of threads, and the
+/// files larger than a chunk are read in several.
+#[test]
+fn report_is_the_same_whatever_the_thread_count() {
+    let reports: Vec<Vec<u8>> = ["1", "2", "3"]
+        .iter()
+        .map(|threads| {
+            let out = tokstat()
+                .env("RAYON_NUM_THREADS", threads)
+                .args([
+                    "compare",
+                    "corpora/code",
+                    "corpora/multilingual",
+                    "-t",
+                    "roberta,xlm-roberta",
+                    "--chunk-bytes",
+                    "16384",
+                    "--format",
+                    "json",
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        })
+        .collect();
+    assert!(reports[0].len() > 10_000);
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0], reports[2]);
+}
+
 /// A tree as found in the wild: an invalid UTF-8 file, a binary file, a `.gitignore`d folder
 /// and source folders named `target/` and `build/` that nothing ignores. There is no git
 /// repository: `.gitignore` is honoured all the same.

@@ -86,7 +86,6 @@ pub(super) fn process_group(inputs: &[GroupInput<'_>], ctx: &GroupCtx<'_>) -> Ve
 /// One input while its chunks are read and analysed.
 struct InputRun {
     row: FileRow,
-    lang: Option<Lang>,
     per_tok: Vec<Acc>,
     show: Vec<ShowBlock>,
     /// Lines before the next chunk.
@@ -105,7 +104,6 @@ impl InputRun {
                 chunks: 0,
                 tokens: Vec::new(),
             },
-            lang: file.lang,
             per_tok: vec![Acc::default(); tokenizers],
             show: Vec::new(),
             lines_before: 0,
@@ -141,7 +139,7 @@ impl InputRun {
             .collect();
         Ok(Outcome::Done {
             row,
-            lang: self.lang,
+            lang: file.lang,
             per_tok: self.per_tok,
             show,
         })

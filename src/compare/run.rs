@@ -1,8 +1,8 @@
 //! Driving a comparison: inputs in batches of [`BATCH_FILES`], each batch cut into groups of
 //! consecutive inputs processed in parallel ([`super::group`]), and folded in input order into
-//! a [`ComparePartial`]. The command (`compare_streaming`),
-//! a shard of a distributed run ([`add_planned`]) and texts given in memory ([`add_texts`]) all
-//! go through [`drive`], so every rule lives in one place.
+//! a [`ComparePartial`]. The command (`compare_streaming`), a shard of a distributed run
+//! ([`add_planned`]) and texts given in memory ([`add_texts`]) all go through [`drive`], so
+//! every rule lives in one place.
 
 use std::sync::Arc;
 
@@ -156,8 +156,8 @@ fn drive(
             return Ok(());
         }
         // One level of parallelism only: groups of inputs in parallel, or the tokenizers of a
-        // lone group. Then each thread holds at most one chunk's worth of text (see the module
-        // docs on memory).
+        // lone group. Then each thread holds one group's text, or one chunk (see the module docs
+        // on memory).
         let limits = show_shares(&batch, ctx.opts, &mut ctx.show_budget);
         let group_bytes = group_bytes(&batch);
         let groups = groups(&batch, group_bytes);
@@ -271,7 +271,8 @@ fn group_bytes(batch: &[(u64, InputFile, Option<String>)]) -> usize {
     (total / groups).clamp(1, GROUP_BYTES as u64) as usize
 }
 
-/// An input's size for grouping: its size on disk, or unbounded for standard input.
+/// An input's size as far as it is known before reading: its size on disk (or in memory), and
+/// unbounded for standard input.
 fn input_size(f: &InputFile) -> u64 {
     match f.source {
         InputSource::Stdin => u64::MAX,
@@ -313,10 +314,7 @@ fn show_shares(
         .iter()
         .map(|(_, f, _)| {
             let share = opts.show_limits.per_input.min(*budget);
-            let used = match f.source {
-                InputSource::Stdin => share,
-                _ => share.min(usize::try_from(f.size).unwrap_or(usize::MAX)),
-            };
+            let used = share.min(usize::try_from(input_size(f)).unwrap_or(usize::MAX));
             *budget -= used;
             share
         })
