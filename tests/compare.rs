@@ -440,7 +440,7 @@ fn report_is_the_same_whatever_the_thread_count() {
     let reports: Vec<Vec<u8>> = ["1", "2", "3"]
         .iter()
         .map(|threads| {
-            let out = tokstat()
+            tokstat()
                 .env("RAYON_NUM_THREADS", threads)
                 .args([
                     "compare",
@@ -453,14 +453,11 @@ fn report_is_the_same_whatever_the_thread_count() {
                     "--format",
                     "json",
                 ])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            out.stdout
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone()
         })
         .collect();
     assert!(reports[0].len() > 10_000);
