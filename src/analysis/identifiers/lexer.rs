@@ -79,10 +79,19 @@ impl Lexer<'_> {
         self.s.get(i..).and_then(|r| r.chars().next())
     }
 
+    /// The bytes from the current position on.
+    fn rest(&self) -> &[u8] {
+        self.b.get(self.i..).unwrap_or_default()
+    }
+
+    /// Moves to the first byte from the current position that `find` (a `memchr` search of
+    /// the rest) finds, or to the end.
+    fn jump(&mut self, find: impl Fn(&[u8]) -> Option<usize>) {
+        self.i = find(self.rest()).map_or(self.b.len(), |k| self.i + k);
+    }
+
     fn skip_to_line_end(&mut self) {
-        while self.i < self.b.len() && self.b[self.i] != b'\n' {
-            self.i += 1;
-        }
+        self.jump(|r| memchr::memchr(b'\n', r));
     }
 
     fn skip_past(&mut self, close: &str) {
@@ -93,10 +102,15 @@ impl Lexer<'_> {
     }
 
     fn skip_block_comment(&mut self) {
-        // Positioned after "/*".
+        // Positioned after "/*". Only a `*` can start "*/", and a `/` "/*".
         let nested = self.lang == Lang::Rust;
         let mut depth = 1;
         while self.i < self.b.len() {
+            if nested {
+                self.jump(|r| memchr::memchr2(b'*', b'/', r));
+            } else {
+                self.jump(|r| memchr::memchr(b'*', r));
+            }
             if self.at("*/") {
                 self.i += 2;
                 depth -= 1;
@@ -110,12 +124,18 @@ impl Lexer<'_> {
                 self.i += 1;
             }
         }
+        self.i = self.i.min(self.b.len());
     }
 
     /// Skips a quoted string; positioned after the opening quote.
     fn skip_quoted(&mut self, q: u8, escapes: bool, multiline: bool) {
         while self.i < self.b.len() {
-            let c = self.b[self.i];
+            // Only the quote, a backslash or a line break can end the literal or step over a
+            // quote.
+            self.jump(|r| memchr::memchr3(q, b'\\', b'\n', r));
+            let Some(&c) = self.b.get(self.i) else {
+                break;
+            };
             if escapes && c == b'\\' {
                 self.i += 2;
             } else if c == q {
@@ -164,7 +184,13 @@ impl Lexer<'_> {
 
     /// Skips to just past `close`, stepping over backslash escapes (which may hide a quote).
     fn skip_escaped_past(&mut self, close: &str) {
-        while self.i < self.b.len() && !self.at(close) {
+        let first = close.as_bytes()[0];
+        while self.i < self.b.len() {
+            // Only `close`'s first byte or a backslash stops the scan.
+            self.jump(|r| memchr::memchr2(first, b'\\', r));
+            if self.i >= self.b.len() || self.at(close) {
+                break;
+            }
             self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
         }
         self.i = (self.i + close.len()).min(self.b.len());
@@ -486,6 +512,102 @@ mod tests {
                     }
                     Some(ch) => self.i += ch.len_utf8(),
                     None => self.i += 1,
+                }
+            }
+        }
+    }
+
+    /// Byte-by-byte readings of the skips, kept as the reference for their `memchr` searches:
+    /// where each one stops, from `i`.
+    mod reference_skips {
+        fn at(b: &[u8], i: usize, pat: &str) -> bool {
+            b[i..].starts_with(pat.as_bytes())
+        }
+
+        pub fn to_line_end(b: &[u8], mut i: usize) -> usize {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            i
+        }
+
+        pub fn block_comment(b: &[u8], mut i: usize, nested: bool) -> usize {
+            let mut depth = 1;
+            while i < b.len() {
+                if at(b, i, "*/") {
+                    i += 2;
+                    depth -= 1;
+                    if depth == 0 {
+                        return i;
+                    }
+                } else if nested && at(b, i, "/*") {
+                    i += 2;
+                    depth += 1;
+                } else {
+                    i += 1;
+                }
+            }
+            i
+        }
+
+        pub fn quoted(b: &[u8], mut i: usize, q: u8, escapes: bool, multiline: bool) -> usize {
+            while i < b.len() {
+                let c = b[i];
+                if escapes && c == b'\\' {
+                    i += 2;
+                } else if c == q {
+                    return i + 1;
+                } else if c == b'\n' && !multiline {
+                    return i;
+                } else {
+                    i += 1;
+                }
+            }
+            i.min(b.len())
+        }
+
+        pub fn escaped_past(b: &[u8], mut i: usize, close: &str) -> usize {
+            while i < b.len() && !at(b, i, close) {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            (i + close.len()).min(b.len())
+        }
+    }
+
+    /// The skips that search with `memchr` stop where the byte-by-byte readings stop, from
+    /// every position of random texts over quotes, backslashes, comment delimiters, line breaks
+    /// and other bytes.
+    #[test]
+    fn skips_match_the_byte_readings() {
+        let alphabet: Vec<char> = "ab*/\\\n\"'`#é".chars().collect();
+        let mut rng = crate::test_text::XorShift(0xD1B5_4A32_D192_ED03);
+        for t in rng.strings(&alphabet, 3_000, 60) {
+            let b = t.as_bytes();
+            for from in 0..=b.len() {
+                let run = |lang: Lang, f: &dyn Fn(&mut Lexer<'_>)| {
+                    let mut lx = lexer(&t, lang);
+                    lx.i = from;
+                    f(&mut lx);
+                    lx.i
+                };
+                let want = reference_skips::to_line_end(b, from);
+                assert_eq!(run(Lang::Rust, &|lx| lx.skip_to_line_end()), want);
+                for (lang, nested) in [(Lang::Rust, true), (Lang::CCpp, false)] {
+                    let want = reference_skips::block_comment(b, from, nested);
+                    let got = run(lang, &|lx| lx.skip_block_comment());
+                    assert_eq!(got, want, "{t:?} {from} {lang:?}");
+                }
+                for q in [b'"', b'\'', b'`'] {
+                    for (escapes, multiline) in [(true, true), (true, false), (false, true)] {
+                        let want = reference_skips::quoted(b, from, q, escapes, multiline);
+                        let got = run(Lang::Rust, &|lx| lx.skip_quoted(q, escapes, multiline));
+                        assert_eq!(got, want, "{t:?} {from} {q} {escapes} {multiline}");
+                    }
+                }
+                for close in ["\"\"\"", "'''", "*/"] {
+                    let want = reference_skips::escaped_past(b, from, close);
+                    let got = run(Lang::Python, &|lx| lx.skip_escaped_past(close));
+                    assert_eq!(got, want, "{t:?} {from} {close:?}");
                 }
             }
         }
