@@ -327,20 +327,32 @@ fn stats_of(
     }
 }
 
+/// Whether every span is non-empty and starts at or after the one before it: one pass without
+/// an early exit, so without a branch per span.
+fn starts_in_order_and_non_empty(spans: &[(usize, usize)]) -> bool {
+    let mut prev = 0;
+    let mut ok = true;
+    for &(a, b) in spans {
+        ok &= (a >= prev) & (a < b);
+        prev = a;
+    }
+    ok
+}
+
 /// (Σ tokens overlapping each word, words overlapped by ≥ 2 tokens). A token `[a, b)` overlaps
 /// a word `[s, e)` when `a < e && b > s`; empty token spans overlap nothing.
 pub fn word_token_counts(words: &[(usize, usize)], offsets: &[(usize, usize)]) -> (u64, u64) {
     // Offsets of one encoding are almost always in order and non-empty already; only then are
-    // they read in place.
-    let spans: std::borrow::Cow<'_, [(usize, usize)]> =
-        if offsets.is_sorted() && offsets.iter().all(|(a, b)| a < b) {
-            std::borrow::Cow::Borrowed(offsets)
-        } else {
-            let mut spans: Vec<(usize, usize)> =
-                offsets.iter().copied().filter(|(a, b)| a < b).collect();
-            spans.sort_unstable();
-            std::borrow::Cow::Owned(spans)
-        };
+    // they read in place. The walk needs them in order of start only: it passes a token once it
+    // ends before a word, and stops at the first token starting after the word's end.
+    let spans: std::borrow::Cow<'_, [(usize, usize)]> = if starts_in_order_and_non_empty(offsets) {
+        std::borrow::Cow::Borrowed(offsets)
+    } else {
+        let mut spans: Vec<(usize, usize)> =
+            offsets.iter().copied().filter(|(a, b)| a < b).collect();
+        spans.sort_unstable();
+        std::borrow::Cow::Owned(spans)
+    };
     // Token spans sorted by start; for each word scan forward from the first token that can
     // still overlap it.
     let mut first = 0usize;
@@ -518,8 +530,11 @@ mod tests {
                     (s, s + rng.below(4))
                 })
                 .collect();
-            if round % 4 != 0 {
-                spans.sort_unstable();
+            match round % 4 {
+                0 => {}
+                // In order of start only: longer spans first among equal starts.
+                1 => spans.sort_unstable_by_key(|&(a, b)| (a, std::cmp::Reverse(b))),
+                _ => spans.sort_unstable(),
             }
             let per_word: Vec<u64> = words
                 .iter()
