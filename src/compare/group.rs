@@ -262,7 +262,13 @@ impl Pending {
             for (k, results) in by_tokenizer.iter_mut().enumerate() {
                 match results.next() {
                     Some(Ok((acc, block))) if run.error.is_none() => {
-                        run.per_tok[k].add_chunk(&acc);
+                        // An input's counts start empty: its first chunk's are taken as they
+                        // are, without adding them to nothing.
+                        if c.place.offset == 0 {
+                            run.per_tok[k] = acc;
+                        } else {
+                            run.per_tok[k].add_chunk(&acc);
+                        }
                         run.show.extend(block);
                     }
                     Some(Err(e)) => run.fail(e),
