@@ -24,9 +24,10 @@ pub use crate::units::ratio;
 /// character).
 ///
 /// UAX #29 breaks before and after every line feed, and none of its rules looks across one, so
-/// each line (up to and including its `\n`) is segmented alone: ASCII lines (most source code)
-/// by a table of the word break rules, which gives the same spans without the general
-/// segmenter's per-character property lookups, the others by `unicode-segmentation`.
+/// each line (up to and including its `\n`) can be segmented alone: ASCII lines (most source
+/// code), each run of them at once, by a table of the word break rules, which gives the same
+/// spans without the general segmenter's per-character property lookups, the others by
+/// `unicode-segmentation`.
 pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
     // Code and prose have about one word per 9 bytes: one allocation for most texts.
     let mut spans = Vec::with_capacity(text.len() / 6 + 1);
@@ -34,18 +35,22 @@ pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
         push_ascii_word_spans(text.as_bytes(), 0, &mut spans);
         return spans;
     }
+    // The ASCII lines between two others are read as one text.
     let mut offset = 0;
+    let mut ascii_from = 0;
     for line in text.split_inclusive('\n') {
-        if line.is_ascii() {
-            push_ascii_word_spans(line.as_bytes(), offset, &mut spans);
-        } else {
+        if !line.is_ascii() {
+            let ascii = &text.as_bytes()[ascii_from..offset];
+            push_ascii_word_spans(ascii, ascii_from, &mut spans);
             spans.extend(
                 line.unicode_word_indices()
                     .map(|(i, w)| (offset + i, offset + i + w.len())),
             );
+            ascii_from = offset + line.len();
         }
         offset += line.len();
     }
+    push_ascii_word_spans(&text.as_bytes()[ascii_from..], ascii_from, &mut spans);
     spans
 }
 
@@ -506,6 +511,16 @@ mod tests {
         let mut rng = crate::test_text::XorShift(0x2545_F491_4F6C_DD1D);
         texts.extend(rng.strings(&ascii, 20_000, 40));
         texts.extend(rng.strings(&wide, 20_000, 40));
+        // Lines, mostly ASCII, now and then one that is not.
+        for _ in 0..3_000 {
+            let mut t = String::new();
+            for _ in 0..rng.below(12) {
+                let alphabet = if rng.below(4) == 0 { &wide } else { &ascii };
+                t.extend(rng.strings(alphabet, 1, 30));
+                t.push('\n');
+            }
+            texts.push(t);
+        }
         for t in &texts {
             assert_eq!(word_spans(t), general(t), "{t:?}");
         }
