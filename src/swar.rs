@@ -56,6 +56,20 @@ pub(crate) fn high_bits(flags: u64) -> u8 {
     (((flags >> 7) & ONES).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
+/// The position of the first byte of `b` at or after `from` that is not ASCII, if any: eight
+/// bytes at a time while eight remain.
+pub(crate) fn first_non_ascii(b: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(w) = word_at(b, from) {
+        let high = w & HIGH;
+        if high != 0 {
+            return Some(from + (high.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let rest = b.get(from..)?;
+    rest.iter().position(|&x| !x.is_ascii()).map(|k| from + k)
+}
+
 /// How many bytes of `b` equal `x`.
 pub(crate) fn count_byte(b: &[u8], x: u8) -> usize {
     let mut chunks = b.chunks_exact(8);
@@ -86,6 +100,25 @@ mod tests {
         assert_eq!(word_at_padded(&b, 2), 0x09_0807_0605_0403);
         assert_eq!(word_at_padded(&b, 9), 0);
         assert_eq!(word_at_padded(&b, usize::MAX), 0);
+    }
+
+    #[test]
+    fn first_non_ascii_is_the_first_high_byte() {
+        let mut b = vec![b'a'; 40];
+        for from in 0..=41 {
+            assert_eq!(first_non_ascii(&b, from), None);
+        }
+        for at in [0, 5, 7, 8, 15, 33, 39] {
+            b[at] = 0xC3;
+            for from in 0..=41 {
+                let want = b
+                    .iter()
+                    .skip(from)
+                    .position(|&x| x >= 0x80)
+                    .map(|k| from + k);
+                assert_eq!(first_non_ascii(&b, from), want, "{at} {from}");
+            }
+        }
     }
 
     #[test]

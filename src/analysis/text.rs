@@ -27,30 +27,27 @@ pub use crate::units::ratio;
 /// each line (up to and including its `\n`) can be segmented alone: ASCII lines (most source
 /// code), each run of them at once, by a table of the word break rules, which gives the same
 /// spans without the general segmenter's per-character property lookups, the others by
-/// `unicode-segmentation`.
+/// `unicode-segmentation`. The lines are not split one by one: the next non-ASCII byte is
+/// searched for, and only the line holding it cut out.
 pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
     // Code and prose have about one word per 9 bytes: one allocation for most texts.
     let mut spans = Vec::with_capacity(text.len() / 6 + 1);
-    if text.is_ascii() {
-        push_ascii_word_spans(text.as_bytes(), 0, &mut spans);
-        return spans;
+    // `at` is a line start: the lines before it are read.
+    let mut at = 0;
+    while let Some(k) = crate::swar::first_non_ascii(b, at) {
+        // The line holding the non-ASCII byte, and the ASCII lines before it.
+        let line = memchr::memrchr(b'\n', &b[at..k]).map_or(at, |i| at + i + 1);
+        let end = memchr::memchr(b'\n', &b[k..]).map_or(b.len(), |i| k + i + 1);
+        push_ascii_word_spans(&b[at..line], at, &mut spans);
+        spans.extend(
+            text[line..end]
+                .unicode_word_indices()
+                .map(|(i, w)| (line + i, line + i + w.len())),
+        );
+        at = end;
     }
-    // The ASCII lines between two others are read as one text.
-    let mut offset = 0;
-    let mut ascii_from = 0;
-    for line in text.split_inclusive('\n') {
-        if !line.is_ascii() {
-            let ascii = &text.as_bytes()[ascii_from..offset];
-            push_ascii_word_spans(ascii, ascii_from, &mut spans);
-            spans.extend(
-                line.unicode_word_indices()
-                    .map(|(i, w)| (offset + i, offset + i + w.len())),
-            );
-            ascii_from = offset + line.len();
-        }
-        offset += line.len();
-    }
-    push_ascii_word_spans(&text.as_bytes()[ascii_from..], ascii_from, &mut spans);
+    push_ascii_word_spans(&b[at..], at, &mut spans);
     spans
 }
 
