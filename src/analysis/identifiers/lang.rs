@@ -482,13 +482,22 @@ impl Lang {
     ///
     /// The lexer asks this of every identifier, so the lists are looked up in an FxHash set
     /// built once per language (lowercased where the language ignores case); words longer than
-    /// the language's longest keyword are rejected before hashing.
+    /// the language's longest keyword, or whose first byte starts no keyword of their length,
+    /// are rejected before hashing.
     pub fn is_keyword(self, w: &str) -> bool {
         let set = &keyword_sets()[self as usize];
         if w.len() > set.longest {
             return false;
         }
-        if self.keywords_case_insensitive() && w.bytes().any(|b| b.is_ascii_uppercase()) {
+        let fold = self.keywords_case_insensitive();
+        // No keyword of this length starts with this byte: most identifiers stop here.
+        if let Some(&c) = w.as_bytes().first() {
+            let c = if fold { c.to_ascii_lowercase() } else { c };
+            if !c.is_ascii() || set.starts[w.len()] >> c & 1 == 0 {
+                return false;
+            }
+        }
+        if fold && w.bytes().any(|b| b.is_ascii_uppercase()) {
             // Lowercased on the stack: `w` is no longer than a keyword.
             let mut buf = [0u8; 32];
             match buf.get_mut(..w.len()) {
@@ -593,6 +602,9 @@ struct KeywordSet {
     words: rustc_hash::FxHashSet<String>,
     /// Bytes of the longest one.
     longest: usize,
+    /// By length, up to `longest`: bit `c` set when a keyword of that length starts with the
+    /// ASCII byte `c`.
+    starts: Vec<u128>,
 }
 
 /// Each language's keyword set, indexed by `Lang as usize` (every language is in [`LANGS`]).
@@ -615,7 +627,17 @@ fn keyword_sets() -> &'static [KeywordSet] {
                 })
                 .collect();
             let longest = words.iter().map(String::len).max().unwrap_or(0);
-            sets[lang as usize] = KeywordSet { words, longest };
+            let mut starts = vec![0u128; longest + 1];
+            for w in &words {
+                if let Some(&c) = w.as_bytes().first().filter(|c| c.is_ascii()) {
+                    starts[w.len()] |= 1 << c;
+                }
+            }
+            sets[lang as usize] = KeywordSet {
+                words,
+                longest,
+                starts,
+            };
         }
         sets
     })
