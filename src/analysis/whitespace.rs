@@ -212,12 +212,13 @@ fn ascii_block(text: &str, at: usize, m: &BlockMasks, out: &mut Vec<WsPiece>) ->
             let piece = if is_break {
                 newline_run(b, i)
             } else {
-                blank_run(text, i, starts_line(b, i))
+                blank_run(text, i)
             };
             out.push(piece);
             return piece.end;
         }
         if is_break && m.has_cr {
+            // `\r\n` is one break: counted byte by byte. Without a `\r`, one break per byte.
             out.push(newline_run(b, i));
             continue;
         }
@@ -234,7 +235,6 @@ fn ascii_block(text: &str, at: usize, m: &BlockMasks, out: &mut Vec<WsPiece>) ->
             };
             blank_class(&b[i..end], followed_by_text, at_line_start)
         };
-        // Without `\r`, a run of line breaks is one break per byte.
         out.push(WsPiece {
             class,
             start: i,
@@ -283,7 +283,7 @@ fn walk_bytes(text: &str, from: usize, until: usize, out: &mut Vec<WsPiece>) -> 
                 out.push(piece);
             }
             ByteKind::Blank => {
-                let piece = blank_run(text, i, starts_line(b, i));
+                let piece = blank_run(text, i);
                 i = piece.end;
                 out.push(piece);
             }
@@ -292,7 +292,7 @@ fn walk_bytes(text: &str, from: usize, until: usize, out: &mut Vec<WsPiece>) -> 
                     break;
                 };
                 if c.is_whitespace() {
-                    let piece = blank_run(text, i, starts_line(b, i));
+                    let piece = blank_run(text, i);
                     i = piece.end;
                     out.push(piece);
                 } else {
@@ -348,7 +348,7 @@ fn newline_run(b: &[u8], i: usize) -> WsPiece {
 /// The run of whitespace other than line breaks starting at byte `i`, which holds such a
 /// character; its class depends on whether it starts a line and on what follows it. ASCII
 /// bytes are matched as bytes, only other characters decoded.
-fn blank_run(text: &str, i: usize, at_line_start: bool) -> WsPiece {
+fn blank_run(text: &str, i: usize) -> WsPiece {
     let b = text.as_bytes();
     let mut chars = 0;
     let mut end = i;
@@ -370,7 +370,7 @@ fn blank_run(text: &str, i: usize, at_line_start: bool) -> WsPiece {
         .get(end)
         .is_some_and(|&x| BYTE_KIND[usize::from(x)] != ByteKind::Break);
     WsPiece {
-        class: blank_class(&b[i..end], followed_by_text, at_line_start),
+        class: blank_class(&b[i..end], followed_by_text, starts_line(b, i)),
         start: i,
         end,
         length: chars,

@@ -111,6 +111,9 @@ impl Lexer<'_> {
             } else {
                 self.jump(|r| memchr::memchr(b'*', r));
             }
+            if self.i >= self.b.len() {
+                break;
+            }
             if self.at("*/") {
                 self.i += 2;
                 depth -= 1;
@@ -124,7 +127,6 @@ impl Lexer<'_> {
                 self.i += 1;
             }
         }
-        self.i = self.i.min(self.b.len());
     }
 
     /// Skips a quoted string; positioned after the opening quote.
