@@ -627,33 +627,54 @@ pub struct WsClassRow {
     pub distinguishable: bool,
 }
 
-/// Builds the per-class rows, probing each (class, length) seen with `tokenizer`.
-pub fn class_rows(counts: &WhitespaceCounts, tokenizer: &dyn Tokenizer) -> Result<Vec<WsClassRow>> {
-    let mut images: BTreeMap<(WsClass, usize), (bool, String)> = BTreeMap::new();
-    for ((class, length), cell) in &counts.cells {
+/// The round trips of whitespace probes ([`probe_context`]) made with one tokenizer: each probe,
+/// whether it decodes back exactly, and what it decodes to.
+pub type ProbeImages = std::collections::HashMap<String, (bool, String)>;
+
+/// Builds the per-class rows, probing each (class, length) seen with `tokenizer`. The probes'
+/// round trips are read from `images` (made with `tokenizer`) and added to it, so the rows of
+/// several sets of counts, such as each language's and all of them, probe each run once.
+pub fn class_rows(
+    counts: &WhitespaceCounts,
+    tokenizer: &dyn Tokenizer,
+    images: &mut ProbeImages,
+) -> Result<Vec<WsClassRow>> {
+    let mut probes = Vec::with_capacity(counts.cells.len());
+    for ((class, _), cell) in &counts.cells {
         let (probe, _) = probe_context(*class, &cell.sample);
-        let enc = tokenizer.encode_ids(&probe, false)?;
-        let dec = tokenizer.decode(&enc, false)?;
-        images.insert((*class, *length), (dec == probe, dec));
+        if !images.contains_key(&probe) {
+            let enc = tokenizer.encode_ids(&probe, false)?;
+            let dec = tokenizer.decode(&enc, false)?;
+            images.insert(probe.clone(), (dec == probe, dec));
+        }
+        probes.push(probe);
     }
-    let mut rows = Vec::with_capacity(counts.cells.len());
-    for ((class, length), cell) in &counts.cells {
-        let (exact, image) = &images[&(*class, *length)];
-        let distinguishable = !images
-            .iter()
-            .any(|((c, l), (_, im))| c == class && l != length && im == image);
-        rows.push(WsClassRow {
-            class: *class,
-            length: *length,
-            occurrences: cell.occurrences,
-            tokens: cell.tokens,
-            shared_tokens: cell.shared_tokens,
-            tokens_per_run: super::ratio(cell.tokens as f64, cell.occurrences as f64),
-            roundtrip_exact: *exact,
-            distinguishable,
+    let image = |probe: &String| &images[probe];
+    // A length is distinguishable when no other length of its class decodes to its image.
+    let mut sharing: std::collections::HashMap<(WsClass, &str), usize> = Default::default();
+    for (((class, _), _), probe) in counts.cells.iter().zip(&probes) {
+        *sharing
+            .entry((*class, image(probe).1.as_str()))
+            .or_default() += 1;
+    }
+    let rows = counts
+        .cells
+        .iter()
+        .zip(&probes)
+        .map(|(((class, length), cell), probe)| {
+            let (exact, decoded) = image(probe);
+            WsClassRow {
+                class: *class,
+                length: *length,
+                occurrences: cell.occurrences,
+                tokens: cell.tokens,
+                shared_tokens: cell.shared_tokens,
+                tokens_per_run: super::ratio(cell.tokens as f64, cell.occurrences as f64),
+                roundtrip_exact: *exact,
+                distinguishable: sharing[&(*class, decoded.as_str())] == 1,
+            }
         });
-    }
-    Ok(rows)
+    Ok(rows.collect())
 }
 
 /// "N spaces of indentation → tokens" from the input: runs of class `indent_spaces`.

@@ -292,9 +292,11 @@ pub(super) fn tokenizer_report(
 ) -> Result<TokenizerReport> {
     let mut all = Acc::default();
     let mut by_language = Vec::new();
+    // The languages' whitespace rows and the overall ones share their probes.
+    let mut images = whitespace::ProbeImages::default();
     for (lang, acc) in langs {
         all.merge(acc);
-        by_language.push(language_summary(tok, *lang, acc)?);
+        by_language.push(language_summary(tok, *lang, acc, &mut images)?);
     }
     let s = &all.stats;
     Ok(TokenizerReport {
@@ -316,7 +318,7 @@ pub(super) fn tokenizer_report(
         whitespace: WhitespaceReport {
             whitespace_tokens: all.ws.whitespace_tokens,
             share: ratio(all.ws.whitespace_tokens as f64, all.ws.tokens as f64),
-            classes: whitespace::class_rows(&all.ws, tok)?,
+            classes: whitespace::class_rows(&all.ws, tok, &mut images)?,
             indent: whitespace::indent_rows(&all.ws, MAX_INDENT),
             indent_probe: whitespace::indent_probe(tok, MAX_INDENT)?,
         },
@@ -327,8 +329,13 @@ pub(super) fn tokenizer_report(
 }
 
 /// One language's row of a tokenizer's report.
-fn language_summary(tok: &dyn Tokenizer, lang: Option<Lang>, acc: &Acc) -> Result<LanguageSummary> {
-    let rows = whitespace::class_rows(&acc.ws, tok)?;
+fn language_summary(
+    tok: &dyn Tokenizer,
+    lang: Option<Lang>,
+    acc: &Acc,
+    images: &mut whitespace::ProbeImages,
+) -> Result<LanguageSummary> {
+    let rows = whitespace::class_rows(&acc.ws, tok, images)?;
     let (indent_runs, indent_tokens_per_run, indent_distinguishable) = indent_summary(&rows);
     let it = &acc.idents.total;
     Ok(LanguageSummary {
