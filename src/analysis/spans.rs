@@ -39,13 +39,15 @@ pub fn encode_lean(text: &str, tokenizer: &dyn Tokenizer) -> Result<LeanEncoding
 
 /// The [`LeanEncoding`] of `enc`, an encoding of `text` made without special tokens.
 pub fn lean_encoding(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> LeanEncoding {
-    LeanEncoding {
+    let mut lean = LeanEncoding {
         ids: enc.ids.clone(),
         offsets: enc.offsets.clone(),
-        spans: token_spans(text, enc, tokenizer),
+        own_spans: None,
         byte_fallback_tokens: enc.tokens.iter().filter(|t| is_byte_fallback(t)).count() as u64,
         decodes_to_text: None,
-    }
+    };
+    lean.set_spans(token_spans(text, enc, tokenizer));
+    lean
 }
 
 /// The spans of a byte-level encoding rebuilt from its token strings (module docs), or `None`

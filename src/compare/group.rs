@@ -328,7 +328,7 @@ fn analyze_one(
         (spans::encode_lean(text, tok)?, None)
     };
     let stats = text_stats_of_words(text, chunk.chars, &chunk.words, &enc, tok);
-    let sp = &enc.spans;
+    let sp = enc.spans();
     let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, sp);
     let lang = chunk.lang;
     let idents = match lang {

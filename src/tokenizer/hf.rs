@@ -383,7 +383,8 @@ impl<M: HfModel> HfTokenizer<M> {
                     lean.byte_fallback_tokens += u64::from(fallback);
                 }
                 // Not byte-level: the spans are the widened offsets (`analysis::spans`).
-                lean.spans = widened_offsets(text, &lean.offsets);
+                let spans = widened_offsets(text, &lean.offsets);
+                lean.set_spans(spans);
                 Some(lean)
             }
         }

@@ -103,18 +103,20 @@ impl Encoding {
 /// An encoding as the analyses read it (made without special tokens): ids, offsets and each
 /// token's untrimmed byte span, without token strings.
 ///
-/// `ids`, `offsets` and `spans` have the same length. `offsets` are [`Encoding::offsets`];
-/// `spans` are the bytes each token stands for, on `char` boundaries and sorted by start (see
-/// [`crate::analysis::spans`], which defines them and derives this from an [`Encoding`] for a
-/// tokenizer without a cheaper way, [`Tokenizer::encode_lean`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `ids`, `offsets` and [`LeanEncoding::spans`] have the same length. `offsets` are
+/// [`Encoding::offsets`]; the spans are the bytes each token stands for, on `char` boundaries
+/// and sorted by start (see [`crate::analysis::spans`], which defines them and derives this from
+/// an [`Encoding`] for a tokenizer without a cheaper way, [`Tokenizer::encode_lean`]).
+#[derive(Debug, Clone, Default)]
 pub struct LeanEncoding {
     /// Token ids.
     pub ids: Vec<u32>,
     /// `[start, end)` byte offsets into the text, as [`Encoding::offsets`].
     pub offsets: Vec<(usize, usize)>,
-    /// `[start, end)` bytes each token stands for ([`crate::analysis::spans::token_spans`]).
-    pub spans: Vec<(usize, usize)>,
+    /// `[start, end)` bytes each token stands for ([`crate::analysis::spans::token_spans`]);
+    /// `None` where they are the offsets themselves, as they are for most encodings, which so
+    /// keep one copy ([`LeanEncoding::spans`] reads either).
+    pub own_spans: Option<Vec<(usize, usize)>>,
     /// Tokens spelt as SentencePiece byte-fallback pieces such as `<0x0A>`
     /// ([`is_byte_fallback`]).
     pub byte_fallback_tokens: u64,
@@ -126,6 +128,16 @@ pub struct LeanEncoding {
 }
 
 impl LeanEncoding {
+    /// `[start, end)` bytes each token stands for ([`crate::analysis::spans::token_spans`]).
+    pub fn spans(&self) -> &[(usize, usize)] {
+        self.own_spans.as_deref().unwrap_or(&self.offsets)
+    }
+
+    /// Sets the spans, keeping one copy where they equal the offsets.
+    pub(crate) fn set_spans(&mut self, spans: Vec<(usize, usize)>) {
+        self.own_spans = (spans != self.offsets).then_some(spans);
+    }
+
     /// Whether `tokenizer` decodes these ids to exactly `text` without building the decoded
     /// text: [`LeanEncoding::decodes_to_text`] where the encoder settled it, otherwise
     /// [`Tokenizer::decodes_to`] (whose `false` can also mean "cannot tell").
@@ -134,6 +146,19 @@ impl LeanEncoding {
             .unwrap_or_else(|| tokenizer.decodes_to(&self.ids, text))
     }
 }
+
+/// Equal when ids, offsets, spans and counts are, whichever way the spans are kept.
+impl PartialEq for LeanEncoding {
+    fn eq(&self, o: &Self) -> bool {
+        self.ids == o.ids
+            && self.offsets == o.offsets
+            && self.spans() == o.spans()
+            && self.byte_fallback_tokens == o.byte_fallback_tokens
+            && self.decodes_to_text == o.decodes_to_text
+    }
+}
+
+impl Eq for LeanEncoding {}
 
 /// Vocabulary size, split the way a parameter budget needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]

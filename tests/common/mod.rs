@@ -115,10 +115,11 @@ pub fn lean_matches(
     if got.offsets != want.offsets {
         return Err(format!("{name}: offsets differ on {text:?}"));
     }
-    if got.spans != want.spans {
+    if got.spans() != want.spans() {
         return Err(format!(
             "{name}: spans differ on {text:?}: {:?} vs {:?}",
-            got.spans, want.spans
+            got.spans(),
+            want.spans()
         ));
     }
     if got.byte_fallback_tokens != want.byte_fallback_tokens {

@@ -231,15 +231,20 @@ impl RankBpe {
             .collect()
     }
 
-    /// Merges `syms` in place: the lowest-rank adjacent pair, leftmost on a tie, until none.
+    /// Merges `syms` (at most [`HEAP_ABOVE`] of them) in place: the lowest-rank adjacent pair,
+    /// leftmost on a tie, until none. The pairs' ranks live on the stack: this runs once per
+    /// piece, and a heap allocation per piece costs more than the merges of most pieces.
     fn merge_loop(&self, syms: &mut Vec<(u32, usize, usize)>) {
         let rank_at = |s: &[(u32, usize, usize)], i: usize| {
             self.rank(s[i].0, s[i + 1].0).map_or(u32::MAX, |r| r.0)
         };
-        let mut ranks: Vec<u32> = (0..syms.len().saturating_sub(1))
-            .map(|i| rank_at(syms, i))
-            .collect();
+        let mut buf = [u32::MAX; HEAP_ABOVE];
+        let mut pairs = syms.len().saturating_sub(1);
+        for (i, r) in buf[..pairs].iter_mut().enumerate() {
+            *r = rank_at(syms, i);
+        }
         loop {
+            let ranks = &mut buf[..pairs];
             let mut best = (u32::MAX, 0);
             for (i, &r) in ranks.iter().enumerate() {
                 if r < best.0 {
@@ -253,12 +258,13 @@ impl RankBpe {
             let (_, new) = self.rank(syms[i].0, syms[i + 1].0).expect("ranked pair");
             syms[i] = (new, syms[i].1, syms[i + 1].2);
             syms.remove(i + 1);
-            ranks.remove(i);
-            if i < ranks.len() {
-                ranks[i] = rank_at(syms, i);
+            ranks.copy_within(i + 1.., i);
+            pairs -= 1;
+            if i < pairs {
+                buf[i] = rank_at(syms, i);
             }
             if i > 0 {
-                ranks[i - 1] = rank_at(syms, i - 1);
+                buf[i - 1] = rank_at(syms, i - 1);
             }
         }
     }

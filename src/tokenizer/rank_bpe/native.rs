@@ -36,7 +36,7 @@ use unicode_general_category::{GeneralCategory, get_general_category};
 use super::RankBpe;
 use crate::tokenizer::added::{AddedSet, Split, added_sets, split_added};
 use crate::tokenizer::hf::{HfModel, Pipeline};
-use crate::tokenizer::lean::{is_byte_fallback, rebuilt_len, widened_laid, widened_offsets};
+use crate::tokenizer::lean::is_byte_fallback;
 use crate::tokenizer::{LeanEncoding, byte_to_char};
 
 /// A byte-level BPE file's pipeline, run natively (see the module docs).
@@ -52,32 +52,25 @@ pub(crate) struct Native {
     /// Every id's token text, built on first use (the model's table stores bytes, which would be
     /// looked up and checked as UTF-8 again for every token).
     texts: std::sync::OnceLock<Vec<Box<str>>>,
-    /// Every id's span length when tokens are laid end to end
-    /// ([`crate::analysis::spans::rebuilt_len`] of its text), with [`FALLBACK`] set where its
-    /// text is a byte-fallback spelling; built on first use.
-    span_lens: std::sync::OnceLock<SpanLens>,
+    /// Which model tokens are byte-fallback spellings, built on first use.
+    fallback_ids: std::sync::OnceLock<FallbackIds>,
     /// Whether each id is a special added token, by id (the same set as
     /// [`crate::tokenizer::Tokenizer::is_special`], without hashing).
     specials: Vec<bool>,
 }
 
-/// The flag of a [`Native`] span length whose token is a byte-fallback spelling.
-const FALLBACK: u32 = 1 << 31;
-
-/// Every id's span length when tokens are laid end to end, flagged with [`FALLBACK`].
-struct SpanLens {
+/// Which model tokens are spelt as byte-fallback pieces.
+struct FallbackIds {
     /// By id.
-    lens: Vec<u32>,
-    /// Whether any id is flagged.
-    any_fallback: bool,
+    by_id: Vec<bool>,
+    /// Whether any is.
+    any: bool,
 }
 
-impl SpanLens {
+impl FallbackIds {
     /// Whether model token `id` is spelt as a byte-fallback piece.
-    fn is_fallback(&self, id: u32) -> bool {
-        self.lens
-            .get(id as usize)
-            .is_some_and(|l| l & FALLBACK != 0)
+    fn is(&self, id: u32) -> bool {
+        self.by_id.get(id as usize).copied().unwrap_or(false)
     }
 }
 
@@ -141,7 +134,7 @@ impl Native {
             plain,
             normalized,
             texts: std::sync::OnceLock::new(),
-            span_lens: std::sync::OnceLock::new(),
+            fallback_ids: std::sync::OnceLock::new(),
             specials,
         })
     }
@@ -161,27 +154,33 @@ impl Native {
         texts.get(id as usize).map_or("", |t| t)
     }
 
-    /// The [`LeanEncoding`] of `text` from its `pieces` ([`Native::encode`]): the tokens' spans
-    /// laid end to end by the same lengths [`crate::analysis::spans`] rebuilds from their token
-    /// strings (each model token's precomputed), or the widened offsets where those do not add
-    /// up or the tokenizer is not `byte_level` (its decoder is not `ByteLevel`); byte-fallback
-    /// spellings counted on the token texts.
+    /// The [`LeanEncoding`] of `text` from its `pieces` ([`Native::encode`]): ids, offsets, the
+    /// byte-fallback spellings counted on the token texts, and the round trip where the pieces
+    /// settle it.
     ///
-    /// Under a `ByteLevel` decoder, much follows from how the pieces were made. A model token was
-    /// merged from the byte tokens of its piece's bytes, and a merge's token is the vocabulary
-    /// entry spelling its two parts joined ([`super::table::merge_ids`]), so it spells exactly
-    /// the bytes it covers, one character of the byte alphabet per byte. Hence:
-    /// - its rebuilt length is the number of bytes it covers. An added token in ASCII text is
-    ///   rebuilt to its own length too (every ASCII character counts one byte). The pieces cover
-    ///   the text end to end, so where every piece is a model token or the text is ASCII, the
-    ///   lengths laid end to end are the pieces' own spans, and widening both to `char`
-    ///   boundaries gives the offsets: the spans are the offsets;
-    /// - `ByteLevel` decodes it to the bytes it covers, so the ids decode to the text exactly
-    ///   when every added token decodes to the text it matched (`added_decodes_to(id, matched)`
-    ///   for each; where one does not, or cannot tell, the round trip is left to
-    ///   [`crate::tokenizer::Tokenizer::decodes_to`]).
+    /// The spans are the offsets (`own_spans` is `None`). Where the decoder is `ByteLevel`
+    /// (`byte_level`), [`crate::analysis::spans`] lays the tokens end to end by their rebuilt
+    /// lengths, and falls back to the widened offsets where those do not add up to the text's
+    /// length:
+    /// - a model token was merged from the byte tokens of its piece's bytes, and a merge's token
+    ///   is the vocabulary entry spelling its two parts joined ([`super::table::merge_ids`]), so
+    ///   it spells exactly the bytes it covers, one character of the byte alphabet per byte: its
+    ///   rebuilt length is the number of bytes it covers;
+    /// - an added token's rebuilt length is at most the bytes it matched: a special token's is
+    ///   its own length, any other's counts each character one byte or its UTF-8 length;
+    /// - the pieces cover the text end to end, so the lengths add up only when each is its
+    ///   piece's own. The laid spans are then the pieces' own, which widened to `char`
+    ///   boundaries are the offsets. Otherwise the widened offsets are the offsets too: they are
+    ///   on `char` boundaries and in order already.
     ///
-    /// `tests/native_bpe.rs` checks both against HF's encoding and decoding.
+    /// Without a `ByteLevel` decoder the spans are the widened offsets, so again the offsets.
+    ///
+    /// Under a `ByteLevel` decoder a model token decodes to the bytes it covers, so the ids
+    /// decode to the text exactly when every added token decodes to the text it matched
+    /// (`added_decodes_to(id, matched)` for each; where one does not, or cannot tell, the round
+    /// trip is left to [`crate::tokenizer::Tokenizer::decodes_to`]).
+    ///
+    /// `tests/native_bpe.rs` checks all of it against HF's encoding and decoding.
     pub(crate) fn lean(
         &self,
         model: &RankBpe,
@@ -190,92 +189,44 @@ impl Native {
         byte_level: bool,
         added_decodes_to: impl Fn(u32, &str) -> bool,
     ) -> LeanEncoding {
-        let table = self.span_lens(model);
         // Separate passes, each a loop without branches on the data but the added flag.
         let ids: Vec<u32> = pieces.iter().map(|p| p.id).collect();
         let offsets: Vec<(usize, usize)> = pieces.iter().map(|p| (p.start, p.end)).collect();
         // The added tokens: whether each decodes to the text it matched, and how many are
         // byte-fallback spellings.
-        let (mut all_model, mut added_decode, mut added_fallback) = (true, byte_level, 0u64);
+        let (mut added_decode, mut added_fallback) = (byte_level, 0u64);
         for p in pieces.iter().filter(|p| p.added) {
             let matched = &text[p.start..p.end];
-            all_model = false;
             added_decode = added_decode && added_decodes_to(p.id, matched);
             added_fallback += u64::from(is_byte_fallback(matched));
         }
-        let (spans, byte_fallback_tokens) = if byte_level && (all_model || text.is_ascii()) {
-            let model_fallback = if table.any_fallback {
-                pieces
-                    .iter()
-                    .filter(|p| !p.added && table.is_fallback(p.id))
-                    .count() as u64
-            } else {
-                0
-            };
-            (offsets.clone(), model_fallback + added_fallback)
+        let fallback = self.fallback_ids(model);
+        let model_fallback = if fallback.any {
+            pieces
+                .iter()
+                .filter(|p| !p.added && fallback.is(p.id))
+                .count() as u64
         } else {
-            self.laid_spans(table, text, pieces, byte_level, &offsets)
+            0
         };
         LeanEncoding {
             ids,
             offsets,
-            spans,
-            byte_fallback_tokens,
+            own_spans: None,
+            byte_fallback_tokens: model_fallback + added_fallback,
             decodes_to_text: added_decode.then_some(true),
         }
     }
 
-    /// The spans of `pieces` laid end to end by their rebuilt lengths, or the widened `offsets`
-    /// where those do not add up or the decoder is not `byte_level`; and the byte-fallback
-    /// spellings among them.
-    fn laid_spans(
-        &self,
-        table: &SpanLens,
-        text: &str,
-        pieces: &[Piece],
-        byte_level: bool,
-        offsets: &[(usize, usize)],
-    ) -> (Vec<(usize, usize)>, u64) {
-        let mut byte_fallback_tokens = 0u64;
-        let mut at = 0usize;
-        let laid: Vec<(usize, usize)> = pieces
-            .iter()
-            .map(|p| {
-                let (len, fallback) = if p.added {
-                    let t = &text[p.start..p.end];
-                    (rebuilt_len(t, self.is_special(p.id)), is_byte_fallback(t))
-                } else {
-                    let entry = table.lens.get(p.id as usize).copied().unwrap_or(0);
-                    ((entry & !FALLBACK) as usize, entry & FALLBACK != 0)
-                };
-                byte_fallback_tokens += u64::from(fallback);
-                let span = (at, at + len);
-                at += len;
-                span
-            })
-            .collect();
-        let laid = if byte_level {
-            widened_laid(text, laid)
-        } else {
-            None
-        };
-        let spans = laid.unwrap_or_else(|| widened_offsets(text, offsets));
-        (spans, byte_fallback_tokens)
-    }
-
-    /// Every id's span length, built on first use.
-    fn span_lens(&self, model: &RankBpe) -> &SpanLens {
-        self.span_lens.get_or_init(|| {
-            let lens: Vec<u32> = (0..model.vocab.ids as u32)
-                .map(|id| {
-                    let t = model.text(id).unwrap_or_default();
-                    let fallback = if is_byte_fallback(t) { FALLBACK } else { 0 };
-                    rebuilt_len(t, self.is_special(id)) as u32 | fallback
-                })
+    /// Which model tokens are byte-fallback spellings, built on first use.
+    fn fallback_ids(&self, model: &RankBpe) -> &FallbackIds {
+        self.fallback_ids.get_or_init(|| {
+            let by_id: Vec<bool> = (0..model.vocab.ids as u32)
+                .map(|id| is_byte_fallback(model.text(id).unwrap_or_default()))
                 .collect();
-            SpanLens {
-                any_fallback: lens.iter().any(|l| l & FALLBACK != 0),
-                lens,
+            FallbackIds {
+                any: by_id.contains(&true),
+                by_id,
             }
         })
     }

@@ -342,12 +342,12 @@ impl Tokenizer for TiktokenTokenizer {
             pos = end;
         }
         decodes_to_text &= pos == text.len();
-        // The offsets are the tokens' own bytes (`offsets_are_token_bytes`), in order.
-        let spans = offsets.clone();
+        // The offsets are the tokens' own bytes (`offsets_are_token_bytes`), in order: they
+        // are the spans.
         Ok(Some(super::LeanEncoding {
             ids,
             offsets,
-            spans,
+            own_spans: None,
             byte_fallback_tokens,
             decodes_to_text: Some(decodes_to_text),
         }))
