@@ -35,6 +35,24 @@ impl XorShift {
     }
 }
 
+/// Token spans that tile `text` (`analysis::spans::TokenStarts`): cut at random `char`
+/// boundaries into spans of one to `longest` characters.
+pub(crate) fn tiling(rng: &mut XorShift, text: &str, longest: usize) -> Vec<(usize, usize)> {
+    let bounds: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k + 1 < bounds.len() {
+        let next = (k + 1 + rng.below(longest)).min(bounds.len() - 1);
+        spans.push((bounds[k], bounds[next]));
+        k = next;
+    }
+    spans
+}
+
 /// Every string of up to `max_len` characters over `alphabet`, the empty one first.
 pub(crate) fn all_strings(alphabet: &[char], max_len: usize) -> Vec<String> {
     let mut all = vec![String::new()];

@@ -62,6 +62,174 @@ fn rebuilt_spans(text: &str, enc: &Encoding) -> Option<Vec<(usize, usize)>> {
     )
 }
 
+/// Token spans sorted by start as the walks over them read them
+/// ([`crate::analysis::whitespace`], [`crate::analysis::identifiers`],
+/// [`crate::analysis::text::word_token_counts`]): the spans, and where they tile the text, the
+/// set of their starts ([`TokenStarts`]).
+///
+/// Where the spans tile the text, which byte-level BPE spans of ASCII text always do, a walk
+/// reads how many tokens cover a range from the starts in it in a few word operations instead
+/// of stepping through the tokens. The two readings agree; the walks' tests check both.
+#[derive(Debug, Clone)]
+pub struct TokenSpans<'a> {
+    spans: &'a [(usize, usize)],
+    starts: Option<TokenStarts>,
+}
+
+impl<'a> TokenSpans<'a> {
+    /// `spans` (sorted by start) of the tokens of `text`.
+    pub fn new(text: &str, spans: &'a [(usize, usize)]) -> Self {
+        Self {
+            spans,
+            starts: TokenStarts::of_tiling(text, spans),
+        }
+    }
+
+    /// `spans` read one token after another only, as where they do not tile.
+    pub fn stepped(spans: &'a [(usize, usize)]) -> Self {
+        Self {
+            spans,
+            starts: None,
+        }
+    }
+
+    /// The spans.
+    pub fn spans(&self) -> &'a [(usize, usize)] {
+        self.spans
+    }
+
+    /// Their starts, where they tile the text.
+    pub fn starts(&self) -> Option<&TokenStarts> {
+        self.starts.as_ref()
+    }
+}
+
+/// The starts of token spans that *tile* a text: non-empty spans on `char` boundaries, the first
+/// starting at 0, each next one where the one before ends, the last ending at the text's end.
+/// Then the tokens that overlap a range `[s, e)` of the text (`s < e`, within it) are the one
+/// covering byte `s` and one per start in `(s, e)`, and the ends inside `(s, e)` are the starts
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenStarts {
+    /// Bit `i % 64` of word `i / 64` is set when a token starts at byte `i`.
+    bits: Vec<u64>,
+    /// The text's length in bytes.
+    len: usize,
+}
+
+impl TokenStarts {
+    /// The starts of `spans` if they tile `text` (type docs), else `None`.
+    pub fn of_tiling(text: &str, spans: &[(usize, usize)]) -> Option<Self> {
+        let b = text.as_bytes();
+        let len = b.len();
+        let mut bits = vec![0u64; len / 64 + 1];
+        let mut at = 0usize;
+        // The word being filled, kept in a register and stored whole after every start: the
+        // starts only move forward, so a word is done once a start falls in the next one.
+        let (mut word, mut filled) = (0usize, 0u64);
+        for &(s, e) in spans {
+            // A byte that is not a UTF-8 continuation byte starts a `char`.
+            if s != at || s >= e || s >= len || (b[s] as i8) < -0x40 {
+                return None;
+            }
+            let w = s / 64;
+            filled = if w == word { filled } else { 0 } | 1 << (s % 64);
+            bits[w] = filled;
+            word = w;
+            at = e;
+        }
+        // The last end is the text's end, so every end is on a boundary too.
+        (at == len).then_some(Self { bits, len })
+    }
+
+    /// The text's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether a token starts at byte `i`.
+    #[inline]
+    pub fn has(&self, i: usize) -> bool {
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    /// The starts in `[a, b)`, as bit words: `f(word_index, bits)` for each word the range
+    /// touches, the bits outside the range cleared.
+    #[inline]
+    fn words_in(&self, a: usize, b: usize, mut f: impl FnMut(usize, u64)) {
+        let b = b.min(self.len);
+        if a >= b {
+            return;
+        }
+        let (first, last) = (a / 64, (b - 1) / 64);
+        let low = !0u64 << (a % 64);
+        let high = !0u64 >> (63 - (b - 1) % 64);
+        if first == last {
+            f(first, self.bits[first] & low & high);
+            return;
+        }
+        f(first, self.bits[first] & low);
+        for (k, &w) in self.bits[first + 1..last].iter().enumerate() {
+            f(first + 1 + k, w);
+        }
+        f(last, self.bits[last] & high);
+    }
+
+    /// How many tokens start in `[a, b)`.
+    #[inline]
+    pub fn count(&self, a: usize, b: usize) -> u64 {
+        let mut n = 0u64;
+        self.words_in(a, b, |_, w| n += u64::from(w.count_ones()));
+        n
+    }
+
+    /// Calls `f` with each start in `[a, b)`, in order.
+    #[inline]
+    pub fn for_each(&self, a: usize, b: usize, mut f: impl FnMut(usize)) {
+        self.words_in(a, b, |k, mut w| {
+            while w != 0 {
+                f(k * 64 + w.trailing_zeros() as usize);
+                w &= w - 1;
+            }
+        });
+    }
+
+    /// The first start at or after `i`, or the text's length if there is none.
+    #[inline]
+    pub fn next_from(&self, i: usize) -> usize {
+        let mut k = i / 64;
+        let mut w = match self.bits.get(k) {
+            Some(&w) if i < self.len => w & (!0u64 << (i % 64)),
+            _ => return self.len,
+        };
+        while w == 0 {
+            k += 1;
+            match self.bits.get(k) {
+                Some(&next) => w = next,
+                None => return self.len,
+            }
+        }
+        (k * 64 + w.trailing_zeros() as usize).min(self.len)
+    }
+
+    /// How many tokens overlap `[s, e)`: the one covering byte `s` and each starting in
+    /// `(s, e)`; none for an empty range or one past the text.
+    #[inline]
+    pub fn overlapping(&self, s: usize, e: usize) -> u64 {
+        if s >= e || s >= self.len {
+            return 0;
+        }
+        1 + self.count(s + 1, e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

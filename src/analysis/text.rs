@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::spans::TokenSpans;
 use crate::tokenizer::{Encoding, LeanEncoding, Tokenizer};
 
 pub use crate::units::ratio;
@@ -277,7 +278,7 @@ pub fn text_stats(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> Text
         chars,
         &words,
         &enc.ids,
-        &enc.offsets,
+        &TokenSpans::new(text, &enc.offsets),
         byte_fallback,
         tokenizer,
     )
@@ -285,24 +286,18 @@ pub fn text_stats(text: &str, enc: &Encoding, tokenizer: &dyn Tokenizer) -> Text
 
 /// [`text_stats`] of a [`LeanEncoding`], with the text's words and characters already found
 /// (`words` is [`word_spans`] of `text`, `chars` its `char` count), for a caller that measures
-/// one text with several tokenizers.
+/// one text with several tokenizers. `offsets` are `enc.offsets` as [`TokenSpans`] of `text`,
+/// which a caller shares with the other walks where they are the spans too.
 pub fn text_stats_of_words(
     text: &str,
     chars: u64,
     words: &[(usize, usize)],
     enc: &LeanEncoding,
+    offsets: &TokenSpans<'_>,
     tokenizer: &dyn Tokenizer,
 ) -> TextStats {
     let fallback = enc.byte_fallback_tokens;
-    stats_of(
-        text,
-        chars,
-        words,
-        &enc.ids,
-        &enc.offsets,
-        fallback,
-        tokenizer,
-    )
+    stats_of(text, chars, words, &enc.ids, offsets, fallback, tokenizer)
 }
 
 /// The one reading behind [`text_stats`] and [`text_stats_of_words`].
@@ -311,7 +306,7 @@ fn stats_of(
     chars: u64,
     words: &[(usize, usize)],
     ids: &[u32],
-    offsets: &[(usize, usize)],
+    offsets: &TokenSpans<'_>,
     byte_fallback_tokens: u64,
     tokenizer: &dyn Tokenizer,
 ) -> TextStats {
@@ -343,7 +338,18 @@ fn starts_in_order_and_non_empty(spans: &[(usize, usize)]) -> bool {
 
 /// (Σ tokens overlapping each word, words overlapped by ≥ 2 tokens). A token `[a, b)` overlaps
 /// a word `[s, e)` when `a < e && b > s`; empty token spans overlap nothing.
-pub fn word_token_counts(words: &[(usize, usize)], offsets: &[(usize, usize)]) -> (u64, u64) {
+pub fn word_token_counts(words: &[(usize, usize)], tokens: &TokenSpans<'_>) -> (u64, u64) {
+    if let Some(starts) = tokens.starts() {
+        // Tiling tokens: the ones overlapping a word are counted from their starts in it.
+        let (mut total, mut continued) = (0u64, 0u64);
+        for &(s, e) in words {
+            let n = starts.overlapping(s, e);
+            total += n;
+            continued += u64::from(n >= 2);
+        }
+        return (total, continued);
+    }
+    let offsets = tokens.spans();
     // Offsets of one encoding are almost always in order and non-empty already; only then are
     // they read in place. The walk needs them in order of start only: it passes a token once it
     // ends before a word, and stops at the first token starting after the word's end.
@@ -562,11 +568,36 @@ mod tests {
                 per_word.iter().filter(|&&n| n >= 2).count() as u64,
             );
             assert_eq!(
-                word_token_counts(&words, &spans),
+                word_token_counts(&words, &TokenSpans::stepped(&spans)),
                 want,
                 "{words:?} {spans:?}"
             );
         }
+    }
+
+    /// `word_token_counts` of tokens that tile a text, read from their starts, against the
+    /// definition on the text's own words.
+    #[test]
+    fn word_token_counts_of_tilings_match_the_definition() {
+        let alphabet: Vec<char> = "ab1_ .,\n\té漢😀".chars().collect();
+        let mut rng = crate::test_text::XorShift(0x94D0_49BB_1331_11EB);
+        let mut tiling_read = 0;
+        for t in rng.strings(&alphabet, 5_000, 40) {
+            let words = word_spans(&t);
+            let spans = crate::test_text::tiling(&mut rng, &t, 4);
+            let tokens = TokenSpans::new(&t, &spans);
+            tiling_read += usize::from(tokens.starts().is_some());
+            let per_word: Vec<u64> = words
+                .iter()
+                .map(|&(s, e)| spans.iter().filter(|&&(a, b)| a < e && b > s).count() as u64)
+                .collect();
+            let want = (
+                per_word.iter().sum(),
+                per_word.iter().filter(|&&n| n >= 2).count() as u64,
+            );
+            assert_eq!(word_token_counts(&words, &tokens), want, "{t:?} {spans:?}");
+        }
+        assert_eq!(tiling_read, 5_000);
     }
 
     #[test]
@@ -575,13 +606,18 @@ mod tests {
         // tokens: "un"[0,2) "happy"[2,7) " cats"[8,12) → 3 word tokens over 2 words.
         let words = word_spans("unhappy cats");
         assert_eq!(words, vec![(0, 7), (8, 12)]);
-        let (t, c) = word_token_counts(&words, &[(0, 2), (2, 7), (8, 12)]);
+        let counts = |spans: &[(usize, usize)]| {
+            word_token_counts(&words, &TokenSpans::new("unhappy cats", spans))
+        };
+        let (t, c) = counts(&[(0, 2), (2, 7), (8, 12)]);
         assert_eq!((t, c), (3, 1));
-        // A token spanning both words counts for both.
-        let (t, c) = word_token_counts(&words, &[(0, 12)]);
+        // A token spanning both words counts for both; so do tokens that tile the text.
+        let (t, c) = counts(&[(0, 12)]);
         assert_eq!((t, c), (2, 0));
+        let (t, c) = counts(&[(0, 2), (2, 8), (8, 12)]);
+        assert_eq!((t, c), (3, 1));
         // Empty spans (special tokens) count for nothing.
-        let (t, _) = word_token_counts(&words, &[(0, 0), (0, 7), (8, 12), (12, 12)]);
+        let (t, _) = counts(&[(0, 0), (0, 7), (8, 12), (12, 12)]);
         assert_eq!(t, 2);
     }
 

@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::spans::{TokenSpans, TokenStarts};
 use crate::Result;
 use crate::tokenizer::Tokenizer;
 
@@ -421,9 +422,13 @@ fn is_whitespace_span(text: &str, (s, e): (usize, usize)) -> bool {
 fn for_each_piece_tokens<'p>(
     text: &str,
     pieces: &'p [WsPiece],
-    spans: &[(usize, usize)],
+    tokens: &TokenSpans<'_>,
     mut f: impl FnMut(&'p WsPiece, PieceTokens),
 ) -> u64 {
+    if let Some(starts) = tokens.starts() {
+        return for_each_piece_tiled(text, pieces, starts, f);
+    }
+    let spans = tokens.spans();
     let mut first = 0usize;
     let mut whitespace_tokens = 0;
     for p in pieces {
@@ -447,10 +452,50 @@ fn for_each_piece_tokens<'p>(
     whitespace_tokens
 }
 
+/// [`for_each_piece_tokens`] of tokens that tile the text, read from their starts. A piece is
+/// whitespace only, so of the tokens starting in it all but the last end inside it and are
+/// whitespace tokens spent on it alone. The last one ends at the next start at or after the
+/// piece's end: at the end, it is one too; past it, it is shared, and a whitespace token when
+/// the bytes it covers past the piece are whitespace. A token that starts before the piece and
+/// covers its first byte is shared.
+fn for_each_piece_tiled<'p>(
+    text: &str,
+    pieces: &'p [WsPiece],
+    starts: &TokenStarts,
+    mut f: impl FnMut(&'p WsPiece, PieceTokens),
+) -> u64 {
+    let mut whitespace_tokens = 0;
+    for p in pieces {
+        let inside = starts.count(p.start, p.end);
+        let before = u64::from(!starts.has(p.start));
+        let (mut own, mut shared) = (inside, before);
+        if inside > 0 {
+            // The last token to start inside ends at the first start at or after the piece's
+            // end; it crosses the end when that is past it.
+            let next = starts.next_from(p.end);
+            if next > p.end {
+                own -= 1;
+                shared += 1;
+                whitespace_tokens += u64::from(is_whitespace_span(text, (p.end, next)));
+            }
+        }
+        whitespace_tokens += own;
+        f(
+            p,
+            PieceTokens {
+                tokens: own,
+                shared_tokens: shared,
+            },
+        );
+    }
+    whitespace_tokens
+}
+
 /// For each piece, the tokens spent on it; `spans` are token spans sorted by start.
 pub fn piece_tokens(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Vec<PieceTokens> {
     let mut out = Vec::with_capacity(pieces.len());
-    for_each_piece_tokens(text, pieces, spans, |_, pt| out.push(pt));
+    let tokens = TokenSpans::new(text, spans);
+    for_each_piece_tokens(text, pieces, &tokens, |_, pt| out.push(pt));
     out
 }
 
@@ -497,15 +542,16 @@ pub const LONG_RUN: usize = MAX_SAMPLE_CHARS + 1;
 impl WhitespaceCounts {
     /// Counts for one text, given its token spans sorted by start.
     pub fn of_text(text: &str, spans: &[(usize, usize)]) -> Self {
-        Self::of_pieces(text, &whitespace_pieces(text), spans)
+        let tokens = TokenSpans::new(text, spans);
+        Self::of_pieces(text, &whitespace_pieces(text), &tokens)
     }
 
     /// [`Self::of_text`] with the text's whitespace pieces already found (`pieces` is
-    /// [`whitespace_pieces`] of `text`), for a caller that measures one text with several
-    /// tokenizers.
-    pub fn of_pieces(text: &str, pieces: &[WsPiece], spans: &[(usize, usize)]) -> Self {
+    /// [`whitespace_pieces`] of `text`) and its token spans read as [`TokenSpans`], for a
+    /// caller that measures one text with several tokenizers and walks.
+    pub fn of_pieces(text: &str, pieces: &[WsPiece], tokens: &TokenSpans<'_>) -> Self {
         let mut cells = CellTable::new();
-        let whitespace_tokens = for_each_piece_tokens(text, pieces, spans, |p, pt| {
+        let whitespace_tokens = for_each_piece_tokens(text, pieces, tokens, |p, pt| {
             let cell = cells.entry(p.class, p.length.min(LONG_RUN), || {
                 // The first run of a cell is its sample, unless it is too long.
                 if p.length <= MAX_SAMPLE_CHARS {
@@ -521,7 +567,7 @@ impl WhitespaceCounts {
         WhitespaceCounts {
             cells: cells.into_map(),
             whitespace_tokens,
-            tokens: spans.len() as u64,
+            tokens: tokens.spans().len() as u64,
         }
     }
 
@@ -919,9 +965,13 @@ mod tests {
     }
 
     /// `of_pieces` (and so `piece_tokens` and `whitespace_token_count`) against the reference
-    /// on random texts and spans, with runs long enough to reach the shared long-run cells.
+    /// on random texts and spans, with runs long enough to reach the shared long-run cells: the
+    /// random spans, and tilings of the text at `char` boundaries (one to eight characters per
+    /// token, so that tokens end inside runs, at their ends and past them), each read token by
+    /// token and, where the tokens tile the text, from their starts.
     #[test]
     fn counts_match_the_reference_reading() {
+        let mut tiling_read = 0;
         let alphabet: Vec<char> = " \t\r\n\u{b}\u{c}ax;\u{a0}\u{3000}\u{2028}\u{85}é漢😀"
             .chars()
             .collect();
@@ -933,14 +983,22 @@ mod tests {
             texts.push(format!("{}{run}\n", "ab".repeat(k)));
         }
         for t in &texts {
-            let spans = random_spans(&mut rng, t);
             let pieces = whitespace_pieces(t);
-            assert_eq!(
-                WhitespaceCounts::of_pieces(t, &pieces, &spans),
-                reference_counts(t, &spans),
-                "{t:?} {spans:?}"
-            );
+            let tiled = crate::test_text::tiling(&mut rng, t, 8);
+            for spans in [random_spans(&mut rng, t), tiled] {
+                let want = reference_counts(t, &spans);
+                let tokens = TokenSpans::new(t, &spans);
+                tiling_read += usize::from(tokens.starts().is_some());
+                for tokens in [tokens, TokenSpans::stepped(&spans)] {
+                    assert_eq!(
+                        WhitespaceCounts::of_pieces(t, &pieces, &tokens),
+                        want,
+                        "{t:?} {spans:?}"
+                    );
+                }
+            }
         }
+        assert!(tiling_read > 20_000, "{tiling_read} read from their starts");
     }
 
     #[test]

@@ -26,8 +26,9 @@ use super::{CompareOptions, FileRow, FileTokens, InputFile, check_cancel, input}
 use crate::analysis::identifiers::{self, IdentifierCounts, Lang};
 use crate::analysis::roundtrip::{self, RoundtripCounts};
 use crate::analysis::scripts::{self, ScriptCounts};
+use crate::analysis::spans::{self, TokenSpans};
 use crate::analysis::whitespace::{WhitespaceCounts, WsPiece, whitespace_pieces};
-use crate::analysis::{spans, text_stats_of_words, word_spans};
+use crate::analysis::{text_stats_of_words, word_spans};
 use crate::input::{InputSource, Skipped};
 use crate::tokenizer::Tokenizer;
 use crate::{Error, Result};
@@ -327,16 +328,23 @@ fn analyze_one(
     } else {
         (spans::encode_lean(text, tok)?, None)
     };
-    let stats = text_stats_of_words(text, chunk.chars, &chunk.words, &enc, tok);
-    let sp = enc.spans();
-    let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, sp);
+    // The walks read the tokens' spans, and the words their offsets: one reading of both
+    // where they are the same.
+    let spans = TokenSpans::new(text, enc.spans());
+    let other_offsets = enc
+        .own_spans
+        .is_some()
+        .then(|| TokenSpans::new(text, &enc.offsets));
+    let offsets = other_offsets.as_ref().unwrap_or(&spans);
+    let stats = text_stats_of_words(text, chunk.chars, &chunk.words, &enc, offsets, tok);
+    let ws = WhitespaceCounts::of_pieces(text, &chunk.pieces, &spans);
     let lang = chunk.lang;
     let idents = match lang {
-        Some(_) => IdentifierCounts::of_text(text, &chunk.idents, sp),
+        Some(_) => IdentifierCounts::of_text(text, &chunk.idents, &spans),
         None => IdentifierCounts::default(),
     };
     let scripts = match lang {
-        None => scripts::script_counts(text, sp),
+        None => scripts::script_counts(text, spans.spans()),
         Some(_) => ScriptCounts::default(),
     };
     let mut rt = if enc.decodes_to(tok, text) {

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::analysis::spans::TokenSpans;
+
 use serde::{Deserialize, Serialize};
 
 /// The naming style of an identifier (leading and trailing underscores ignored).
@@ -395,6 +397,38 @@ struct Seen {
     worst: Option<(u64, std::ops::Range<usize>)>,
 }
 
+/// The tokens overlapping the identifier `[s, e)` among `spans` (sorted by start), and into
+/// `cuts` the token boundaries strictly inside it, relative to `s`, sorted and without repeats.
+/// `first` is the first span that can still overlap it: identifiers come in order, so it only
+/// moves forward.
+fn stepped_cuts(
+    spans: &[(usize, usize)],
+    first: &mut usize,
+    (s, e): (usize, usize),
+    cuts: &mut Vec<usize>,
+) -> u64 {
+    while *first < spans.len() && spans[*first].1 <= s {
+        *first += 1;
+    }
+    let mut n = 0u64;
+    for &(ts, te) in spans[*first..].iter().take_while(|sp| sp.0 < e) {
+        if te > s && ts < te {
+            n += 1;
+            if ts > s {
+                cuts.push(ts - s);
+            }
+            if te < e {
+                cuts.push(te - s);
+            }
+        }
+    }
+    if !cuts.is_sorted() {
+        cuts.sort_unstable();
+    }
+    cuts.dedup();
+    n
+}
+
 impl IdentifierCounts {
     /// Counts for the identifiers `idents` (byte spans in `text`) given token spans sorted by
     /// start.
@@ -404,7 +438,7 @@ impl IdentifierCounts {
     /// and sub-word zones) is worked out once per distinct identifier, in an FxHash map that
     /// also keeps its most fragmented occurrence as (tokens, cuts) until the examples are
     /// picked.
-    pub fn of_text(text: &str, idents: &[(usize, usize)], spans: &[(usize, usize)]) -> Self {
+    pub fn of_text(text: &str, idents: &[(usize, usize)], tokens: &TokenSpans<'_>) -> Self {
         let mut styles = [IdentCounts::default(); STYLES];
         // Code repeats its identifiers: about one in three occurrences is a new one.
         let mut seen: FxHashMap<&str, Seen> =
@@ -415,27 +449,16 @@ impl IdentifierCounts {
         let mut first = 0usize;
         let mut cuts: Vec<usize> = Vec::new();
         for &(s, e) in idents {
-            while first < spans.len() && spans[first].1 <= s {
-                first += 1;
-            }
             let ident = &text[s..e];
-            let mut n = 0u64;
             cuts.clear();
-            for &(ts, te) in spans[first..].iter().take_while(|sp| sp.0 < e) {
-                if te > s && ts < te {
-                    n += 1;
-                    if ts > s {
-                        cuts.push(ts - s);
-                    }
-                    if te < e {
-                        cuts.push(te - s);
-                    }
+            let n = match tokens.starts() {
+                // Tiling tokens: the cuts inside are the starts there, in order.
+                Some(starts) => {
+                    starts.for_each(s + 1, e, |p| cuts.push(p - s));
+                    starts.overlapping(s, e)
                 }
-            }
-            if !cuts.is_sorted() {
-                cuts.sort_unstable();
-            }
-            cuts.dedup();
+                None => stepped_cuts(tokens.spans(), &mut first, (s, e), &mut cuts),
+            };
             let known = seen.entry(ident).or_insert_with(|| {
                 let from = zones.len();
                 push_subword_zones(ident, &mut zones);
@@ -636,9 +659,11 @@ mod tests {
 
     /// `of_text` against the reference on random texts: identifiers are the runs of
     /// non-spaces, tokens random tilings at character boundaries with empty and overlapping
-    /// spans mixed in.
+    /// spans mixed in, and tilings alone. Each is read token by token and, where the tokens
+    /// tile the text, from their starts.
     #[test]
     fn counts_match_the_reference_reading() {
+        let mut tiling_read = 0;
         let alphabet: Vec<char> = "aaB1__ Zé漢Σ".chars().collect();
         let mut rng = crate::test_text::XorShift(0x2F6B_4C1E_93A7_D085);
         let mut texts = rng.strings(&alphabet, 20_000, 60);
@@ -675,12 +700,22 @@ mod tests {
                 k = next;
             }
             spans.sort_unstable();
-            assert_eq!(
-                IdentifierCounts::of_text(&t, &idents, &spans),
-                reference_of_text(&t, &idents, &spans),
-                "{t:?} {spans:?}"
-            );
+            // The spans, and a tiling of the text, read both ways.
+            let tiled = crate::test_text::tiling(&mut rng, &t, 4);
+            for spans in [spans, tiled] {
+                let want = reference_of_text(&t, &idents, &spans);
+                let tokens = TokenSpans::new(&t, &spans);
+                tiling_read += usize::from(tokens.starts().is_some());
+                for tokens in [tokens, TokenSpans::stepped(&spans)] {
+                    assert_eq!(
+                        IdentifierCounts::of_text(&t, &idents, &tokens),
+                        want,
+                        "{t:?} {spans:?}"
+                    );
+                }
+            }
         }
+        assert!(tiling_read > 21_000, "{tiling_read} read from their starts");
     }
 
     /// Styles and zones against the references on every identifier of up to five characters

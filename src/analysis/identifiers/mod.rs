@@ -40,6 +40,7 @@ pub use lexer::*;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::spans::TokenSpans;
 
     fn idents(t: &str, lang: Lang) -> Vec<&str> {
         identifier_spans(t, lang)
@@ -124,12 +125,20 @@ mod tests {
         assert_eq!(subword_zones("utf8"), vec![(3, 3)]);
     }
 
+    /// [`IdentifierCounts::of_text`] of `spans`, read both ways, which must agree.
+    fn of_text(t: &str, idents: &[(usize, usize)], spans: &[(usize, usize)]) -> IdentifierCounts {
+        let stepped = IdentifierCounts::of_text(t, idents, &TokenSpans::stepped(spans));
+        let read = IdentifierCounts::of_text(t, idents, &TokenSpans::new(t, spans));
+        assert_eq!(read, stepped);
+        read
+    }
+
     #[test]
     fn precision_recall_by_hand() {
         // "get_value" cut as "get" "_" "value" (OLMo's actual split of get_value):
         // token boundaries at 3 and 4, both inside the zone [3,4] → precision 2/2, recall 1/1.
         let t = "get_value";
-        let c = IdentifierCounts::of_text(t, &[(0, 9)], &[(0, 3), (3, 4), (4, 9)]);
+        let c = of_text(t, &[(0, 9)], &[(0, 3), (3, 4), (4, 9)]);
         assert_eq!(c.total.tokens, 3);
         assert_eq!(
             (c.total.matched_boundaries, c.total.token_boundaries),
@@ -138,7 +147,7 @@ mod tests {
         assert_eq!((c.total.hit_zones, c.total.zones), (1, 1));
         assert_eq!(c.fragmented[0].pieces, vec!["get", "_", "value"]);
         // "init" cut "in" "it": one boundary at 2, no zone → precision 0/1, recall 0/0.
-        let c = IdentifierCounts::of_text("init", &[(0, 4)], &[(0, 2), (2, 4)]);
+        let c = of_text("init", &[(0, 4)], &[(0, 2), (2, 4)]);
         assert_eq!(
             (c.total.matched_boundaries, c.total.token_boundaries),
             (0, 1)
@@ -146,7 +155,7 @@ mod tests {
         assert_eq!(c.total.zones, 0);
         assert_eq!(c.total.whole, 0);
         // A token that covers a leading space and the identifier keeps it whole.
-        let c = IdentifierCounts::of_text(" init", &[(1, 5)], &[(0, 5)]);
+        let c = of_text(" init", &[(1, 5)], &[(0, 5)]);
         assert_eq!(c.total.whole, 1);
     }
 }
