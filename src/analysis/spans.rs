@@ -160,45 +160,54 @@ impl TokenStarts {
             .is_some_and(|w| w >> (i % 64) & 1 == 1)
     }
 
-    /// The starts in `[a, b)`, as bit words: `f(word_index, bits)` for each word the range
-    /// touches, the bits outside the range cleared.
+    /// The words of the bitmap that `[a, b)` (clamped to the text, non-empty) touches, the
+    /// first and the last, and the masks of the range's bits in those two.
     #[inline]
-    fn words_in(&self, a: usize, b: usize, mut f: impl FnMut(usize, u64)) {
+    fn range(&self, a: usize, b: usize) -> Option<(usize, usize, u64, u64)> {
         let b = b.min(self.len);
         if a >= b {
-            return;
+            return None;
         }
         let (first, last) = (a / 64, (b - 1) / 64);
-        let low = !0u64 << (a % 64);
-        let high = !0u64 >> (63 - (b - 1) % 64);
-        if first == last {
-            f(first, self.bits[first] & low & high);
-            return;
-        }
-        f(first, self.bits[first] & low);
-        for (k, &w) in self.bits[first + 1..last].iter().enumerate() {
-            f(first + 1 + k, w);
-        }
-        f(last, self.bits[last] & high);
+        Some((first, last, !0u64 << (a % 64), !0u64 >> (63 - (b - 1) % 64)))
     }
 
     /// How many tokens start in `[a, b)`.
     #[inline]
     pub fn count(&self, a: usize, b: usize) -> u64 {
-        let mut n = 0u64;
-        self.words_in(a, b, |_, w| n += u64::from(w.count_ones()));
-        n
+        let Some((first, last, low, high)) = self.range(a, b) else {
+            return 0;
+        };
+        if first == last {
+            return u64::from((self.bits[first] & low & high).count_ones());
+        }
+        let inner: u32 = self.bits[first + 1..last]
+            .iter()
+            .map(|w| w.count_ones())
+            .sum();
+        let ends = (self.bits[first] & low).count_ones() + (self.bits[last] & high).count_ones();
+        u64::from(inner + ends)
     }
 
     /// Calls `f` with each start in `[a, b)`, in order.
     #[inline]
     pub fn for_each(&self, a: usize, b: usize, mut f: impl FnMut(usize)) {
-        self.words_in(a, b, |k, mut w| {
+        let Some((first, last, low, high)) = self.range(a, b) else {
+            return;
+        };
+        for k in first..=last {
+            let mut w = self.bits[k];
+            if k == first {
+                w &= low;
+            }
+            if k == last {
+                w &= high;
+            }
             while w != 0 {
                 f(k * 64 + w.trailing_zeros() as usize);
                 w &= w - 1;
             }
-        });
+        }
     }
 
     /// The first start at or after `i`, or the text's length if there is none.
