@@ -282,54 +282,79 @@ impl Lexer<'_> {
         self.out
     }
 
+    /// Reads the text from the position to its end, collecting identifiers and line starts.
+    ///
+    /// The position and the line-start flag live in locals while the loop steps over bytes
+    /// itself, and go back to `self` only around the calls that read or move them: kept in
+    /// `self`, every byte stepped over was a store and a load of the position.
     fn lex(&mut self) {
-        while self.i < self.b.len() {
-            let c = self.b[self.i];
+        let b = self.b;
+        let (mut i, mut line_start) = (self.i, self.line_start);
+        while i < b.len() {
+            let c = b[i];
             if c == b'\n' {
-                self.line_start = true;
-                self.i += 1;
+                line_start = true;
+                i += 1;
                 if let Some(v) = self.line_starts.as_mut() {
-                    v.push(self.i);
+                    v.push(i);
                 }
                 continue;
             }
             if c == b' ' || c == b'\t' || c == b'\r' {
+                i += 1;
+                while matches!(b.get(i), Some(b' ' | b'\t' | b'\r')) {
+                    i += 1;
+                }
+                continue;
+            }
+            let was_line_start = std::mem::replace(&mut line_start, false);
+            let is_ascii_other = c.is_ascii()
+                && !matches!(c, b'/' | b'#' | b'=' | b'"' | b'\'' | b'`')
+                && !c.is_ascii_digit()
+                && !is_ascii_ident_continue(c, self.lang);
+            if is_ascii_other {
+                // Punctuation: nothing to read but the byte.
+                i += 1;
+                continue;
+            }
+            self.i = i;
+            self.lex_at(c, was_line_start);
+            i = self.i;
+        }
+        (self.i, self.line_start) = (i, line_start);
+    }
+
+    /// One step of [`Self::lex`] at byte `c` (not a line break, blank or other punctuation):
+    /// a comment, a string, a number, an identifier or a non-ASCII character.
+    fn lex_at(&mut self, c: u8, was_line_start: bool) {
+        // Only `/`, `#` and `=` start a comment, directive or Ruby `=begin`.
+        if matches!(c, b'/' | b'#' | b'=') && self.comment(c, was_line_start) {
+            return;
+        }
+        if c == b'"' || c == b'\'' || c == b'`' {
+            if !self.string(false) {
                 self.i += 1;
-                while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\r')) {
-                    self.i += 1;
-                }
-                continue;
             }
-            let was_line_start = std::mem::replace(&mut self.line_start, false);
-            // Only `/`, `#` and `=` start a comment, directive or Ruby `=begin`.
-            if matches!(c, b'/' | b'#' | b'=') && self.comment(c, was_line_start) {
-                continue;
+            return;
+        }
+        if c.is_ascii_digit() {
+            self.skip_number();
+            return;
+        }
+        if c.is_ascii() {
+            // For ASCII, `is_ident_start` is a letter, `_` or the `$` of JS/TS: the
+            // continuation test without the digits, which were taken above.
+            if is_ascii_ident_continue(c, self.lang) {
+                self.identifier();
+            } else {
+                self.i += 1;
             }
-            if c == b'"' || c == b'\'' || c == b'`' {
-                if !self.string(false) {
-                    self.i += 1;
-                }
-                continue;
-            }
-            if c.is_ascii_digit() {
-                self.skip_number();
-                continue;
-            }
-            if c.is_ascii() {
-                // For ASCII, `is_ident_start` is a letter, `_` or the `$` of JS/TS: the
-                // continuation test without the digits, which were taken above.
-                if is_ascii_ident_continue(c, self.lang) {
-                    self.identifier();
-                } else {
-                    self.i += 1;
-                }
-                continue;
-            }
-            match self.char_at(self.i) {
-                Some(ch) if is_ident_start(ch, self.lang) => self.identifier(),
-                Some(ch) => self.i += ch.len_utf8(),
-                None => self.i += 1,
-            }
+            return;
+        }
+        match self.char_at(self.i) {
+            Some(ch) if is_ident_start(ch, self.lang) => self.identifier(),
+            Some(ch) => self.i += ch.len_utf8(),
+            None => self.i += 1,
         }
     }
 
