@@ -142,16 +142,6 @@ impl TokenStarts {
         (at == len).then_some(Self { bits, len })
     }
 
-    /// The text's length in bytes.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the text is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Whether a token starts at byte `i`.
     #[inline]
     pub fn has(&self, i: usize) -> bool {

@@ -3,10 +3,9 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::spans::TokenSpans;
-
-use serde::{Deserialize, Serialize};
 
 /// The naming style of an identifier (leading and trailing underscores ignored).
 #[derive(

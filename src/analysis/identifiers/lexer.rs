@@ -22,6 +22,16 @@ fn is_ascii_ident_continue(b: u8, lang: Lang) -> bool {
         || (b == b'$' && matches!(lang, Lang::Javascript | Lang::Typescript))
 }
 
+/// Whether the lexer reads nothing at the ASCII byte `b` but the byte itself: punctuation and
+/// other symbols, none of which starts a comment or directive (`/`, `#`, `=`), a string (quotes),
+/// a number or an identifier.
+fn starts_nothing(b: u8, lang: Lang) -> bool {
+    b.is_ascii()
+        && !matches!(b, b'/' | b'#' | b'=' | b'"' | b'\'' | b'`')
+        && !b.is_ascii_digit()
+        && !is_ascii_ident_continue(b, lang)
+}
+
 /// Byte spans of the identifiers of `text` written in `lang` (module docs for the rule).
 pub fn identifier_spans(text: &str, lang: Lang) -> Vec<(usize, usize)> {
     Lexer {
@@ -308,12 +318,7 @@ impl Lexer<'_> {
                 continue;
             }
             let was_line_start = std::mem::replace(&mut line_start, false);
-            let is_ascii_other = c.is_ascii()
-                && !matches!(c, b'/' | b'#' | b'=' | b'"' | b'\'' | b'`')
-                && !c.is_ascii_digit()
-                && !is_ascii_ident_continue(c, self.lang);
-            if is_ascii_other {
-                // Punctuation: nothing to read but the byte.
+            if starts_nothing(c, self.lang) {
                 i += 1;
                 continue;
             }
