@@ -38,11 +38,7 @@ impl XorShift {
 /// Token spans that tile `text` (`analysis::spans::TokenStarts`): cut at random `char`
 /// boundaries into spans of one to `longest` characters.
 pub(crate) fn tiling(rng: &mut XorShift, text: &str, longest: usize) -> Vec<(usize, usize)> {
-    let bounds: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .collect();
+    let bounds = char_bounds(text);
     let mut spans = Vec::new();
     let mut k = 0;
     while k + 1 < bounds.len() {
@@ -51,6 +47,14 @@ pub(crate) fn tiling(rng: &mut XorShift, text: &str, longest: usize) -> Vec<(usi
         k = next;
     }
     spans
+}
+
+/// The `char` boundaries of `text`, its end included.
+pub(crate) fn char_bounds(text: &str) -> Vec<usize> {
+    text.char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect()
 }
 
 /// Every string of up to `max_len` characters over `alphabet`, the empty one first.

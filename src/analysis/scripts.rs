@@ -206,11 +206,7 @@ mod tests {
                 .map(|_| alphabet[rng.below(alphabet.len())])
                 .collect();
             // Spans: cuts at random character boundaries, some of them empty or out of order.
-            let bounds: Vec<usize> = text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain([text.len()])
-                .collect();
+            let bounds = crate::test_text::char_bounds(&text);
             let spans: Vec<(usize, usize)> = (0..rng.below(10))
                 .map(|_| {
                     (

@@ -686,11 +686,7 @@ mod tests {
                     _ => {}
                 }
             }
-            let bounds: Vec<usize> = t
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(t.len()))
-                .collect();
+            let bounds = crate::test_text::char_bounds(&t);
             let mut spans = Vec::new();
             let mut k = 0;
             while k + 1 < bounds.len() {
